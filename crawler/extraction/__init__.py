@@ -1,0 +1,1 @@
+"""Article extraction: site selectors, then JSON-LD, then OpenGraph/article meta."""

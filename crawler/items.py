@@ -1,0 +1,72 @@
+"""Items Kabarsip emits: one ``Article`` per article version.
+
+Dataclasses read and written through ``itemadapter``. Field meanings follow schema.org
+``NewsArticle`` and zyte-common-items ``Article`` where they overlap:
+
+============================  =====================================  ===========================
+Kabarsip                      schema.org NewsArticle                 zyte-common-items Article
+============================  =====================================  ===========================
+url                           (fetched URL)                          url
+canonical_url                 url / mainEntityOfPage                 canonicalUrl
+title                         headline                               headline
+description                   description                            description
+authors                       author[].name                          authors[].name
+published                     datePublished                          datePublished
+updated                       dateModified                           dateModified
+section                       articleSection                         breadcrumbs (last)
+tags                          keywords                               (none)
+body                          articleBody                            articleBody
+images                        image[] (url, caption)                 images[].url
+language                      inLanguage                             inLanguage
+dateline                      dateline                               (none)
+============================  =====================================  ===========================
+
+``published``/``updated`` are ISO 8601 with the page's own offset (``+07:00`` for WIB);
+``*_raw`` keep the text they were parsed from so a better parser can redo them later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Image:
+    """A picture of the article and its caption, if the page gives one."""
+
+    url: str
+    caption: str | None = None
+
+
+@dataclass
+class Article:
+    """One version of one news article, linked to the WARC record it was extracted from."""
+
+    url: str
+    site: str
+    canonical_url: str | None = None
+    section: str | None = None
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    updated: str | None = None
+    published_raw: str | None = None
+    updated_raw: str | None = None
+    dateline: str | None = None
+    body: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    language: str | None = None
+    word_count: int | None = None
+    pages: int = 1
+    fetched_at: str | None = None
+    content_hash: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+    # Other sources seen for a field, kept so the pipelines (and later re-runs) can decide.
+    sitemap_published_raw: str | None = None
+    sitemap_title: str | None = None
+    authors_raw: list[str] = field(default_factory=list)

@@ -1,0 +1,296 @@
+"""Site files: ``seeds/<site>.toml`` loaded into a validated ``SiteConfig``.
+
+A site file is data only (URLs, patterns, selectors, boilerplate phrases). Every error names the
+file and the key at fault, so a user can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+FIELDS = (
+    "title",
+    "description",
+    "authors",
+    "published",
+    "updated",
+    "section",
+    "tags",
+    "body",
+    "paragraphs",
+    "images",
+    "captions",
+    "dateline",
+    "canonical",
+)
+
+
+class SiteConfigError(ValueError):
+    """A site file is missing, unreadable or invalid; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Selectors for one page template; ``match`` picks it when the page contains it."""
+
+    name: str
+    selectors: dict[str, str]
+    match: str | None = None
+
+
+@dataclass(frozen=True)
+class MultiPage:
+    """How an article continues over several pages.
+
+    ``next``: selector of the link to the following page; ``all_pages_param``: a query
+    parameter (``page=all``) that returns the whole article in one page.
+    """
+
+    next: str | None = None
+    all_pages_param: str | None = None
+    max_pages: int = 30
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """A validated site file."""
+
+    name: str
+    path: Path
+    domains: tuple[str, ...]
+    article_pattern: re.Pattern[str]
+    timezone: str = "Asia/Jakarta"
+    language: str = "id"
+    start_urls: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    section_next: str | None = None
+    section_links: str | None = None
+    multipage: MultiPage | None = None
+    layouts: tuple[Layout, ...] = ()
+    boilerplate: tuple[re.Pattern[str], ...] = ()
+    robots_sitemaps: bool = False
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_article(self, url: str) -> bool:
+        return self.article_pattern.search(url) is not None
+
+    def allows(self, host: str) -> bool:
+        host = host.lower().split(":")[0]
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+def site_path(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> Path:
+    """Resolve ``-a site=`` (a name in ``seeds/`` or a path to a ``.toml`` file)."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or "/" in name_or_path or "\\" in name_or_path:
+        if not candidate.is_file():
+            raise SiteConfigError(f"site file {candidate} does not exist")
+        return candidate
+    path = seeds_dir / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in seeds_dir.glob("*.toml"))) or "none"
+        raise SiteConfigError(
+            f"no site named {name_or_path!r}: {path} does not exist (known sites: {known})"
+        )
+    return path
+
+
+def load_site(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
+    """Load and validate a site file; raises ``SiteConfigError`` naming file and key."""
+    path = site_path(name_or_path, seeds_dir)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteConfigError(f"{path}: cannot read site file: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_site(data, path)
+
+
+def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
+    """Validate the parsed TOML of a site file."""
+    reader = _Reader(data, path)
+    name = reader.string("name", default=path.stem) or path.stem
+    domains = reader.strings("domains", required=True)
+    timezone = reader.string("timezone", default="Asia/Jakarta") or "Asia/Jakarta"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SiteConfigError(f"{path}: key 'timezone': unknown time zone {timezone!r}") from exc
+    config = SiteConfig(
+        name=name,
+        path=path,
+        domains=tuple(d.lower() for d in domains),
+        article_pattern=reader.regex("article_pattern", required=True),
+        timezone=timezone,
+        language=reader.string("language", default="id") or "id",
+        start_urls=reader.urls("start_urls"),
+        sitemaps=reader.urls("sitemaps"),
+        feeds=reader.urls("feeds"),
+        sections=reader.urls("sections"),
+        section_next=reader.string("section_next"),
+        section_links=reader.string("section_links"),
+        multipage=reader.multipage(),
+        layouts=reader.layouts(),
+        boilerplate=tuple(reader.regexes("boilerplate")),
+        robots_sitemaps=reader.boolean("robots_sitemaps", default=False),
+    )
+    if not (config.start_urls or config.sitemaps or config.feeds or config.sections):
+        raise SiteConfigError(
+            f"{path}: nothing to crawl: give at least one of 'start_urls', 'sitemaps', "
+            "'feeds' or 'sections'"
+        )
+    unknown = set(data) - _KNOWN_KEYS
+    if unknown:
+        raise SiteConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+    return config
+
+
+_KNOWN_KEYS = {
+    "name",
+    "domains",
+    "timezone",
+    "language",
+    "start_urls",
+    "sitemaps",
+    "feeds",
+    "sections",
+    "section_next",
+    "section_links",
+    "article_pattern",
+    "multipage",
+    "selectors",
+    "layouts",
+    "boilerplate",
+    "robots_sitemaps",
+    "revisit",
+}
+
+
+class _Reader:
+    """Typed access to a TOML table with errors that name the file and key."""
+
+    def __init__(self, data: dict[str, Any], path: Path, prefix: str = "") -> None:
+        self.data = data
+        self.path = path
+        self.prefix = prefix
+
+    def _fail(self, key: str, problem: str) -> SiteConfigError:
+        return SiteConfigError(f"{self.path}: key '{self.prefix}{key}': {problem}")
+
+    def string(self, key: str, default: str | None = None, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise self._fail(key, "is required")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise self._fail(key, f"must be a non-empty string, got {value!r}")
+        return value
+
+    def strings(self, key: str, required: bool = False) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise self._fail(key, "is required")
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self._fail(key, f"must be a list of strings, got {value!r}")
+        if required and not value:
+            raise self._fail(key, "must not be empty")
+        return value
+
+    def urls(self, key: str) -> tuple[str, ...]:
+        values = self.strings(key)
+        for url in values:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise self._fail(key, f"{url!r} is not an absolute http(s) URL")
+        return tuple(values)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, f"must be true or false, got {value!r}")
+        return value
+
+    def regex(self, key: str, required: bool = False) -> re.Pattern[str]:
+        text = self.string(key, required=required) or ".*"
+        return self._compile(key, text)
+
+    def regexes(self, key: str) -> list[re.Pattern[str]]:
+        return [self._compile(key, text) for text in self.strings(key)]
+
+    def _compile(self, key: str, text: str) -> re.Pattern[str]:
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise self._fail(key, f"invalid regular expression {text!r}: {exc}") from exc
+
+    def table(self, key: str) -> dict[str, Any] | None:
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise self._fail(key, f"must be a table, got {value!r}")
+        return value
+
+    def selectors(self, key: str) -> dict[str, str]:
+        table = self.table(key) or {}
+        for field_name, selector in table.items():
+            if field_name not in FIELDS:
+                raise self._fail(
+                    f"{key}.{field_name}", f"unknown field; known: {', '.join(FIELDS)}"
+                )
+            if not isinstance(selector, str) or not selector.strip():
+                raise self._fail(f"{key}.{field_name}", "must be a CSS or XPath selector string")
+        return dict(table)
+
+    def multipage(self) -> MultiPage | None:
+        table = self.table("multipage")
+        if table is None:
+            return None
+        sub = _Reader(table, self.path, "multipage.")
+        max_pages = table.get("max_pages", 30)
+        if not isinstance(max_pages, int) or max_pages < 1:
+            raise sub._fail("max_pages", f"must be a positive integer, got {max_pages!r}")
+        rule = MultiPage(
+            next=sub.string("next"),
+            all_pages_param=sub.string("all_pages_param"),
+            max_pages=max_pages,
+        )
+        if not (rule.next or rule.all_pages_param):
+            raise sub._fail("next", "give 'next' (a selector) or 'all_pages_param'")
+        return rule
+
+    def layouts(self) -> tuple[Layout, ...]:
+        layouts: list[Layout] = []
+        raw = self.data.get("layouts", [])
+        if not isinstance(raw, list):
+            raise self._fail("layouts", "must be an array of tables ([[layouts]])")
+        for index, entry in enumerate(raw):
+            if not isinstance(entry, dict):
+                raise self._fail(f"layouts[{index}]", "must be a table")
+            sub = _Reader(entry, self.path, f"layouts[{index}].")
+            layouts.append(
+                Layout(
+                    name=sub.string("name", default=f"layout{index}") or f"layout{index}",
+                    match=sub.string("match"),
+                    selectors=sub.selectors("selectors"),
+                )
+            )
+        default = self.selectors("selectors")
+        if default:
+            layouts.append(Layout(name="default", selectors=default))
+        return tuple(layouts)

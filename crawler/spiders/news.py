@@ -1,0 +1,203 @@
+"""NewsSpider: one generic spider driven by a site file (``-a site=NAME`` or a ``.toml`` path)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+from w3lib.url import add_or_replace_parameter
+
+from crawler.discovery import (
+    DiscoveryError,
+    links_from_page,
+    next_page_link,
+    parse_feed,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
+from crawler.extraction import extract_article, merge_pages
+from crawler.items import Article
+from crawler.sites import SiteConfig, load_site
+
+
+def rebase(url: str, origin: str | None) -> str:
+    """Point ``url`` at ``origin`` (scheme://host:port), keeping path and query."""
+    if not origin:
+        return url
+    target = urlsplit(origin)
+    parts = urlsplit(url)
+    return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
+
+
+class NewsSpider(scrapy.Spider):
+    """Discovers articles from sitemaps, feeds and section pages; yields one item per article."""
+
+    name = "news"
+
+    def __init__(self, site: str | None = None, origin: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not site:
+            raise ValueError("NewsSpider needs a site: scrapy crawl news -a site=NAME")
+        self.site: SiteConfig = load_site(site)
+        self.site_name = self.site.name
+        self.origin = origin
+        self.allowed_domains = list(self.site.domains)
+
+    # --- discovery ------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self._seed_requests():
+            yield request
+
+    def _seed_requests(self) -> Iterator[scrapy.Request]:
+        site = self.site
+        if site.robots_sitemaps:
+            for url in site.start_urls or site.sections:
+                parts = urlsplit(rebase(url, self.origin))
+                robots = f"{parts.scheme}://{parts.netloc}/robots.txt"
+                yield self._discovery(robots, self.parse_robots)
+        for url in site.sitemaps:
+            yield self._discovery(rebase(url, self.origin), self.parse_sitemap)
+        for url in site.feeds:
+            yield self._discovery(rebase(url, self.origin), self.parse_feed)
+        for url in (*site.sections, *site.start_urls):
+            yield self._discovery(rebase(url, self.origin), self.parse_section, depth_in_section=1)
+
+    def _discovery(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
+        self.crawler.stats.inc_value("discovery/requests")
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        for url in sitemap_urls_from_robots(response.body, response.url):
+            yield self._discovery(url, self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        max_size = self.settings.getint("SITEMAP_MAX_SIZE")
+        try:
+            sitemap = parse_sitemap(response.body, response.url, max_size=max_size)
+        except DiscoveryError as exc:
+            self._skip("discovery/errors/sitemap", f"skipped sitemap: {exc}")
+            return
+        for entry in sitemap.entries:
+            if sitemap.kind == "sitemapindex":
+                yield self._discovery(entry.loc, self.parse_sitemap)
+            elif self.site.is_article(entry.loc):
+                yield self._article_request(
+                    entry.loc,
+                    "sitemap",
+                    sitemap_published_raw=entry.news_publication_date or entry.lastmod,
+                    sitemap_title=entry.news_title,
+                )
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            entries = parse_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            self._skip("discovery/errors/feed", f"skipped feed: {exc}")
+            return
+        for entry in entries:
+            if self.site.is_article(entry.link):
+                yield self._article_request(
+                    entry.link, "feed", sitemap_published_raw=entry.published_raw
+                )
+
+    def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self._skip("discovery/errors/section", f"skipped non-text section {response.url}")
+            return
+        for url in links_from_page(response, response.url, self.site.section_links):
+            if self.site.is_article(url) and self._on_site(url):
+                yield self._article_request(url, "section")
+        depth = int(response.meta.get("depth_in_section", 1))
+        next_url = next_page_link(response, response.url, self.site.section_next)
+        if next_url and depth < self.settings.getint("SECTION_MAX_PAGES"):
+            request = self._discovery(next_url, self.parse_section)
+            request.meta["depth_in_section"] = depth + 1
+            yield request
+
+    def _on_site(self, url: str) -> bool:
+        return self.site.allows(urlsplit(url).hostname or "")
+
+    # --- articles ---------------------------------------------------------------------------
+
+    def _article_request(self, url: str, found_in: str, **hints: str | None) -> scrapy.Request:
+        rule = self.site.multipage
+        if rule and rule.all_pages_param:
+            name, _, value = rule.all_pages_param.partition("=")
+            url = add_or_replace_parameter(url, name, value)
+        self.crawler.stats.inc_value(f"discovery/articles/{found_in}")
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"hints": {k: v for k, v in hints.items() if v}},
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
+            return
+        article = self._extract(response)
+        for name, value in response.meta.get("hints", {}).items():
+            setattr(article, name, value)
+        yield from self._continue_or_finish(response, article, [], {response.url})
+
+    def parse_next_page(self, response: Response) -> Iterator[Any]:
+        first: Article = response.meta["first"]
+        rest: list[Article] = response.meta["rest"]
+        seen: set[str] = response.meta["seen"]
+        if isinstance(response, TextResponse):
+            rest = [*rest, self._extract(response)]
+        yield from self._continue_or_finish(response, first, rest, seen | {response.url})
+
+    def _continue_or_finish(
+        self, response: TextResponse | Response, first: Article, rest: list[Article], seen: set[str]
+    ) -> Iterator[Any]:
+        rule = self.site.multipage
+        if rule and rule.next and isinstance(response, TextResponse):
+            next_url = next_page_link(response, response.url, rule.next)
+            if next_url and next_url not in seen and len(seen) < rule.max_pages:
+                yield scrapy.Request(
+                    next_url,
+                    callback=self.parse_next_page,
+                    errback=self.on_page_error,
+                    meta={"first": first, "rest": rest, "seen": seen},
+                )
+                return
+        if rest:
+            self.crawler.stats.inc_value("articles/multipage")
+        yield merge_pages(first, rest) if rest else first
+
+    def _extract(self, response: TextResponse) -> Article:
+        article = extract_article(response, self.site)
+        article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        warc = response.meta.get("warc") or {}
+        article.warc_file = warc.get("warc_file")
+        article.warc_offset = warc.get("warc_offset")
+        article.warc_record_id = warc.get("warc_record_id")
+        return article
+
+    # --- errors -----------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        self._skip(f"errors/{failure.type.__name__}", f"failed {url}: {failure.getErrorMessage()}")
+
+    def on_page_error(self, failure: Failure) -> Iterable[Article]:
+        """A later page of a multi-page article failed: emit what was fetched, counted."""
+        self.on_error(failure)
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value("articles/multipage_incomplete")
+        first: Article = meta["first"]
+        rest: list[Article] = meta["rest"]
+        return [merge_pages(first, rest) if rest else first]
+
+    def _skip(self, stat: str, message: str) -> None:
+        self.crawler.stats.inc_value(stat)
+        self.logger.warning(message)
