@@ -63,7 +63,7 @@ def crawl_command(site_file: str, origin: str, out: Path, stats_file: Path) -> l
 
 
 def run_demo(out: Path, articles: int, edition: int) -> CrawlReport:
-    site_dir = out / "site"
+    site_dir = out / "demo-site"
     generate_site(site_dir, articles=articles, edition=edition)
     stats_file = out / "stats.json"
     started = time.monotonic()

@@ -71,6 +71,5 @@ STATS_FILE = ""
 
 # --- Runtime -------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

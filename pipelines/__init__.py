@@ -1,0 +1,13 @@
+"""Item pipelines: clean ► dates ► authors ► validate; the real work is in pure functions."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+from crawler.sites import SiteConfig
+
+
+def spider_site(crawler: Crawler) -> SiteConfig | None:
+    """The running spider's site file, or None outside a site-driven crawl."""
+    site = getattr(crawler.spider, "site", None)
+    return site if isinstance(site, SiteConfig) else None

@@ -47,6 +47,9 @@ class NewsSpider(scrapy.Spider):
         self.site_name = self.site.name
         self.origin = origin
         self.allowed_domains = list(self.site.domains)
+        # Date/title hints per article URL from every discovery source: the first request to
+        # an URL wins the dupefilter, but a sitemap seen later still knows its news date.
+        self.hints: dict[str, dict[str, str]] = {}
 
     # --- discovery ------------------------------------------------------------------------
 
@@ -101,10 +104,13 @@ class NewsSpider(scrapy.Spider):
             self._skip("discovery/errors/feed", f"skipped feed: {exc}")
             return
         for entry in entries:
-            if self.site.is_article(entry.link):
-                yield self._article_request(
-                    entry.link, "feed", sitemap_published_raw=entry.published_raw
-                )
+            # Some feeds link through a redirector and keep the article URL in the guid.
+            for url in (entry.link, entry.guid):
+                if url and self.site.is_article(url) and self._on_site(url):
+                    yield self._article_request(
+                        url, "feed", sitemap_published_raw=entry.published_raw
+                    )
+                    break
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -131,11 +137,12 @@ class NewsSpider(scrapy.Spider):
             name, _, value = rule.all_pages_param.partition("=")
             url = add_or_replace_parameter(url, name, value)
         self.crawler.stats.inc_value(f"discovery/articles/{found_in}")
+        known = self.hints.setdefault(url, {})
+        for name, value in hints.items():
+            if value and name not in known:
+                known[name] = value
         return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta={"hints": {k: v for k, v in hints.items() if v}},
+            url, callback=self.parse_article, errback=self.on_error, meta={"hints_key": url}
         )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -143,7 +150,7 @@ class NewsSpider(scrapy.Spider):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
         article = self._extract(response)
-        for name, value in response.meta.get("hints", {}).items():
+        for name, value in self.hints.pop(response.meta.get("hints_key", ""), {}).items():
             setattr(article, name, value)
         yield from self._continue_or_finish(response, article, [], {response.url})
 
@@ -187,7 +194,8 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self._skip(f"errors/{failure.type.__name__}", f"failed {url}: {failure.getErrorMessage()}")
+        kind = failure.type.__name__ if failure.type is not None else "Error"
+        self._skip(f"errors/{kind}", f"failed {url}: {failure.getErrorMessage()}")
 
     def on_page_error(self, failure: Failure) -> Iterable[Article]:
         """A later page of a multi-page article failed: emit what was fetched, counted."""

@@ -1,0 +1,227 @@
+"""Downloader middleware that records every HTTP exchange into WARC files.
+
+Settings (defaults in brackets):
+
+- ``WARC_ENABLED`` [True]: record at all.
+- ``WARC_DIR`` ["data/warc"]: where WARC files go; created when missing.
+- ``WARC_PREFIX`` ["KABARSIP"]: first part of each file name.
+- ``WARC_MAX_SIZE`` [1_000_000_000]: bytes after which a new file is started.
+- ``WARC_GZIP_LEVEL`` [6]: deflate level for headers and not yet compressed bodies.
+- ``WARC_OPERATOR`` [""]: who runs the crawl (contact), written into each warcinfo record.
+- ``WARC_FSYNC`` [False]: fsync after every record; safe against power loss, slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+from urllib.parse import urldefrag
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.web.client import URI
+from twisted.web.http import RESPONSES
+from twisted.web.http_headers import Headers as TxHeaders
+
+from archive.naming import check_prefix
+from archive.warc import (
+    DEFAULT_GZIP_LEVEL,
+    DEFAULT_MAX_SIZE,
+    DEFAULT_PREFIX,
+    CapturedRequest,
+    CapturedResponse,
+    WarcWriteError,
+    WarcWriter,
+    repair_open_files,
+)
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DIR = "data/warc"
+#: ``request.meta`` key holding where the response was archived.
+META_KEY = "warc"
+#: Response flags Scrapy sets on a body it did not fully receive, as ``WARC-Truncated`` values.
+_TRUNCATED_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
+
+
+class WarcCaptureMiddleware:
+    """Write a request and a response record for every response that came off the network.
+
+    Meant for priority 950 in ``DOWNLOADER_MIDDLEWARES``: it then sees the request exactly as
+    sent and the response before decompression, redirects and retries are handled.  Where the
+    response record landed is put in ``request.meta["warc"]`` (``warc_file``, ``warc_offset``,
+    ``warc_record_id``); a redirect copies meta, so the last capture wins.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.directory = Path(settings.get("WARC_DIR", DEFAULT_DIR))
+        self.prefix: str = settings.get("WARC_PREFIX", DEFAULT_PREFIX)
+        self.max_size = settings.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
+        self.gzip_level = settings.getint("WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
+        self.operator: str = settings.get("WARC_OPERATOR", "")
+        self.fsync = settings.getbool("WARC_FSYNC", False)
+        self.user_agent: str = settings.get("USER_AGENT", "") or ""
+        self.obey_robots = settings.getbool("ROBOTSTXT_OBEY", False)
+        try:
+            check_prefix(self.prefix)
+        except ValueError as exc:
+            raise ValueError(f"WARC_PREFIX: {exc}") from exc
+        if self.max_size <= 0:
+            raise ValueError(f"WARC_MAX_SIZE must be a positive byte count, got {self.max_size}")
+        if not 0 <= self.gzip_level <= 9:
+            raise ValueError(f"WARC_GZIP_LEVEL must be 0..9, got {self.gzip_level}")
+        self.writer: WarcWriter | None = None
+        # Requests handed to the download handler: a response to any other request came
+        # from a cache or a short-circuiting middleware, not from the network.
+        self._on_wire: weakref.WeakSet[Request] = weakref.WeakSet()
+        self._failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED", True):
+            raise NotConfigured("WARC_ENABLED is off")
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Repair what a killed run left behind, then get a writer ready."""
+        try:
+            repaired = repair_open_files(self.directory)
+        except OSError as exc:
+            # New captures matter more than old leftovers: record on, repair next time.
+            logger.error("Could not repair leftover WARC files in %s: %s", self.directory, exc)
+        else:
+            self.stats.inc_value("warc/repaired_files", len(repaired))
+        self.writer = WarcWriter(
+            self.directory,
+            prefix=self.prefix,
+            max_size=self.max_size,
+            gzip_level=self.gzip_level,
+            fsync=self.fsync,
+            operator=self.operator,
+            description=f"Kabarsip crawl by spider {spider.name}",
+            info={
+                "isPartOf": spider.name,
+                "robots": "obey" if self.obey_robots else "ignore",
+                "http-header-user-agent": self.user_agent,
+            },
+        )
+
+    def spider_closed(self, spider: Spider) -> None:
+        """Finish the current file so no ``.open`` file outlives a clean run."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def process_request(self, request: Request) -> None:
+        if urlparse_cached(request).scheme in ("http", "https"):
+            self._on_wire.add(request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request not in self._on_wire:
+            self.stats.inc_value("warc/skipped/not_fetched")
+            return response
+        self._on_wire.discard(request)
+        if self.writer is None:
+            self.stats.inc_value("warc/skipped/closed")
+            return response
+        try:
+            location = self.writer.write_exchange(
+                urldefrag(request.url)[0], wire_request(request), received_response(response)
+            )
+        except WarcWriteError as exc:
+            self._stop_crawl(exc)
+            raise IgnoreRequest(f"not archived, so not processed: {request.url}") from exc
+        request.meta[META_KEY] = {
+            "warc_file": location.warc_file,
+            "warc_offset": location.offset,
+            "warc_record_id": location.record_id,
+        }
+        self.stats.inc_value("warc/records/request")
+        self.stats.inc_value("warc/records/response")
+        self.stats.set_value("warc/bytes", self.writer.bytes_written)
+        self.stats.set_value("warc/files", self.writer.files_opened)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if request in self._on_wire:
+            self._on_wire.discard(request)
+            self.stats.inc_value("warc/skipped/exception")
+
+    def _stop_crawl(self, error: WarcWriteError) -> None:
+        self.stats.inc_value("warc/errors/write")
+        if self._failed:
+            return
+        self._failed = True
+        # An archive-first crawl that cannot archive would only produce items nothing backs.
+        logger.error("%s; closing the spider", error)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
+
+
+def wire_request(request: Request) -> CapturedRequest:
+    """The request as Scrapy's HTTP/1.1 handler puts it on the wire.
+
+    Mirrors ``scrapy.core.downloader.handlers.http11`` and Twisted's ``Agent``: origin-form
+    target (absolute form through an HTTP proxy), ``Content-Length`` for a body or an empty
+    PUT/POST, the request headers, then ``Host`` when not given.  ``Proxy-Authorization`` is
+    left out: it is meant for the proxy, and credentials have no place in an archive.
+    """
+    url = urldefrag(request.url)[0].encode("ascii")
+    uri = URI.fromBytes(url)
+    through_proxy = bool(request.meta.get("proxy")) and uri.scheme == b"http"
+    target = url if through_proxy else uri.originForm
+    method = request.method.encode("ascii")
+    lines = [b"%s %s HTTP/1.1" % (method, target)]
+    if request.body:
+        lines.append(b"Content-Length: %d" % len(request.body))
+    elif method in (b"PUT", b"POST"):
+        lines.append(b"Content-Length: 0")
+    headers = TxHeaders(dict(request.headers.items()))
+    headers.removeHeader(b"Proxy-Authorization")
+    if not headers.hasHeader(b"Host"):
+        headers.addRawHeader(b"Host", _host_value(uri))
+    for name, values in headers.getAllRawHeaders():
+        lines.extend(name + b": " + value for value in values)
+    return CapturedRequest(head=b"\r\n".join(lines) + b"\r\n\r\n", body=request.body)
+
+
+def received_response(response: Response) -> CapturedResponse:
+    """The response as received: status, all header values, body still content-encoded."""
+    truncated = next(
+        (reason for flag, reason in _TRUNCATED_FLAGS.items() if flag in response.flags), None
+    )
+    return CapturedResponse(
+        status=response.status,
+        reason=RESPONSES.get(response.status, b"").decode("ascii"),
+        headers=[(name, value) for name, values in response.headers.items() for value in values],
+        body=response.body,
+        fetched_at=datetime.now(UTC),
+        protocol=response.protocol or "HTTP/1.1",
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        truncated=truncated,
+    )
+
+
+def _host_value(uri: URI) -> bytes:
+    host = uri.host
+    if b":" in host:
+        host = b"[" + host + b"]"
+    if (uri.scheme, uri.port) in ((b"http", 80), (b"https", 443)):
+        return host
+    return b"%s:%d" % (host, uri.port)

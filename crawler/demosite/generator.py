@@ -1,0 +1,237 @@
+"""Write one edition of the demo news site to a directory, with its ``manifest.json``.
+
+Same arguments, same bytes: the text is seeded, dates are fixed (edition 1 is crawled on
+2022-02-15 12:00 WIB, each later edition one day later) and gzip files carry no timestamp.
+Served files live under ``<out_dir>/site/``; ``manifest.json`` maps request targets to them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+from crawler.demosite import templates
+from crawler.demosite.manifest import (
+    MANIFEST_NAME,
+    ORIGIN_TOKEN,
+    ArticleTruth,
+    ImageTruth,
+    Route,
+    SiteManifest,
+)
+from crawler.demosite.stories import (
+    BASE,
+    SECTIONS,
+    Story,
+    edition_time,
+    iso,
+    site_history,
+    thumb_path,
+)
+
+SITE_DIR = "site"
+PER_PAGE = 20
+HOME_SIZE = 30
+FEED_SIZE = 50
+GZIP_SITEMAP_SECTION = "showbiz"
+
+HTML = "text/html; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+GZIP = "application/x-gzip"
+PNG = "image/png"
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass
+class _SiteWriter:
+    """Collects files and routes for one edition."""
+
+    root: Path
+    routes: dict[str, Route] = field(default_factory=dict)
+
+    def add(
+        self,
+        target: str,
+        file: str,
+        content: str | bytes,
+        content_type: str,
+        modified: datetime,
+        compressible: bool = True,
+    ) -> None:
+        path = self.root / SITE_DIR / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        self.route(target, file, content_type, modified, compressible)
+
+    def route(
+        self, target: str, file: str, content_type: str, modified: datetime, compressible: bool
+    ) -> None:
+        http_date = format_datetime(modified.astimezone(UTC), usegmt=True)
+        self.routes[target] = Route(f"{SITE_DIR}/{file}", content_type, http_date, compressible)
+
+
+def generate_site(
+    out_dir: Path, articles: int = 240, edition: int = 1, seed: int = 7
+) -> SiteManifest:
+    """Generate edition ``edition`` of a site of ``articles`` first-edition articles.
+
+    ``out_dir`` must be empty, missing, or a site generated before (it is then replaced).
+    """
+    out_dir = Path(out_dir)
+    _prepare(out_dir)
+    stories = site_history(articles, edition, seed)
+    live = sorted((s for s in stories if s.status != "removed"), key=_by_publication)
+    writer = _SiteWriter(out_dir)
+    _write_articles(writer, live)
+    _write_listings(writer, live)
+    _write_discovery(writer, live)
+    manifest = SiteManifest(
+        edition=edition,
+        seed=seed,
+        now=iso(edition_time(edition)),
+        origin_token=ORIGIN_TOKEN,
+        articles=[_truth(s) for s in stories],
+        routes=dict(sorted(writer.routes.items())),
+        directory=out_dir,
+    )
+    manifest.write(out_dir)
+    return manifest
+
+
+def _prepare(out_dir: Path) -> None:
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not (out_dir / MANIFEST_NAME).is_file():
+            raise FileExistsError(
+                f"{out_dir} is not empty and holds no {MANIFEST_NAME}: refusing to overwrite it; "
+                "give an empty or new directory"
+            )
+        shutil.rmtree(out_dir / SITE_DIR, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _by_publication(story: Story) -> tuple[datetime, int]:
+    return (story.published, story.id)
+
+
+def _write_articles(writer: _SiteWriter, live: Sequence[Story]) -> None:
+    image = _png()
+    writer.add("/images/logo.png", "images/photo.png", image, PNG, BASE, compressible=False)
+    for story in live:
+        base = f"{story.section.slug}/read/{story.id}/{story.slug}"
+        modified = story.page_changed
+        for number in range(1, story.pages + 1):
+            target = story.path if number == 1 else f"{story.path}?page={number}"
+            file = f"{base}/index.html" if number == 1 else f"{base}/page-{number}.html"
+            writer.add(target, file, templates.article_page(story, number), HTML, modified)
+        for path in (thumb_path(story), *(p.path for p in story.pictures)):
+            writer.route(path, "images/photo.png", PNG, story.published, compressible=False)
+
+
+def _write_listings(writer: _SiteWriter, live: Sequence[Story]) -> None:
+    newest = list(reversed(live))
+    writer.add(
+        "/",
+        "index.html",
+        templates.listing_page(
+            f"{templates.ORGANISATION} - Berita Terkini Hari Ini",
+            "/",
+            newest[:HOME_SIZE],
+            1,
+            1,
+            "Berita Terkini",
+        ),
+        HTML,
+        _latest(newest[:HOME_SIZE]),
+    )
+    for section in SECTIONS:
+        stories = [s for s in newest if s.section == section]
+        pages = max(1, -(-len(stories) // PER_PAGE))
+        for number in range(1, pages + 1):
+            chunk = stories[(number - 1) * PER_PAGE : number * PER_PAGE]
+            path = f"/{section.slug}/"
+            target = path if number == 1 else f"{path}?page={number}"
+            file = (
+                f"{section.slug}/index.html"
+                if number == 1
+                else f"{section.slug}/page-{number}.html"
+            )
+            html = templates.listing_page(
+                templates.section_title(section), path, chunk, number, pages, section.name
+            )
+            writer.add(target, file, html, HTML, _latest(chunk))
+
+
+def _write_discovery(writer: _SiteWriter, live: Sequence[Story]) -> None:
+    writer.add("/robots.txt", "robots.txt", templates.robots_txt(), TEXT, BASE)
+    index: list[tuple[str, datetime]] = []
+    for section in SECTIONS:
+        stories = [s for s in live if s.section == section]
+        xml = templates.news_sitemap(stories)
+        modified = _latest(stories)
+        if section.slug == GZIP_SITEMAP_SECTION:
+            # Served as a file, not with Content-Encoding, like many CMS sitemap plugins do.
+            target = f"/sitemaps/{section.slug}.xml.gz"
+            body = gzip.compress(xml.encode("utf-8"), mtime=0)
+            writer.add(target, target[1:], body, GZIP, modified, compressible=False)
+        else:
+            target = f"/sitemaps/{section.slug}.xml"
+            writer.add(target, target[1:], xml, XML, modified)
+        index.append((target, modified))
+    writer.add("/sitemap.xml", "sitemap.xml", templates.sitemap_index(index), XML, _latest(live))
+    feed = list(reversed(live))[:FEED_SIZE]
+    writer.add("/rss.xml", "rss.xml", templates.rss_feed(feed), RSS, _latest(feed))
+
+
+def _latest(stories: Sequence[Story]) -> datetime:
+    return max((s.page_changed for s in stories), default=BASE)
+
+
+def _truth(story: Story) -> ArticleTruth:
+    return ArticleTruth(
+        id=story.id,
+        path=story.path,
+        section=story.section.name,
+        section_path=f"/{story.section.slug}/",
+        title=story.title,
+        description=story.description,
+        published=iso(story.published),
+        updated=iso(story.updated),
+        last_modified=iso(story.page_changed),
+        authors=list(story.authors),
+        dateline=story.dateline,
+        paragraphs=list(story.paragraphs),
+        pages=story.pages,
+        page_starts=list(story.page_starts),
+        images=[ImageTruth(p.path, p.caption) for p in story.pictures],
+        tags=list(story.tags),
+        status=story.status,
+    )
+
+
+def _png(width: int = 16, height: int = 9) -> bytes:
+    """A small grey PNG: every picture of the demo site shows it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    rows = b"".join(b"\x00" + b"\x99" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )

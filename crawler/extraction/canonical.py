@@ -1,0 +1,72 @@
+"""The article's one key: the page's own canonical URL, or the fetched URL normalised."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+from parsel import Selector
+from w3lib.url import canonicalize_url
+
+from crawler.sites import SiteConfig
+
+# Parameters that say how a reader arrived, not which page they read.
+TRACKING_PARAMETER = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl|igshid"
+    r"|ref_src|ref_url|cmpid|amp_js_v|usqp)$",
+    re.IGNORECASE,
+)
+
+
+def strip_tracking(url: str) -> str:
+    """``url`` without tracking query parameters and without its fragment."""
+    parts = urlsplit(url)
+    # Pairs are filtered as written so the kept ones keep their own encoding.
+    kept = [
+        pair
+        for pair in parts.query.split("&")
+        if pair and not TRACKING_PARAMETER.match(unquote_plus(pair.split("=", 1)[0]))
+    ]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
+def normalise_url(url: str) -> str:
+    """The fetched URL as a key: w3lib-canonical (sorted query, no fragment), no tracking."""
+    return canonicalize_url(strip_tracking(url))
+
+
+def page_candidates(root: Selector) -> list[str]:
+    """What the page declares as its own address: ``rel=canonical``, then ``og:url``."""
+    return [
+        *root.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href').getall(),
+        *root.xpath('//meta[@property="og:url" or @name="og:url"]/@content').getall(),
+    ]
+
+
+def valid_own_url(candidate: str, fetched_url: str, site: SiteConfig) -> str | None:
+    """``candidate`` resolved against the page when it is an http(s) URL on the site's domains."""
+    candidate = candidate.strip()
+    if not candidate or any(c.isspace() for c in candidate):
+        return None
+    resolved = urljoin(fetched_url, candidate)
+    try:
+        parts = urlsplit(resolved)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if not site.allows(parts.hostname):
+        return None
+    return strip_tracking(resolved)
+
+
+def canonical_url(candidates: Iterable[str | None], fetched_url: str, site: SiteConfig) -> str:
+    """The first valid own-domain candidate, else the fetched URL normalised."""
+    for candidate in candidates:
+        if candidate:
+            url = valid_own_url(candidate, fetched_url, site)
+            if url:
+                return url
+    return normalise_url(fetched_url)

@@ -1,0 +1,37 @@
+"""``RawFields``: what one source of a page (selectors, JSON-LD, meta) says about the article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from crawler.items import Image
+
+
+@dataclass
+class RawFields:
+    """Raw strings from one source; empty means "this source does not say"."""
+
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    updated: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    dateline: str | None = None
+    canonical: str | None = None
+    captions: list[str] = field(default_factory=list)
+
+
+def first_said(*sources: RawFields) -> RawFields:
+    """Per field, the value of the first source that has one (sources in precedence order)."""
+    merged = RawFields()
+    for spec in fields(RawFields):
+        for source in sources:
+            value = getattr(source, spec.name)
+            if value:
+                setattr(merged, spec.name, value)
+                break
+    return merged

@@ -1,0 +1,92 @@
+"""OpenGraph, ``article:*``, ``<meta name=...>`` and microdata (``itemprop``) fields."""
+
+from __future__ import annotations
+
+from parsel import Selector
+
+from crawler.extraction.fields import RawFields
+from crawler.extraction.images import absolute
+from crawler.extraction.selectors import element_blocks, normalise_space
+from crawler.items import Image
+
+
+def _lower(attribute: str) -> str:
+    return f'translate(@{attribute}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")'
+
+
+def meta_values(root: Selector, *keys: str) -> list[str]:
+    """``content`` of ``<meta property|name=key>`` for the first key present (case-insensitive)."""
+    for key in keys:
+        values = root.xpath(
+            f'//meta[{_lower("property")}="{key}" or {_lower("name")}="{key}"]/@content'
+        ).getall()
+        cleaned = [v for v in (normalise_space(value) for value in values) if v]
+        if cleaned:
+            return cleaned
+    return []
+
+
+def meta_value(root: Selector, *keys: str) -> str | None:
+    values = meta_values(root, *keys)
+    return values[0] if values else None
+
+
+def itemprop_values(root: Selector, prop: str) -> list[str]:
+    """Microdata values: ``content``/``datetime`` attributes first, else the element's text."""
+    values = []
+    for element in root.xpath(f'//*[@itemprop="{prop}"]'):
+        value = element.attrib.get("content") or element.attrib.get("datetime")
+        if value is None:
+            value = " ".join(element_blocks(element.root))
+        value = normalise_space(value)
+        # A broken template can leave markup in an attribute (``18 Jun 2015 at <span>...``).
+        if value and "<" not in value:
+            values.append(value)
+    return values
+
+
+def itemprop_value(root: Selector, prop: str) -> str | None:
+    values = itemprop_values(root, prop)
+    return values[0] if values else None
+
+
+def _split(values: list[str]) -> list[str]:
+    return [t for t in (normalise_space(part) for v in values for part in v.split(",")) if t]
+
+
+def meta_fields(root: Selector, base_url: str) -> RawFields:
+    """Fields from page metadata, OpenGraph first, then ``<meta name>``, then microdata."""
+    image = meta_value(root, "og:image", "og:image:url", "twitter:image")
+    image_url = absolute(image, base_url) if image else None
+    authors = [
+        a
+        for a in meta_values(root, "article:author", "author", "dc.creator")
+        if not a.startswith(("http://", "https://"))
+    ] or itemprop_values(root, "author")
+    body = root.xpath('//*[@itemprop="articleBody"]')
+    return RawFields(
+        title=meta_value(root, "og:title", "twitter:title", "title")
+        or itemprop_value(root, "headline"),
+        description=meta_value(root, "og:description", "description", "twitter:description")
+        or itemprop_value(root, "description"),
+        authors=authors,
+        published=meta_value(
+            root,
+            "article:published_time",
+            "og:article:published_time",
+            "pubdate",
+            "publishdate",
+            "publish-date",
+            "dc.date.issued",
+            "date",
+        )
+        or itemprop_value(root, "datePublished"),
+        updated=meta_value(
+            root, "article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod"
+        )
+        or itemprop_value(root, "dateModified"),
+        section=meta_value(root, "article:section") or itemprop_value(root, "articleSection"),
+        tags=meta_values(root, "article:tag") or _split(meta_values(root, "news_keywords")),
+        paragraphs=element_blocks(body[0].root) if body else [],
+        images=[Image(url=image_url)] if image_url else [],
+    )

@@ -1,0 +1,297 @@
+"""Clean, authors and validate stages, their pure functions and their Scrapy glue."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from crawler.items import Article, Image
+from pipelines.authors import AuthorsPipeline, normalise_authors, split_byline
+from pipelines.clean import CleanPipeline, clean_body, clean_item, split_dateline
+from pipelines.fingerprint import fingerprint
+from pipelines.validate import ValidatePipeline, drop_reason
+from tests.test_dates import crawler_for
+
+STORY = [
+    "Liputan6.com, Jakarta - Banjir merendam 30 RT di Jakarta Timur.",
+    "Baca Juga",
+    "Warga mengungsi ke masjid terdekat.",
+    "ADVERTISEMENT",
+    "Scroll to continue with content",
+    "BACA JUGA: Banjir Rob Landa Pesisir Utara",
+    "Simak juga: Video Banjir Jakarta",
+    "Lihat juga: Foto-foto Banjir",
+    "Untuk mengetahui kebenaran informasi yang beredar, silakan WhatsApp ke nomor Cek Fakta "
+    "0811 9787 670.",
+    "Jangan sampai ketinggalan berita terkini, langganan newsletter kami sekarang!",
+    "Petugas masih memompa air dari permukiman. (Mvi/Ali)",
+]
+
+
+# --- clean -----------------------------------------------------------------------------------
+
+
+def test_built_in_boilerplate_leaves_and_dateline_moves() -> None:
+    result = clean_body(STORY)
+    assert result.paragraphs == [
+        "Banjir merendam 30 RT di Jakarta Timur.",
+        "Warga mengungsi ke masjid terdekat.",
+        "Petugas masih memompa air dari permukiman.",
+    ]
+    assert result.dateline == "Liputan6.com, Jakarta"
+    assert result.removed == 8
+
+
+def test_site_patterns_add_to_the_built_in_ones() -> None:
+    site = (re.compile(r"^Saksikan [Vv]ideo"), re.compile(r"^\d+ dari \d+ halaman$"))
+    paragraphs = ["Isi berita.", "2 dari 3 halaman", "Saksikan Video Pilihan Berikut Ini:"]
+    assert clean_body(paragraphs, site).paragraphs == ["Isi berita."]
+    assert clean_body(["Isi berita.", "Saksikan Video Pilihan"]).paragraphs == [
+        "Isi berita.",
+        "Saksikan Video Pilihan",
+    ]
+
+
+def test_closing_widget_heading_takes_its_link_titles() -> None:
+    paragraphs = [
+        "Isi berita pertama.",
+        "Isi berita kedua.",
+        "Rekomendasi",
+        "Harga Cabai Naik Jelang Ramadan",
+        "Timnas Menang Tipis",
+    ]
+    assert clean_body(paragraphs).paragraphs == ["Isi berita pertama.", "Isi berita kedua."]
+
+
+def test_widget_heading_inside_the_story_goes_alone() -> None:
+    paragraphs = ["Isi berita.", "POPULER", "Lanjutan cerita yang panjang dan lengkap.", "Akhir."]
+    assert clean_body(paragraphs).paragraphs == [
+        "Isi berita.",
+        "Lanjutan cerita yang panjang dan lengkap.",
+        "Akhir.",
+    ]
+    assert clean_body(["Isi.", "Lanjutkan Membaca ↓"]).paragraphs == ["Isi."]
+    assert clean_body(["Isi.", "Berita Terkini"]).paragraphs == ["Isi."]
+
+
+def test_credit_lines_and_sign_offs_leave_the_body() -> None:
+    paragraphs = ["Isi berita.", "Reporter: Afifah Cinthia Pasha", "Editor: Iskandar", "(Cas/Isk)"]
+    assert clean_body(paragraphs).paragraphs == ["Isi berita."]
+
+
+def test_picture_captions_leave_the_body() -> None:
+    paragraphs = ["Isi berita.", "Warga mengungsi. (Foto: Dok)", "Lanjutan."]
+    result = clean_body(paragraphs, captions=["Warga mengungsi. (Foto: Dok)"])
+    assert result.paragraphs == ["Isi berita.", "Lanjutan."]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "dateline", "rest"),
+    [
+        ("Liputan6.com, Jakarta - Indonesia memasuki fase.", "Liputan6.com, Jakarta", "Indonesia"),
+        ("Demo.com, Jakarta - Harga cabai naik.", "Demo.com, Jakarta", "Harga"),
+        ("Jakarta - Galaxy S6 Edge adalah jagoan.", "Jakarta", "Galaxy"),
+        ("JAKARTA, KOMPAS.com - Menteri Yuddy mengancam.", "JAKARTA, KOMPAS.com", "Menteri"),
+        ("KUTA, KOMPAS.com \u2014 Penyerang anyar Persib.", "KUTA, KOMPAS.com", "Penyerang"),
+        ("TEMPO.CO, Jakarta - Organisasi Kesehatan Dunia.", "TEMPO.CO, Jakarta", "Organisasi"),
+        ("VIVA.co.id - Otoritas Thailand.", "VIVA.co.id", "Otoritas"),
+        ("JAKARTA \u2013 Mau membangun usaha?", "JAKARTA", "Mau"),
+        ("TRIBUNSOLO.COM, JAKARTA --Hingga kini.", "TRIBUNSOLO.COM, JAKARTA", "Hingga"),
+        (
+            "Bandarlampung, Lampung (ANTARA News) - Petugas Polda.",
+            "Bandarlampung, Lampung (ANTARA News)",
+            "Petugas",
+        ),
+    ],
+)
+def test_datelines(paragraph: str, dateline: str, rest: str) -> None:
+    found, after = split_dateline(paragraph)
+    assert found == dateline
+    assert after.startswith(rest)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Pada hari pertama puasa, agenda Wakil Presiden tetap segudang.",
+        "Harga 2-3 kali lipat - kata pedagang.",
+        "Ahok menyebut rencana itu - yang belum final - akan diumumkan.",
+    ],
+)
+def test_ordinary_first_paragraphs_have_no_dateline(paragraph: str) -> None:
+    assert split_dateline(paragraph) == (None, paragraph)
+
+
+def test_marked_up_dateline_without_a_dash_is_cut() -> None:
+    paragraph = "Liputan6.com, Jakarta London Love Story, film kedua dari Screenplay."
+    assert split_dateline(paragraph, "Liputan6.com, Jakarta") == (
+        "Liputan6.com, Jakarta",
+        "London Love Story, film kedua dari Screenplay.",
+    )
+    # A marked-up lead-in that is not where the paragraph starts is not a dateline.
+    assert split_dateline("Kata Jakarta Utara.", "Jakarta") == (None, "Kata Jakarta Utara.")
+    assert split_dateline("Jakartanya banjir.", "Jakarta") == (None, "Jakartanya banjir.")
+
+
+def test_clean_item_recomputes_body_and_word_count() -> None:
+    article = Article(
+        url="https://example.co.id/read/1/a",
+        site="example",
+        paragraphs=list(STORY),
+        body="\n\n".join(STORY),
+        dateline="Liputan6.com, Jakarta -",
+        images=[Image("https://cdn/a.jpg", "Warga mengungsi ke masjid terdekat.")],
+    )
+    removed = clean_item(ItemAdapter(article))
+    assert article.paragraphs == [
+        "Banjir merendam 30 RT di Jakarta Timur.",
+        "Petugas masih memompa air dari permukiman.",
+    ]
+    assert article.body == "\n\n".join(article.paragraphs)
+    assert article.word_count == 13
+    assert article.dateline == "Liputan6.com, Jakarta"
+    assert removed == 9
+
+
+def test_clean_pipeline_uses_site_patterns_and_counts() -> None:
+    crawler = crawler_for("Asia/Jakarta")
+    item = Article(url="https://example.co.id/read/1/a", site="example", paragraphs=list(STORY))
+    assert CleanPipeline.from_crawler(crawler).process_item(item) is item
+    assert crawler.stats.get_value("clean/paragraphs_removed") == 8
+    assert crawler.stats.get_value("clean/datelines") == 1
+    assert item.body is not None and item.body.startswith("Banjir merendam")
+
+
+def test_clean_pipeline_accepts_dict_items() -> None:
+    crawler = crawler_for(None)
+    item = {"url": "https://example.co.id/read/1/a", "paragraphs": ["Isi.", "Baca Juga"]}
+    CleanPipeline.from_crawler(crawler).process_item(item)
+    assert item["paragraphs"] == ["Isi."]
+    assert item["body"] == "Isi."
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("Oleh Tommy Kurnia", ["Tommy Kurnia"]),
+        ("oleh Rina Wulandari dan Budi Santoso", ["Rina Wulandari", "Budi Santoso"]),
+        ("Oleh : Maya Sofia", ["Maya Sofia"]),
+        ("Penulis: Nabilla Tashandra", ["Nabilla Tashandra"]),
+        ("Reporter: Ani, Budi & Citra", ["Ani", "Budi", "Citra"]),
+        ("Editor: Iskandar", ["Iskandar"]),
+        ("By Agence France-Presse", ["Agence France-Presse"]),
+        ("Budisantoso Budiman dan Agus S", ["Budisantoso Budiman", "Agus S"]),
+        ("Liputan6.com", ["Liputan6.com"]),
+        ("Oleh Demo.com", ["Demo.com"]),
+        ("Corry Anestia (Cas/Isk)", ["Corry Anestia"]),
+        ("DINI TEJA", ["DINI TEJA"]),
+        ("Dandi Ramadhan", ["Dandi Ramadhan"]),
+        ("Oleh", []),
+    ],
+)
+def test_split_byline(byline: str, names: list[str]) -> None:
+    assert split_byline(byline) == names
+
+
+def test_authors_are_deduplicated_ignoring_case() -> None:
+    bylines = ["Oleh Tommy Kurnia", "TOMMY KURNIA", "Tommy Kurnia dan Liputan6.com"]
+    assert normalise_authors(bylines) == ["Tommy Kurnia", "Liputan6.com"]
+
+
+def test_authors_pipeline_fills_only_empty_authors_and_counts() -> None:
+    crawler = crawler_for(None)
+    pipeline = AuthorsPipeline.from_crawler(crawler)
+    raw = Article(url="u", site="s", authors_raw=["Oleh Ani dan Budi"])
+    given = Article(url="u", site="s", authors=["Redaksi"], authors_raw=["Oleh A"])
+    nobody = Article(url="u", site="s")
+    for item in (raw, given, nobody):
+        pipeline.process_item(item)
+    assert raw.authors == ["Ani", "Budi"]
+    assert given.authors == ["Redaksi"]
+    assert nobody.authors == []
+    assert crawler.stats.get_value("authors/filled") == 1
+    assert crawler.stats.get_value("authors/missing") == 1
+
+
+# --- validate and fingerprint ----------------------------------------------------------------
+
+GOOD = Article(
+    url="https://example.co.id/read/1/banjir",
+    site="example",
+    title="Banjir Jakarta",
+    body="Banjir merendam 30 RT.\n\nWarga mengungsi.",
+    authors=["Rina Wulandari", "Budi Santoso"],
+    published="2022-02-03T08:03:00+07:00",
+    updated="2022-02-03T09:15:00+07:00",
+)
+
+
+def test_fingerprint_is_sha256_hex_and_ignores_presentation() -> None:
+    digest = fingerprint(GOOD)
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    same = replace(
+        GOOD,
+        title="  Banjir   Jakarta ",
+        body="Banjir merendam 30 RT.\nWarga mengungsi.",
+        authors=["budi santoso", "Rina Wulandari"],
+        url="https://example.co.id/read/1/banjir?utm_source=x",
+        images=[Image("https://cdn/a.jpg")],
+        fetched_at="2022-02-04T00:00:00+00:00",
+    )
+    assert fingerprint(same) == digest
+    assert fingerprint(ItemAdapter(GOOD).asdict()) == digest
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Banjir Jakarta Surut"},
+        {"body": "Banjir merendam 31 RT.\n\nWarga mengungsi."},
+        {"authors": ["Rina Wulandari"]},
+        {"published": "2022-02-03T08:04:00+07:00"},
+        {"updated": None},
+    ],
+)
+def test_fingerprint_changes_with_the_content(change: dict[str, object]) -> None:
+    assert fingerprint(replace(GOOD, **change)) != fingerprint(GOOD)  # type: ignore[arg-type]
+
+
+def test_fingerprint_keeps_field_boundaries() -> None:
+    a = replace(GOOD, title="Banjir", body="Jakarta hari ini")
+    b = replace(GOOD, title="Banjir Jakarta", body="hari ini")
+    assert fingerprint(a) != fingerprint(b)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"title": None}, "no_title"),
+        ({"title": "   "}, "no_title"),
+        ({"body": None}, "no_body"),
+        ({"body": ""}, "no_body"),
+    ],
+)
+def test_drop_reasons(change: dict[str, object], reason: str) -> None:
+    assert drop_reason(ItemAdapter(replace(GOOD, **change))) == reason  # type: ignore[arg-type]
+    assert drop_reason(ItemAdapter(GOOD)) is None
+
+
+def test_validate_pipeline_drops_with_reason_and_url_and_counts() -> None:
+    crawler = crawler_for(None)
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    with pytest.raises(DropItem, match=r"no_body: https://example\.co\.id/read/1/banjir"):
+        pipeline.process_item(replace(GOOD, body="  "))
+    with pytest.raises(DropItem, match="no_title"):
+        pipeline.process_item(replace(GOOD, title=None))
+    kept = pipeline.process_item(replace(GOOD))
+    assert kept.content_hash == fingerprint(GOOD)
+    assert crawler.stats.get_value("items/dropped/no_body") == 1
+    assert crawler.stats.get_value("items/dropped/no_title") == 1
+    assert crawler.stats.get_value("items/valid") == 1
