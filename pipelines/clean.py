@@ -150,7 +150,7 @@ def clean_item(item: ItemAdapter, site_patterns: Iterable[re.Pattern[str]] = ())
     return result.removed
 
 
-class CleanPipeline:
+class BoilerplatePipeline:
     """Boilerplate and datelines out of the body; counts ``clean/paragraphs_removed``."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -158,7 +158,7 @@ class CleanPipeline:
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
+    def from_crawler(cls, crawler: Crawler) -> BoilerplatePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawler.demosite.server import static_server
+from crawler.demosite.server import directory_resources, static_server
 from tests.crawling import run_crawl
 
 ARTICLE = """<!doctype html><html lang="id"><head><meta charset="utf-8">
@@ -27,19 +27,19 @@ body = "div.body p"
 """
 
 
-def build_site(root: Path) -> None:
+def build_site(root: Path, origin: str) -> None:
     (root / "read").mkdir(parents=True)
     # A sitemap URL that serves an HTML error page instead of XML.
     (root / "sitemap.xml").write_text("<html><body>Maintenance</body></html>", encoding="utf-8")
     (root / "sitemap-news.xml").write_text(
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        "<url><loc>http://127.0.0.1:8000/read/good.html</loc></url>"
-        "<url><loc>http://127.0.0.1:8000/read/untitled.html</loc></url>"
-        "<url><loc>http://127.0.0.1:8000/read/missing.html</loc></url></urlset>",
+        f"<url><loc>{origin}/read/good.html</loc></url>"
+        f"<url><loc>{origin}/read/untitled.html</loc></url>"
+        f"<url><loc>{origin}/read/missing.html</loc></url></urlset>",
         encoding="utf-8",
     )
-    # A feed that is cut off half-way.
-    (root / "rss.xml").write_text("<rss><channel><item><link>http://127", encoding="utf-8")
+    # A feed URL answering with an API error instead of XML.
+    (root / "rss.xml").write_text('{"error": "rate limited"}', encoding="utf-8")
     (root / "read" / "good.html").write_text(
         ARTICLE.format(title="Berita baik", h1="<h1>Berita baik</h1>"), encoding="utf-8"
     )
@@ -49,10 +49,13 @@ def build_site(root: Path) -> None:
 
 def test_bad_sitemap_feed_and_untitled_article_are_counted_skips(tmp_path: Path) -> None:
     root = tmp_path / "site"
-    build_site(root)
+    root.mkdir()
     site_file = tmp_path / "broken.toml"
     site_file.write_text(SITE, encoding="utf-8")
     with static_server(root) as server:
+        # Sitemap entries are absolute URLs: written once the server's port is known.
+        build_site(root, server.origin)
+        server.set_resources(directory_resources(root))
         result = run_crawl(tmp_path / "out", str(site_file), server.origin)
     assert result.returncode == 0, result.log
     assert "Traceback" not in result.log

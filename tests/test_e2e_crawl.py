@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ def read_captures(warc_dir: Path) -> list[Capture]:
             iterator = ArchiveIterator(stream)
             for record in iterator:
                 headers = record.http_headers
+                # Before get_record_offset(), which reads the record to its end.
+                payload = record.raw_stream.read()
                 captures.append(
                     Capture(
                         file=path,
@@ -74,20 +77,20 @@ def read_captures(warc_dir: Path) -> list[Capture]:
                         status=int(headers.get_statuscode())
                         if headers and record.rec_type == "response"
                         else None,
-                        payload=record.raw_stream.read(),
+                        payload=payload,
                     )
                 )
     return captures
 
 
 @pytest.fixture(scope="module")
-def crawl(demo_site: SiteManifest, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+def crawl(demo_site: SiteManifest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     assert demo_site.directory is not None
     out = tmp_path_factory.mktemp("e2e")
     with DemoServer(demo_site.directory) as server:
         result = run_crawl(out, "demo", server.origin, {"WARC_MAX_SIZE": str(MAX_WARC_SIZE)})
         assert result.returncode == 0, result.log[-5000:]
-        return Crawl(result, server, demo_site, read_captures(result.warc_dir))
+        yield Crawl(result, server, demo_site, read_captures(result.warc_dir))
 
 
 def test_crawl_finishes_cleanly(crawl: Crawl) -> None:

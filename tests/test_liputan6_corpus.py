@@ -162,3 +162,19 @@ def test_every_page_picks_its_layout_and_gives_an_article(
     for leftover in ("Baca Juga", "Saksikan Video", "dari 5 halaman", "Infografis", "Reporter:"):
         assert leftover not in body, (name, leftover)
     assert not re.search(r"\([A-Z][a-z]{1,4}/[A-Z][a-z]{1,4}\)\s*$", body)
+
+
+def test_article_pattern_takes_every_template_of_article_url(corpus_dir: Path) -> None:
+    urls = [url for name, url in source_urls(corpus_dir).items() if name in PAGES]
+    assert len(urls) == len(PAGES)
+    assert all(SITE.is_article(url) for url in urls)
+    assert SITE.is_article(
+        "http://bola.liputan6.com/read/2934383/misi-rooney?utm_source=lpfeed&utm_medium=lpfeed"
+    )
+    for not_article in (
+        "https://www.liputan6.com/news",
+        "https://www.liputan6.com/tag/covid-19",
+        "https://www.liputan6.com/indeks",
+        "https://www.liputan6.com.evil.example/read/1/x",
+    ):
+        assert not SITE.is_article(not_article), not_article

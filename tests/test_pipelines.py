@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Image
 from pipelines.authors import AuthorsPipeline, normalise_authors, split_byline
-from pipelines.clean import CleanPipeline, clean_body, clean_item, split_dateline
+from pipelines.clean import BoilerplatePipeline, clean_body, clean_item, split_dateline
 from pipelines.fingerprint import fingerprint
 from pipelines.validate import ValidatePipeline, drop_reason
 from tests.test_dates import crawler_for
@@ -160,7 +160,7 @@ def test_clean_item_recomputes_body_and_word_count() -> None:
 def test_clean_pipeline_uses_site_patterns_and_counts() -> None:
     crawler = crawler_for("Asia/Jakarta")
     item = Article(url="https://example.co.id/read/1/a", site="example", paragraphs=list(STORY))
-    assert CleanPipeline.from_crawler(crawler).process_item(item) is item
+    assert BoilerplatePipeline.from_crawler(crawler).process_item(item) is item
     assert crawler.stats.get_value("clean/paragraphs_removed") == 8
     assert crawler.stats.get_value("clean/datelines") == 1
     assert item.body is not None and item.body.startswith("Banjir merendam")
@@ -169,7 +169,7 @@ def test_clean_pipeline_uses_site_patterns_and_counts() -> None:
 def test_clean_pipeline_accepts_dict_items() -> None:
     crawler = crawler_for(None)
     item = {"url": "https://example.co.id/read/1/a", "paragraphs": ["Isi.", "Baca Juga"]}
-    CleanPipeline.from_crawler(crawler).process_item(item)
+    BoilerplatePipeline.from_crawler(crawler).process_item(item)
     assert item["paragraphs"] == ["Isi."]
     assert item["body"] == "Isi."
 

@@ -11,6 +11,7 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.extraction import check_selectors
 from crawler.sites import SiteConfigError, load_site
 
 
@@ -19,7 +20,7 @@ class Command(ScrapyCrawlCommand):
         site = opts.spargs.get("site")
         if site:
             try:
-                load_site(site)
+                check_selectors(load_site(site))
             except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
         super().run(args, opts)

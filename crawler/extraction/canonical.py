@@ -49,8 +49,8 @@ def valid_own_url(candidate: str, fetched_url: str, site: SiteConfig) -> str | N
     candidate = candidate.strip()
     if not candidate or any(c.isspace() for c in candidate):
         return None
-    resolved = urljoin(fetched_url, candidate)
     try:
+        resolved = urljoin(fetched_url, candidate)
         parts = urlsplit(resolved)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:

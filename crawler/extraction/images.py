@@ -24,7 +24,10 @@ def image_source(img: Selector) -> str | None:
 
 def absolute(url: str, base_url: str) -> str | None:
     """``url`` resolved against the page; None for what is not a fetchable http(s) address."""
-    resolved = urljoin(base_url, url.strip())
+    try:
+        resolved = urljoin(base_url, url.strip())
+    except ValueError:  # e.g. a broken IPv6 literal such as "http://[foo/a.jpg"
+        return None
     return resolved if resolved.startswith(("http://", "https://")) else None
 
 

@@ -20,7 +20,7 @@ from crawler.discovery import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.extraction import extract_article, merge_pages
+from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
 from crawler.sites import SiteConfig, load_site
 
@@ -44,6 +44,7 @@ class NewsSpider(scrapy.Spider):
         if not site:
             raise ValueError("NewsSpider needs a site: scrapy crawl news -a site=NAME")
         self.site: SiteConfig = load_site(site)
+        check_selectors(self.site)
         self.site_name = self.site.name
         self.origin = origin
         self.allowed_domains = list(self.site.domains)
@@ -134,8 +135,8 @@ class NewsSpider(scrapy.Spider):
     def _article_request(self, url: str, found_in: str, **hints: str | None) -> scrapy.Request:
         rule = self.site.multipage
         if rule and rule.all_pages_param:
-            name, _, value = rule.all_pages_param.partition("=")
-            url = add_or_replace_parameter(url, name, value)
+            param, _, param_value = rule.all_pages_param.partition("=")
+            url = add_or_replace_parameter(url, param, param_value)
         self.crawler.stats.inc_value(f"discovery/articles/{found_in}")
         known = self.hints.setdefault(url, {})
         for name, value in hints.items():
