@@ -39,6 +39,15 @@ class Image:
 
 
 @dataclass
+class Credit:
+    """A name credited on the page: ``kind`` is person or organization, ``role`` as credited."""
+
+    name: str
+    kind: str = "person"  # "person" | "organization"
+    role: str = "author"  # "author" | "reporter" | "editor" | "photographer" | "contributor"
+
+
+@dataclass
 class Article:
     """One version of one news article, linked to the WARC record it was extracted from."""
 
@@ -49,11 +58,14 @@ class Article:
     title: str | None = None
     description: str | None = None
     authors: list[str] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
     published: str | None = None
     updated: str | None = None
     published_raw: str | None = None
     updated_raw: str | None = None
     dateline: str | None = None
+    # Dates the text mentions in press style ("Selasa (1/2)"), resolved against the article's.
+    mentioned_dates: list[str] = field(default_factory=list)
     body: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
