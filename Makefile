@@ -7,6 +7,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-kabarsip
+# pywb (a test dependency: archives must replay in it) gets a venv of its own, since its pins
+# (brotlipy, redis 2, pyOpenSSL) would break Scrapy's in the project venv.
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed-pywb
 
 .PHONY: demo test lint install clean
 
@@ -17,13 +21,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@
 
+$(PYWB_STAMP):
+	@test -n "$(PYTHON)" || { echo "Kabarsip needs Python 3.11 or newer on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet "pywb==2.10.0"
+	@touch $@
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m crawler.demo
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+test: $(STAMP) $(PYWB_STAMP)
+	KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,4 +41,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) $(PYWB_VENV) data

@@ -1,65 +1,57 @@
 """WARC/1.1 writer: one gzip member per record, rotation by size, repair after a crash.
 
-Records are serialised here, not by warcio's ``WARCWriter``: that writer deflates every record
-at level 9, already-compressed bodies included, and percent-encodes non-ASCII HTTP header
-bytes, while an archive must keep them as received.  Here headers are deflated at the chosen
-level and a body that is already gzip/br/... goes into stored deflate blocks of the same gzip
-member (measured on a 43 kB gzip page: 0.16 ms per request/response pair instead of 1.1 ms).
-warcio reads and checks what this module writes.
+Records are serialised by :mod:`archive.records`, not by warcio's ``WARCWriter``: that writer
+deflates every record at level 9, already-compressed bodies included, and percent-encodes
+non-ASCII HTTP header bytes, while an archive must keep them as received.  Headers are deflated
+at the chosen level and a body that is already gzip/br/... goes into stored deflate blocks of
+the same gzip member (measured on a 43 kB gzip page: 0.16 ms per request/response pair instead
+of 1.1 ms).  warcio reads and checks what this module writes.  Leftover files are finished by
+:func:`repair_open_files` (:mod:`archive.repair`).
 """
 
 from __future__ import annotations
 
-import base64
 import errno
 import fcntl
-import hashlib
-import logging
 import os
 import socket
-import struct
-import time
-import uuid
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from archive.naming import OPEN_SUFFIX, WARC_SUFFIX, check_prefix, warc_name
+from archive import records
+from archive.naming import OPEN_SUFFIX, check_prefix, warc_name
+from archive.records import TRANSFER_ENCODING_NOTE, WARC_VERSION
+from archive.repair import RepairedFile, final_path, repair_open_files
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "DEFAULT_GZIP_LEVEL",
+    "DEFAULT_MAX_SIZE",
+    "DEFAULT_PREFIX",
+    "IDENTICAL_PAYLOAD_DIGEST",
+    "SERVER_NOT_MODIFIED",
+    "TRANSFER_ENCODING_NOTE",
+    "WARC_VERSION",
+    "CapturedRequest",
+    "CapturedResponse",
+    "RecordLocation",
+    "RepairedFile",
+    "WarcWriteError",
+    "WarcWriter",
+    "repair_open_files",
+]
 
-WARC_VERSION = "WARC/1.1"
 IDENTICAL_PAYLOAD_DIGEST = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 DEFAULT_PREFIX = "KABARSIP"
 DEFAULT_MAX_SIZE = 1_000_000_000
 DEFAULT_GZIP_LEVEL = 6
-#: Name under which a ``Transfer-Encoding`` header is kept: the body is stored de-chunked, so
-#: the original name would make readers try to de-chunk it again.
-TRANSFER_ENCODING_NOTE = b"X-Kabarsip-Transfer-Encoding"
 
-_HTTP_REQUEST = "application/http;msgtype=request"
 _HTTP_RESPONSE = "application/http;msgtype=response"
 _WARC_FIELDS = "application/warc-fields"
-_FORMAT = "WARC File Format 1.1"
-_CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
-_COMPRESSED_ENCODINGS = (b"gzip", b"x-gzip", b"deflate", b"br", b"zstd", b"compress")
-_COMPRESSED_TYPES = (b"image/", b"video/", b"audio/", b"font/woff", b"application/zip")
-_RECORD_END = b"\r\n\r\n"
-#: Magic, deflate, no flags, no mtime, no extra flags, OS "unix" (as zlib writes it).
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
-_SMALL_WINDOW_BITS = 12
-_SMALL_BLOCK = 1 << _SMALL_WINDOW_BITS
-_STORED_MAX = 0xFFFF
-_SCAN_CHUNK = 1 << 20
-#: A live writer writes its warcinfo right after creating a file, so only an empty file this
-#: old can be a leftover.
-_EMPTY_GRACE_SECONDS = 60.0
 
 
 class WarcWriteError(OSError):
@@ -102,18 +94,6 @@ class RecordLocation:
     payload_digest: str
 
 
-@dataclass(frozen=True, slots=True)
-class RepairedFile:
-    """A leftover ``.open`` file cut back to its last whole record."""
-
-    open_path: str
-    final_path: str | None
-    """``None`` when not one whole record was left and the file was removed."""
-    records: int
-    kept_bytes: int
-    cut_bytes: int
-
-
 class WarcWriter:
     """Appends records to size-limited WARC files in ``directory``.
 
@@ -147,7 +127,7 @@ class WarcWriter:
         self.gzip_level = gzip_level
         self.fsync = fsync
         self.hostname = hostname or socket.gethostname()
-        self._info = _warcinfo_fields(self.hostname, operator, description, info or {})
+        self._info = records.warcinfo_fields(self.hostname, operator, description, info or {})
         self._pid = os.getpid()
         self._serial = 0
         self._fd: int | None = None
@@ -169,12 +149,12 @@ class WarcWriter:
         self, target_uri: str, request: CapturedRequest, response: CapturedResponse
     ) -> RecordLocation:
         """Write a ``request`` then a ``response`` record; return the response's location."""
-        date = _warc_date(response.fetched_at)
-        request_id, response_id = _record_id(), _record_id()
-        http_head, protocol = _response_head(response)
-        payload_digest = _digest(response.body)
-        response_block_digest = _digest(http_head, response.body)
-        store_body = _is_precompressed(response.headers)
+        date = records.warc_date(response.fetched_at)
+        request_id, response_id = records.new_record_id(), records.new_record_id()
+        http_head, protocol = records.response_head(response)
+        payload_digest = records.digest(response.body)
+        response_block_digest = records.digest(http_head, response.body)
+        store_body = records.is_precompressed(response.headers)
 
         def build(warcinfo_id: str) -> list[bytes]:
             response_fields = [
@@ -191,10 +171,12 @@ class WarcWriter:
                 ("Content-Type", _HTTP_RESPONSE),
             ]
             return [
-                _request_member(
+                records.request_member(
                     request, request_id, date, target_uri, response_id, warcinfo_id, self.gzip_level
                 ),
-                _member(response_fields, http_head, response.body, self.gzip_level, store_body),
+                records.record_member(
+                    response_fields, http_head, response.body, self.gzip_level, store_body
+                ),
             ]
 
         offset, length = self._append(build)
@@ -217,16 +199,16 @@ class WarcWriter:
         ``refers_to_*`` name the earlier capture; pywb needs the target URI and date to find
         it.  With ``request`` a ``request`` record is written first, as for an exchange.
         """
-        date = _warc_date(response.fetched_at)
-        request_id, revisit_id = _record_id(), _record_id()
-        http_head, protocol = _response_head(response)
-        block_digest = _digest(http_head)
+        date = records.warc_date(response.fetched_at)
+        request_id, revisit_id = records.new_record_id(), records.new_record_id()
+        http_head, protocol = records.response_head(response)
+        block_digest = records.digest(http_head)
 
         def build(warcinfo_id: str) -> list[bytes]:
             members = []
             if request is not None:
                 members.append(
-                    _request_member(
+                    records.request_member(
                         request,
                         request_id,
                         date,
@@ -245,14 +227,14 @@ class WarcWriter:
                 *_optional("WARC-Protocol", protocol),
                 ("WARC-Profile", profile),
                 ("WARC-Refers-To-Target-URI", refers_to_target_uri),
-                ("WARC-Refers-To-Date", _warc_date(refers_to_date)),
+                ("WARC-Refers-To-Date", records.warc_date(refers_to_date)),
                 *_optional("WARC-Refers-To", refers_to),
                 ("WARC-Warcinfo-ID", warcinfo_id),
                 ("WARC-Block-Digest", block_digest),
                 *_optional("WARC-Payload-Digest", payload_digest),
                 ("Content-Type", _HTTP_RESPONSE),
             ]
-            members.append(_member(revisit_fields, http_head, b"", self.gzip_level))
+            members.append(records.record_member(revisit_fields, http_head, b"", self.gzip_level))
             return members
 
         offset, length = self._append(build)
@@ -267,10 +249,10 @@ class WarcWriter:
         date: datetime | None = None,
     ) -> RecordLocation:
         """Write a ``metadata`` record of ``name: value`` lines about ``target_uri``."""
-        record_id = _record_id()
-        block = _fields_block(fields)
-        block_digest = _digest(block)
-        warc_date = _warc_date(date or datetime.now(UTC))
+        record_id = records.new_record_id()
+        block = records.fields_block(fields)
+        block_digest = records.digest(block)
+        warc_date = records.warc_date(date or datetime.now(UTC))
 
         def build(warcinfo_id: str) -> list[bytes]:
             record_fields = [
@@ -283,7 +265,7 @@ class WarcWriter:
                 ("WARC-Block-Digest", block_digest),
                 ("Content-Type", _WARC_FIELDS),
             ]
-            return [_member(record_fields, block, b"", self.gzip_level)]
+            return [records.record_member(record_fields, block, b"", self.gzip_level)]
 
         offset, length = self._append(build)
         return RecordLocation(self._final_name(), offset, length, record_id, "")
@@ -303,7 +285,7 @@ class WarcWriter:
             if self._size == 0:
                 path.unlink()
                 return
-            final = _final_path(path)
+            final = final_path(path)
             path.rename(final)
             if self.fsync:
                 _fsync_directory(final.parent)
@@ -324,7 +306,7 @@ class WarcWriter:
 
     def _final_name(self) -> str:
         assert self._path is not None
-        return _final_path(self._path).name
+        return final_path(self._path).name
 
     def _append(self, build: Callable[[str], list[bytes]]) -> tuple[int, int]:
         """Write the members ``build`` makes, rotating first if they would overflow the file.
@@ -375,17 +357,17 @@ class WarcWriter:
 
     def _write_warcinfo(self) -> None:
         assert self._path is not None
-        self._warcinfo_id = _record_id()
-        block = _fields_block(self._info)
+        self._warcinfo_id = records.new_record_id()
+        block = records.fields_block(self._info)
         fields = [
             ("WARC-Type", "warcinfo"),
             ("WARC-Record-ID", self._warcinfo_id),
-            ("WARC-Date", _warc_date(datetime.now(UTC))),
+            ("WARC-Date", records.warc_date(datetime.now(UTC))),
             ("WARC-Filename", self._final_name()),
-            ("WARC-Block-Digest", _digest(block)),
+            ("WARC-Block-Digest", records.digest(block)),
             ("Content-Type", _WARC_FIELDS),
         ]
-        self._write_members([_member(fields, block, b"", self.gzip_level)])
+        self._write_members([records.record_member(fields, block, b"", self.gzip_level)])
 
     def _write_members(self, members: Sequence[bytes]) -> list[int]:
         assert self._fd is not None and self._path is not None
@@ -433,105 +415,6 @@ class WarcWriter:
         ) from error
 
 
-def repair_open_files(directory: str | os.PathLike[str]) -> list[RepairedFile]:
-    """Cut leftover ``*.warc.gz.open`` files to their last whole record and rename them.
-
-    Files a live writer holds (its ``flock``) are skipped, and so is a file whose final name
-    is already taken.  A file without a single whole record is removed.
-    """
-    root = Path(directory)
-    if not root.is_dir():
-        return []
-    repaired = []
-    for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
-        result = _repair(path)
-        if result is not None:
-            repaired.append(result)
-            logger.warning(
-                "Repaired %s: kept %d records (%d bytes), cut %d bytes",
-                path,
-                result.records,
-                result.kept_bytes,
-                result.cut_bytes,
-            )
-    return repaired
-
-
-def _whole_records_end(read: Callable[[int], bytes]) -> tuple[int, int]:
-    """Scan gzip members from ``read``; return (end offset of the last whole one, count)."""
-    end = count = position = 0
-    decompressor = zlib.decompressobj(31)
-    data = b""
-    while True:
-        if not data:
-            data = read(_SCAN_CHUNK)
-            if not data:
-                break
-        try:
-            # Output is thrown away: bound it so a well-compressed record cannot balloon.
-            decompressor.decompress(data, _SCAN_CHUNK)
-            while decompressor.unconsumed_tail and not decompressor.eof:
-                decompressor.decompress(decompressor.unconsumed_tail, _SCAN_CHUNK)
-        except zlib.error:
-            break
-        if decompressor.eof:
-            rest = decompressor.unused_data
-            position += len(data) - len(rest)
-            end, count = position, count + 1
-            data = rest
-            decompressor = zlib.decompressobj(31)
-        else:
-            position += len(data)
-            data = b""
-    return end, count
-
-
-def _repair(path: Path) -> RepairedFile | None:
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            logger.info("Leaving %s alone: a running writer holds it", path)
-            return None
-        try:
-            current = path.stat()
-        except FileNotFoundError:
-            return None
-        if current.st_ino != os.fstat(fd).st_ino:
-            return None  # finished and renamed while we waited; a new file took the name
-        size = current.st_size
-        if size == 0 and time.time() - current.st_mtime < _EMPTY_GRACE_SECONDS:
-            return None
-        offset = 0
-
-        def read(n: int) -> bytes:
-            nonlocal offset
-            chunk = os.pread(fd, n, offset)
-            offset += len(chunk)
-            return chunk
-
-        kept, records = _whole_records_end(read)
-        if kept < size:
-            os.ftruncate(fd, kept)
-            os.fsync(fd)
-        final: Path | None = None
-        if kept == 0:
-            path.unlink()
-        else:
-            final = _final_path(path)
-            if final.exists():
-                logger.error("Cannot finish %s: %s already exists; move one aside", path, final)
-                return None
-            path.rename(final)
-        return RepairedFile(str(path), str(final) if final else None, records, kept, size - kept)
-    finally:
-        os.close(fd)
-
-
 def _write_fully(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -545,171 +428,6 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _final_path(open_path: Path) -> Path:
-    return open_path.with_name(open_path.name.removesuffix(OPEN_SUFFIX))
-
-
-def _request_member(
-    request: CapturedRequest,
-    record_id: str,
-    date: str,
-    target_uri: str,
-    concurrent_to: str,
-    warcinfo_id: str,
-    level: int,
-) -> bytes:
-    fields = [
-        ("WARC-Type", "request"),
-        ("WARC-Record-ID", record_id),
-        ("WARC-Date", date),
-        ("WARC-Target-URI", target_uri),
-        ("WARC-Concurrent-To", concurrent_to),
-        ("WARC-Warcinfo-ID", warcinfo_id),
-        ("WARC-Block-Digest", _digest(request.head, request.body)),
-        ("WARC-Payload-Digest", _digest(request.body)),
-        ("Content-Type", _HTTP_REQUEST),
-    ]
-    return _member(fields, request.head, request.body, level)
-
-
-def _member(
-    fields: Sequence[tuple[str, str]],
-    head: bytes,
-    body: bytes,
-    level: int,
-    store_body: bool = False,
-) -> bytes:
-    """One record (block = ``head`` + ``body``) as one gzip member.
-
-    With ``store_body`` the headers are deflated at ``level`` but the body goes into stored
-    deflate blocks: deflating compressed bytes again costs as much as deflating HTML and saves
-    nothing (measured: ~0.55 ms for a 43 kB gzip body at any level 1-9).
-    """
-    lines = "".join(f"{name}: {value}\r\n" for name, value in fields)
-    warc_head = f"{WARC_VERSION}\r\n{lines}Content-Length: {len(head) + len(body)}\r\n\r\n"
-    warc_bytes = warc_head.encode()
-    if not store_body or not body or level == 0:
-        size = len(warc_bytes) + len(head) + len(body)
-        compressor = _compressor(level, size, gzip=True)
-        parts = [compressor.compress(part) for part in (warc_bytes, head, body, _RECORD_END)]
-        return b"".join([*parts, compressor.flush()])
-    headers = _compressor(level, len(warc_bytes) + len(head), gzip=False)
-    crc = 0
-    for part in (warc_bytes, head, body, _RECORD_END):
-        crc = zlib.crc32(part, crc)
-    size = len(warc_bytes) + len(head) + len(body) + len(_RECORD_END)
-    return b"".join(
-        [
-            _GZIP_HEADER,
-            headers.compress(warc_bytes),
-            headers.compress(head),
-            # Byte-aligned and not final: the stored blocks continue the same deflate stream.
-            headers.flush(zlib.Z_SYNC_FLUSH),
-            *_stored_blocks(body, _RECORD_END),
-            struct.pack("<II", crc, size & 0xFFFFFFFF),
-        ]
-    )
-
-
-def _compressor(level: int, size: int, *, gzip: bool) -> zlib._Compress:
-    """A deflater for ``size`` bytes, with gzip framing or raw.
-
-    Setting up zlib's full 32 kB window costs ~45 us, more than deflating a header block;
-    a window as large as the data compresses it just as well.
-    """
-    small = size <= _SMALL_BLOCK
-    window = _SMALL_WINDOW_BITS if small else zlib.MAX_WBITS
-    return zlib.compressobj(
-        level, zlib.DEFLATED, window + 16 if gzip else -window, 6 if small else zlib.DEF_MEM_LEVEL
-    )
-
-
-def _stored_blocks(data: bytes, tail: bytes) -> list[bytes | memoryview]:
-    """``data`` then ``tail`` as stored deflate blocks, the last one final (RFC 1951, 3.2.4)."""
-    view = memoryview(data)
-    out: list[bytes | memoryview] = []
-    for start in range(0, len(view), _STORED_MAX):
-        chunk = view[start : start + _STORED_MAX]
-        out += [struct.pack("<BHH", 0, len(chunk), len(chunk) ^ 0xFFFF), chunk]
-    out += [struct.pack("<BHH", 1, len(tail), len(tail) ^ 0xFFFF), tail]
-    return out
-
-
-def _is_precompressed(headers: Sequence[tuple[bytes, bytes]]) -> bool:
-    for name, value in headers:
-        lowered, kind = name.lower(), value.strip().lower()
-        if lowered == b"content-encoding" and kind in _COMPRESSED_ENCODINGS:
-            return True
-        if lowered == b"content-type" and kind.startswith(_COMPRESSED_TYPES) and b"svg" not in kind:
-            return True
-    return False
-
-
-def _response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
-    """HTTP status line and headers, and the ``WARC-Protocol`` value if the line can't say it.
-
-    HTTP/2 has no status line of its own; readers only know HTTP/1.x, so one is written.
-    """
-    protocol = response.protocol.upper()
-    warc_protocol = None
-    if protocol not in ("HTTP/1.0", "HTTP/1.1"):
-        warc_protocol, protocol = response.protocol.lower(), "HTTP/1.1"
-    lines = [f"{protocol} {response.status} {response.reason}".encode("latin-1", "replace")]
-    for name, value in response.headers:
-        if name.lower() == b"transfer-encoding":
-            name = TRANSFER_ENCODING_NOTE
-        lines.append(name + b": " + value)
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines), warc_protocol
-
-
-def _warcinfo_fields(
-    hostname: str, operator: str, description: str, info: Mapping[str, str]
-) -> list[tuple[str, str]]:
-    fields = [
-        ("software", _software()),
-        ("format", _FORMAT),
-        ("conformsTo", _CONFORMS_TO),
-        ("hostname", hostname),
-        ("operator", operator),
-        ("description", description),
-        *info.items(),
-    ]
-    return [(name, value) for name, value in fields if value]
-
-
-def _fields_block(fields: Iterable[tuple[str, str]]) -> bytes:
-    # A line break inside a value would start a bogus field.
-    return "".join(
-        f"{name}: {' '.join(str(value).splitlines())}\r\n" for name, value in fields
-    ).encode()
-
-
-def _software() -> str:
-    try:
-        version = metadata.version("kabarsip")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"Kabarsip/{version}"
-
-
-def _digest(*parts: bytes) -> str:
-    sha1 = hashlib.sha1()
-    for part in parts:
-        sha1.update(part)
-    return "sha1:" + base64.b32encode(sha1.digest()).decode("ascii")
-
-
-def _record_id() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
-
-
-def _warc_date(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError(f"WARC dates need a time zone, got naive {moment.isoformat()}")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _optional(name: str, value: str | None) -> list[tuple[str, str]]:

@@ -22,7 +22,22 @@ dateline                      dateline                               (none)
 ============================  =====================================  ===========================
 
 ``published``/``updated`` are ISO 8601 with the page's own offset (``+07:00`` for WIB);
-``*_raw`` keep the text they were parsed from so a better parser can redo them later.
+``*_raw`` keep the text they were parsed from so a better parser can redo them later (when
+metadata agrees with the shown date to the minute, ``published_raw`` is the metadata value, for
+its seconds; see ``crawler.extraction.datesources``). ``updated`` is a shown "Diperbarui" date,
+else metadata's modified date when it is not earlier than ``published``, else None.
+
+``body`` is the article's paragraphs (``paragraphs``) joined by blank lines. Sub-headings stay
+in it as paragraphs of their own, unmarked, where the page puts them; the dateline ("JAKARTA,
+KOMPAS.com -") is not in it but in ``dateline``; captions, related-article links, promo and
+widget lines, credit lines and reporter initials are not in it either.
+
+``credits`` lists every name the page credits, people and organisations apart (``kind``), with
+the role the page gives (``role``: author, reporter, contributor, editor, photographer,
+source). ``authors`` are who wrote the article: the people credited as author or reporter, else
+the organisation credited so ("Liputan6.com"), else a closing contributor sign-off. Editors are
+never authors: a page that credits only an editor has no authors. ``authors_raw`` keeps the
+bylines and credit lines as shown.
 """
 
 from __future__ import annotations
@@ -44,7 +59,8 @@ class Credit:
 
     name: str
     kind: str = "person"  # "person" | "organization"
-    role: str = "author"  # "author" | "reporter" | "editor" | "photographer" | "contributor"
+    # "author" | "reporter" | "contributor" | "editor" | "photographer" | "source"
+    role: str = "author"
 
 
 @dataclass

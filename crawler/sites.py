@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,10 @@ FIELDS = (
     "captions",
     "dateline",
     "canonical",
+    # Credit elements naming editors ("Editor: X", or a bare name in an editor box).
+    "editors",
+    # Elements inside the body containers that are not article text (related boxes, captions).
+    "body_exclude",
 )
 
 
@@ -38,11 +43,27 @@ class SiteConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Layout:
-    """Selectors for one page template; ``match`` picks it when the page contains it."""
+    """Selectors for one page template.
+
+    ``match`` picks it when the page contains it; ``valid_from``/``valid_until`` (inclusive
+    capture dates) limit it to the years the site served that template, so re-extracting an
+    old capture uses the rules of its time. A page whose capture date is unknown is matched by
+    ``match`` alone.
+    """
 
     name: str
     selectors: dict[str, str]
     match: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def valid_on(self, captured: date | None) -> bool:
+        """Whether the template was in use on ``captured`` (always, when that is unknown)."""
+        if captured is None:
+            return True
+        if self.valid_from and captured < self.valid_from:
+            return False
+        return not (self.valid_until and captured > self.valid_until)
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,10 @@ class SiteConfig:
     layouts: tuple[Layout, ...] = ()
     boilerplate: tuple[re.Pattern[str], ...] = ()
     robots_sitemaps: bool = False
+    # The site's metadata writes local wall time with a "Z" (detik's ``pubdate``).
+    z_is_local: bool = False
+    # Byline names that are organisations (desks, outlets, agencies), full-match, any case.
+    organisations: tuple[re.Pattern[str], ...] = ()
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -146,6 +171,8 @@ def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
         layouts=reader.layouts(),
         boilerplate=tuple(reader.regexes("boilerplate")),
         robots_sitemaps=reader.boolean("robots_sitemaps", default=False),
+        z_is_local=reader.boolean("z_is_local", default=False),
+        organisations=reader.organisations(),
     )
     if not (config.start_urls or config.sitemaps or config.feeds or config.sections):
         raise SiteConfigError(
@@ -176,6 +203,8 @@ _KNOWN_KEYS = {
     "boilerplate",
     "robots_sitemaps",
     "revisit",
+    "z_is_local",
+    "authors",
 }
 
 
@@ -231,14 +260,41 @@ class _Reader:
         text = self.string(key, required=required) or ".*"
         return self._compile(key, text)
 
-    def regexes(self, key: str) -> list[re.Pattern[str]]:
-        return [self._compile(key, text) for text in self.strings(key)]
+    def regexes(self, key: str, flags: int = 0) -> list[re.Pattern[str]]:
+        return [self._compile(key, text, flags) for text in self.strings(key)]
 
-    def _compile(self, key: str, text: str) -> re.Pattern[str]:
+    def _compile(self, key: str, text: str, flags: int = 0) -> re.Pattern[str]:
         try:
-            return re.compile(text)
+            return re.compile(text, flags)
         except re.error as exc:
             raise self._fail(key, f"invalid regular expression {text!r}: {exc}") from exc
+
+    def day(self, key: str) -> date | None:
+        """A TOML date (``2019-01-01``) or the same written as a string."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self._fail(key, f"must be a date such as 2019-01-01, got {value!r}")
+
+    def organisations(self) -> tuple[re.Pattern[str], ...]:
+        """``[authors] organisations``: regular expressions naming the site's outlets."""
+        table = self.table("authors")
+        if table is None:
+            return ()
+        sub = _Reader(table, self.path, "authors.")
+        unknown = set(table) - {"organisations"}
+        if unknown:
+            raise sub._fail(sorted(unknown)[0], "unknown key; known: organisations")
+        return tuple(sub.regexes("organisations", re.IGNORECASE))
 
     def table(self, key: str) -> dict[str, Any] | None:
         value = self.data.get(key)
@@ -283,13 +339,16 @@ class _Reader:
             if not isinstance(entry, dict):
                 raise self._fail(f"layouts[{index}]", "must be a table")
             sub = _Reader(entry, self.path, f"layouts[{index}].")
-            layouts.append(
-                Layout(
-                    name=sub.string("name", default=f"layout{index}") or f"layout{index}",
-                    match=sub.string("match"),
-                    selectors=sub.selectors("selectors"),
-                )
+            layout = Layout(
+                name=sub.string("name", default=f"layout{index}") or f"layout{index}",
+                match=sub.string("match"),
+                selectors=sub.selectors("selectors"),
+                valid_from=sub.day("valid_from"),
+                valid_until=sub.day("valid_until"),
             )
+            if layout.valid_from and layout.valid_until and layout.valid_from > layout.valid_until:
+                raise sub._fail("valid_until", "is earlier than valid_from")
+            layouts.append(layout)
         default = self.selectors("selectors")
         if default:
             layouts.append(Layout(name="default", selectors=default))

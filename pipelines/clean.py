@@ -1,9 +1,13 @@
-"""Boilerplate out of article bodies, and the dateline out of the first paragraph.
+"""Boilerplate out of article bodies, credits and the dateline out of their paragraphs.
 
 Built-in patterns cover what Indonesian news sites put between paragraphs (related-article
-prompts, promo lines, ad labels, widget headings, credit lines); a site file adds its own as
-``boilerplate`` regular expressions. The dateline ("Liputan6.com, Jakarta - ") moves to the
-``dateline`` field so the body starts with the story.
+prompts, promo lines, ad labels, widget headings, page separators, copyright lines); a site file
+adds its own as ``boilerplate`` regular expressions. Credit lines ("Editor: Ade Marboen",
+"Penulis : Ferril Dennys"), a closing name sign-off ("(Luh Wayanti)") and a closing paragraph
+that repeats the byline (Tempo's "DINI TEJA") leave the body for ``authors_raw``, where the
+authors stage reads them. Reporter initials ("(fyk/ash)", "[ian]", "(H-4)") are not names and
+just go. The dateline ("Liputan6.com, Jakarta - ") moves to ``dateline`` so the body starts
+with the story; a dateline that the page set as a paragraph of its own ("Jakarta -") too.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -29,50 +33,87 @@ BOILERPLATE = tuple(
     for pattern in (
         r"^(?:baca|simak|lihat)(?:\s+juga)?\s*(?:[:\-]|$).*",
         r"^(?:baca|simak|lihat)\s+juga\b.*",
-        r"^berita\s+terkait\b.{0,200}$",
+        r"^read\s+(?:also|more)\b.*",
+        r"^(?:berita|artikel)\s+terkait\b.{0,200}$",
         r"^untuk\s+mengetahui\s+kebenaran\s+informasi\b.*\bwhats\s*app\b.*",
         r"^advertisement$",
         r"^scroll\s+(?:down\s+)?to\s+(?:continue|resume)(?:\s+with\s+content)?\W*$",
         r"^jangan\s+sampai\s+ketinggalan\s+berita\s+terkini\b.*",
-        r"^(?:penulis|editor|reporter|pewarta|redaktur|kontributor)\s*:\s*\S.{0,80}$",
+        r"^(?:cek|ikuti|baca)\b.{0,100}\bgoogle\s+news\b.{0,100}$",
         r"^(?:copyright|hak\s+cipta)\s*(?:©|\(c\))?.{0,100}$",
         r"^©.{0,100}$",
         r"^\d+\s+dari\s+\d+\s+halaman$",
+        r"^halaman\s+(?:selanjutnya|berikutnya|sebelumnya)\W*$",
+        r"^ikuti\s+perkembangan\s+berita\s+ini\b.{0,60}$",
+        # The attribution line of an embedded tweet: "— Name (@handle) February 16, 2016".
+        r"^[\u2014\u2013-]\s*.{1,80}\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}$",
     )
 )
 # Widget headings ("Rekomendasi", "POPULER", ...): they and the short link titles after them
 # are dropped when they close the body; elsewhere only the heading goes.
 WIDGET_HEADINGS = re.compile(
-    r"^(?:rekomendasi|populer|terpopuler|berita\s+terkini|berita\s+terbaru|berita\s+lainnya"
-    r"|lanjutkan\s+membaca|artikel\s+terkait|tag|tags|topik)\W*$",
+    r"^(?:rekomendasi|berita\s+rekomendasi|populer|terpopuler|berita\s+terkini|berita\s+terbaru"
+    r"|berita\s+lainnya|lanjutkan\s+membaca|artikel\s+terkait|terkait|tag|tags|topik"
+    r"|jangan\s+lewatkan|kumpulan\s+berita\s+terkait|komentari\s+artikel\s+ini)\W*$",
     _I,
 )
-# Reporter initials closing the story: "(Mvi/Ali)", "(fyk/ash)", "[ian]".
-SIGN_OFF = re.compile(r"\s*(?:\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})+\s*\)|\[[a-z]{2,5}\])$")
+# Credit lines: a role, a colon, a short name ("Editor : Indriyani Astuti", "Sumber:Antara").
+_ROLES = (
+    r"penulis|editor|reporter|pewarta|redaktur|red|kontributor|penyunting|sumber|foto"
+    r"|fotografer|oleh"
+)
+CREDIT_LINE = re.compile(rf"^(?:{_ROLES})\s*:\s*\S.{{0,80}}$", _I)
+CREDIT_ROLE_ALONE = re.compile(rf"^(?:{_ROLES})\s*:?$", _I)
+REPORT_LINE = re.compile(r"^laporan\s+(?:wartawan|reporter|koresponden)\b.{1,100}$", _I)
+# Reporter initials or codes closing the story: "(Mvi/Ali)", "(fyk/ash)", "(ren)", "[ian]",
+# "(H-4)"; a whole paragraph "(FHM)".
+SIGN_OFF = re.compile(
+    r"\s*(?:\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})+\s*\)|\(\s*[a-z]{2,5}\s*\)"
+    r"|\[[a-z]{2,5}(?:/[a-z]{2,5})*\]|\(\s*[A-Z]{1,3}-\d{1,3}\s*\))$"
+)
+SIGN_OFF_PARAGRAPH = re.compile(r"^\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})*\s*\)$")
+# A name in parentheses after the last full stop: "... di Denpasar. (Luh Wayanti)".
+NAME_SIGN_OFF = re.compile(
+    r"(?<=[.!?\"\u201d'])\s*(?P<credit>\((?:[A-Z][a-z]+\.?)(?:\s+[A-Z][a-z]*\.?){0,3}\))$"
+)
+# Closing words in parentheses that are no one's name.
+NOT_NAMES = frozenset(
+    {"bersambung", "selesai", "habis", "tamat", "ilustrasi", "foto", "video", "dok", "advertorial"}
+)
+# Picture captions that stayed in the text: "... Foto: Grammy", "(Foto: Antara)".
+CAPTION = re.compile(r"(?:^(?:foto|photo)\s*:|[\s(](?:foto|photo)\s*:\s*[^.!?]{1,60}\)?$)", _I)
 # Datelines: "Liputan6.com, Jakarta - ", "JAKARTA, KOMPAS.com - ", "TEMPO.CO, Jakarta - ",
-# "Bandarlampung, Lampung (ANTARA News) - ", "Jakarta - ".
+# "Bandarlampung, Lampung (ANTARA News) - ", "Jakarta, KompasOtomotif - ", "Jakarta - ".
 _DASH = r"\s*(?:-{1,2}|\u2013|\u2014)\s*"
 _PLACE = r"[A-Z][\w'.]*(?:\s+[A-Z][\w'.]*){0,3}"
 _OUTLET = r"[A-Za-z][\w.-]*\.(?i:com|co\.id|co|id|net|org)"
+_OPENS = r"(?=[A-Z0-9\"'\u201c\u2018])"
 DATELINES = (
     re.compile(rf"^(?P<dateline>{_OUTLET}(?:,\s*{_PLACE})?){_DASH}(?=\S)"),
     re.compile(rf"^(?P<dateline>{_PLACE},\s*{_OUTLET}){_DASH}(?=\S)"),
     re.compile(rf"^(?P<dateline>{_PLACE}(?:,\s*{_PLACE})?\s*\([A-Z][\w .]{{1,30}}\)){_DASH}(?=\S)"),
-    re.compile(rf"^(?P<dateline>{_PLACE}){_DASH}(?=[A-Z\"'\u201c])"),
+    re.compile(rf"^(?P<dateline>{_PLACE},\s*{_PLACE}){_DASH}{_OPENS}"),
+    re.compile(rf"^(?P<dateline>{_PLACE}){_DASH}{_OPENS}"),
 )
+_ENDS_WITH_DASH = re.compile(rf"{_DASH}$")
 
 
 @dataclass(frozen=True)
 class CleanBody:
-    """Paragraphs after cleaning, the dateline found, and how many paragraphs went."""
+    """Paragraphs after cleaning, the dateline found, credit lines taken out, count removed."""
 
     paragraphs: list[str]
     dateline: str | None
     removed: int
+    credits: list[str] = field(default_factory=list)
 
 
 def is_boilerplate(paragraph: str, site_patterns: Iterable[re.Pattern[str]] = ()) -> bool:
     return any(p.search(paragraph) for p in (*BOILERPLATE, *site_patterns))
+
+
+def is_caption(paragraph: str) -> bool:
+    return len(paragraph) <= 300 and bool(CAPTION.search(paragraph))
 
 
 def _looks_like_link_title(paragraph: str) -> bool:
@@ -89,6 +130,88 @@ def drop_widgets(paragraphs: list[str]) -> list[str]:
             continue
         kept.append(paragraph)
     return kept
+
+
+def is_credit_line(paragraph: str) -> bool:
+    """A role and a few names ("Editor : Ade Marboen"); an interview's "Reporter: Apa ...?" is
+    text."""
+    if REPORT_LINE.match(paragraph):
+        return True
+    if not CREDIT_LINE.match(paragraph):
+        return False
+    names = paragraph.split(":", 1)[1]
+    return len(names.split()) <= 8 and not names.rstrip().endswith(("?", "!"))
+
+
+def take_credits(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """Credit lines out of the text: ``(paragraphs left, credit lines as shown)``.
+
+    A role and its name split over two cells ("Penulis", ": Ferril Dennys") count as one line.
+    """
+    kept: list[str] = []
+    credits: list[str] = []
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        following = paragraphs[index + 1] if index + 1 < len(paragraphs) else ""
+        if CREDIT_ROLE_ALONE.match(paragraph) and following.startswith(":"):
+            paragraph = f"{paragraph.rstrip(' :')}{following}"
+            index += 1
+        if is_credit_line(paragraph):
+            credits.append(paragraph)
+        else:
+            kept.append(paragraph)
+        index += 1
+    return kept, credits
+
+
+def strip_sign_offs(
+    paragraphs: list[str], bylines: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
+    """Closing initials, name sign-offs and byline echoes off the end of the text.
+
+    Returns the paragraphs left and the names found ("(Luh Wayanti)", a repeated byline).
+    """
+    echoes = {" ".join(b.split()).casefold() for b in bylines if b}
+    kept = list(paragraphs)
+    names: list[str] = []
+    while kept:
+        last = kept[-1]
+        if SIGN_OFF_PARAGRAPH.match(last):
+            kept.pop()
+            continue
+        if last.casefold() in echoes:
+            names.append(last)
+            kept.pop()
+            continue
+        echo = _closing_echo(last, echoes)
+        if echo:
+            names.append(last[-len(echo) :])
+            kept[-1] = last[: -len(echo)].strip()
+            continue
+        stripped = SIGN_OFF.sub("", last).strip()
+        named = NAME_SIGN_OFF.search(stripped)
+        if named:
+            if named["credit"].strip("()").casefold() not in NOT_NAMES:
+                names.append(named["credit"])
+            stripped = stripped[: named.start()].strip()
+        if stripped == last:
+            break
+        if stripped:
+            kept[-1] = stripped
+        else:
+            kept.pop()
+    return kept, names
+
+
+def _closing_echo(paragraph: str, echoes: set[str]) -> str | None:
+    """A byline repeated after the paragraph's last full stop ("... dilakukan. DINI TEJA")."""
+    lowered = paragraph.casefold()
+    for echo in echoes:
+        head = lowered[: -len(echo)].rstrip() if lowered.endswith(echo) else ""
+        if len(echo) > 3 and head.endswith((".", "!", "?", '"', "\u201d")):
+            return echo
+    return None
 
 
 def split_dateline(paragraph: str, known: str | None = None) -> tuple[str | None, str]:
@@ -110,25 +233,44 @@ def split_dateline(paragraph: str, known: str | None = None) -> tuple[str | None
     return None, paragraph
 
 
+def _move_dateline(kept: list[str], known: str | None) -> str | None:
+    """Take the dateline off the first paragraph, or take a dateline-only first paragraph."""
+    if not kept:
+        return None
+    found, rest = split_dateline(kept[0], known)
+    if found:
+        kept[:1] = [rest] if rest else []
+        return found
+    if len(kept) > 1 and len(kept[0].split()) <= 6 and _ENDS_WITH_DASH.search(kept[0]):
+        found, rest = split_dateline(f"{kept[0]} {kept[1]}", known)
+        if found and rest == kept[1]:
+            del kept[0]
+            return found
+    return None
+
+
 def clean_body(
     paragraphs: Sequence[str],
     site_patterns: Iterable[re.Pattern[str]] = (),
     captions: Iterable[str] = (),
     dateline: str | None = None,
+    bylines: Iterable[str] = (),
 ) -> CleanBody:
-    """Drop boilerplate and caption paragraphs, strip the sign-off, move the dateline out."""
+    """Drop boilerplate and captions, take credits and sign-offs, move the dateline out.
+
+    ``bylines`` are the credits the page shows elsewhere: a closing paragraph repeating one is
+    a sign-off, not text.
+    """
     patterns = tuple(site_patterns)
     caption_set = {c for c in captions if c}
-    kept = [p for p in paragraphs if not is_boilerplate(p, patterns) and p not in caption_set]
+    kept, credits = take_credits([p for p in paragraphs if p not in caption_set])
+    kept = [p for p in kept if not is_boilerplate(p, patterns) and not is_caption(p)]
     kept = drop_widgets(kept)
-    if kept:
-        last = SIGN_OFF.sub("", kept[-1]).strip()
-        kept[-1:] = [last] if last else []
-    found = None
-    if kept:
-        found, rest = split_dateline(kept[0], dateline)
-        kept[:1] = [rest] if rest else []
-    return CleanBody(kept, found or _bare(dateline), len(paragraphs) - len(kept))
+    kept, names = strip_sign_offs(kept, bylines)
+    found = _move_dateline(kept, dateline)
+    return CleanBody(
+        kept, found or _bare(dateline), len(paragraphs) - len(kept), [*credits, *names]
+    )
 
 
 def _bare(dateline: str | None) -> str | None:
@@ -138,12 +280,21 @@ def _bare(dateline: str | None) -> str | None:
 
 
 def clean_item(item: ItemAdapter, site_patterns: Iterable[re.Pattern[str]] = ()) -> int:
-    """Clean the item's paragraphs in place; recompute body and word count. Returns removals."""
+    """Clean the item's paragraphs in place; recompute body and word count. Returns removals.
+
+    Credit lines and sign-offs found in the text join ``authors_raw``.
+    """
     images = item.get("images") or []
     captions = [getattr(image, "caption", None) or "" for image in images]
-    result = clean_body(item.get("paragraphs") or [], site_patterns, captions, item.get("dateline"))
+    bylines = list(item.get("authors_raw") or [])
+    result = clean_body(
+        item.get("paragraphs") or [], site_patterns, captions, item.get("dateline"), bylines
+    )
     item["paragraphs"] = result.paragraphs
     item["dateline"] = result.dateline
+    if result.credits:
+        known = {b.casefold() for b in bylines}
+        item["authors_raw"] = bylines + [c for c in result.credits if c.casefold() not in known]
     body = "\n\n".join(result.paragraphs)
     item["body"] = body or None
     item["word_count"] = len(body.split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from crawler.extraction import (
     normalise_url,
 )
 from crawler.items import Article, Image
-from crawler.sites import SiteConfig, SiteConfigError, load_site, parse_site
+from crawler.sites import SEEDS_DIR, SiteConfig, SiteConfigError, load_site, parse_site
 from pipelines.authors import fill_authors
 from pipelines.clean import clean_item
 from pipelines.dates import fill_dates
@@ -93,7 +94,8 @@ def test_site_selectors_win_over_jsonld_and_meta() -> None:
     )
     assert article.title == "Judul dari halaman"
     assert article.authors_raw == ["Oleh Budi Santoso"]
-    assert article.published_raw == "Kamis, 03 Feb 2022, 08:03 WIB"
+    # The shown date agrees with JSON-LD to the minute, so JSON-LD's value (seconds) is kept.
+    assert article.published_raw == "2022-02-03T08:03:00+07:00"
     assert article.paragraphs == [
         "Example.co.id, Jakarta - Banjir merendam 30 RT.",
         "Warga mengungsi ke masjid.",
@@ -262,8 +264,192 @@ def test_invalid_selector_names_file_layout_and_field() -> None:
 
 
 def test_shipped_site_selectors_compile() -> None:
-    for name in ("liputan6", "demo"):
-        check_selectors(load_site(name))
+    for path in sorted(SEEDS_DIR.glob("*.toml")):
+        check_selectors(load_site(path.stem))
+
+
+# --- body text: exclusions, related links, sub-headings, credits ------------------------------
+
+
+def test_body_exclude_leaves_boxes_inside_the_body_out() -> None:
+    site = make_site(selectors={"body": "div.isi", "body_exclude": "div.isi div.terkait, figure"})
+    body = (
+        '<div class="isi"><p>Satu.</p><div class="terkait"><h4>Berita Terkait</h4>'
+        '<p>Judul lain</p></div><figure><img src="/a.jpg"><figcaption>Foto</figcaption></figure>'
+        "<p>Dua.</p></div>"
+    )
+    assert extract_article(page(body=body), site).paragraphs == ["Satu.", "Dua."]
+
+
+def test_related_article_link_lines_leave_the_body() -> None:
+    site = make_site(selectors={"body": "div.isi"})
+    body = (
+        '<div class="isi"><p>Teks dengan <a href="/x">tautan</a> di tengah kalimat.</p>'
+        '<p><strong>\u2022 <a href="/1">Judul berita lain yang ditautkan</a></strong></p>'
+        '<p><a href="/2">Satu</a><br><a href="/3">Dua judul</a><br><a href="/4">Tiga</a></p>'
+        "<p>Akhir.</p></div>"
+    )
+    assert extract_article(page(body=body), site).paragraphs == [
+        "Teks dengan tautan di tengah kalimat.",
+        "Akhir.",
+    ]
+
+
+def test_a_bold_line_inside_a_paragraph_is_a_sub_heading_of_its_own() -> None:
+    site = make_site(selectors={"body": "div.isi"})
+    body = (
+        '<div class="isi"><p>Pembuka.<br><br><strong>Kurang Motivasi</strong><br>Isi bagian.'
+        "<br><br><b>Jakarta</b> - bukan judul.</p></div>"
+    )
+    assert extract_article(page(body=body), site).paragraphs == [
+        "Pembuka.",
+        "Kurang Motivasi",
+        "Isi bagian.",
+        "Jakarta - bukan judul.",
+    ]
+
+
+def test_editors_are_credited_as_editors() -> None:
+    site = make_site(selectors={"authors": "span.oleh", "editors": "span.editor"})
+    body = '<span class="oleh">Budi</span><span class="editor">Ani</span>'
+    assert extract_article(page(body=body), site).authors_raw == ["Budi", "Editor: Ani"]
+
+
+def test_xpath_functions_select_part_of_a_text() -> None:
+    site = make_site(selectors={"authors": "substring-before(//div[@class='byline'], ',')"})
+    body = '<div class="byline">Agence France-Presse, CHARLESTON | World</div>'
+    assert extract_article(page(body=body), site).authors_raw == ["Agence France-Presse"]
+
+
+# --- layouts by capture date -----------------------------------------------------------------
+
+DATED = {
+    "layouts": [
+        {"name": "lama", "valid_until": date(2016, 12, 31), "selectors": {"title": "h2"}},
+        {"name": "baru", "valid_from": "2017-01-01", "selectors": {"title": "h1"}},
+    ]
+}
+DATED_BODY = "<h1>Judul baru</h1><h2>Judul lama</h2>"
+
+
+def test_layouts_are_chosen_by_the_capture_date() -> None:
+    site = make_site(**DATED)
+    assert extract_article(page(body=DATED_BODY), site, date(2015, 6, 1)).title == "Judul lama"
+    assert extract_article(page(body=DATED_BODY), site, date(2020, 6, 1)).title == "Judul baru"
+    # Unknown capture date: every layout is in the running, the first wins.
+    assert extract_article(page(body=DATED_BODY), site).title == "Judul lama"
+
+
+def test_the_http_date_of_a_replayed_capture_picks_its_layout() -> None:
+    html = f"<html><body>{DATED_BODY}</body></html>".encode()
+    headers = {"Date": "Tue, 16 Feb 2016 02:10:56 GMT"}
+    old = HtmlResponse(url=URL, body=html, encoding="utf-8", headers=headers)
+    assert extract_article(old, make_site(**DATED)).title == "Judul lama"
+    headers = {"Date": "Mon, 20 Dec 2021 02:10:56 GMT"}
+    new = HtmlResponse(url=URL, body=html, encoding="utf-8", headers=headers)
+    assert extract_article(new, make_site(**DATED)).title == "Judul baru"
+
+
+def test_layout_dates_and_site_flags_are_validated() -> None:
+    site = make_site(z_is_local=True, authors={"organisations": ["detik\\w*"]})
+    assert site.z_is_local
+    assert site.organisations[0].fullmatch("detikNews")
+    with pytest.raises(SiteConfigError, match=r"layouts\[0\]\.valid_from"):
+        make_site(layouts=[{"valid_from": "kemarin", "selectors": {"title": "h1"}}])
+    with pytest.raises(SiteConfigError, match="earlier than valid_from"):
+        make_site(layouts=[{"valid_from": "2020-01-01", "valid_until": "2019-01-01"}])
+    with pytest.raises(SiteConfigError, match=r"authors\.editors"):
+        make_site(authors={"editors": ["x"]})
+
+
+# --- dates: which source wins ----------------------------------------------------------------
+
+
+def dated_page(shown: str, *metas: tuple[str, str], updated: str = "") -> HtmlResponse:
+    head = "".join(f'<meta property="{key}" content="{value}">' for key, value in metas)
+    body = f'<time class="tgl">{shown}</time><span class="upd">{updated}</span>'
+    return page(head, body)
+
+
+DATE_SELECTORS = {"published": "time.tgl", "updated": "span.upd"}
+
+
+def dates_of(response: HtmlResponse, **site: Any) -> tuple[str | None, str | None]:
+    article = extract_article(response, make_site(selectors=DATE_SELECTORS, **site))
+    return article.published_raw, article.updated_raw
+
+
+def test_metadata_agreeing_with_the_shown_date_gives_its_seconds() -> None:
+    utc = dated_page("16 Feb 2016 at 09:10 WIB", ("article:published_time", "2016-02-16T02:10:56Z"))
+    assert dates_of(utc)[0] == "2016-02-16T02:10:56Z"
+
+
+def test_a_wrong_zone_on_the_right_wall_time_is_repaired() -> None:
+    wrong_z = dated_page("Kamis, 05/11/2015 10:08 WIB", ("pubdate", "2015-11-05 T10:08:58Z"))
+    assert dates_of(wrong_z)[0] == "2015-11-05 T10:08:58+07:00"
+    dashed = dated_page("Selasa 16 Jun 2015, 14:05 WIB", ("pubdate", "2015-06-16T14-05-11Z"))
+    assert dates_of(dashed, z_is_local=True)[0] == "2015-06-16T14:05:11"
+
+
+def test_the_shown_date_wins_over_disagreeing_metadata() -> None:
+    response = dated_page(
+        "20/1/2026 18:30", ("article:published_time", "2026-01-20T18:33:13+07:00")
+    )
+    assert dates_of(response)[0] == "20/1/2026 18:30"
+
+
+def test_without_a_shown_date_metadata_with_an_offset_wins() -> None:
+    head = '<meta property="article:published_time" content="2017-02-17 13:30:08">' + jsonld(
+        {"@type": "NewsArticle", "datePublished": "2017-02-17T13:30:08+07:00"}
+    )
+    assert extract_article(page(head), make_site()).published_raw == "2017-02-17T13:30:08+07:00"
+
+
+def test_a_modified_date_before_publication_is_no_update() -> None:
+    early = dated_page(
+        "Kamis 09 Juli 2020 07:26 WIB",
+        ("article:published_time", "2020-07-09T07:26:05+07:00"),
+        ("article:modified_time", "2020-07-08T20:33:05+07:00"),
+    )
+    assert dates_of(early) == ("2020-07-09T07:26:05+07:00", None)
+    later = dated_page(
+        "Kamis 09 Juli 2020 07:26 WIB",
+        ("article:published_time", "2020-07-09T07:26:05+07:00"),
+        ("article:modified_time", "2020-07-09T09:00:00+07:00"),
+    )
+    assert dates_of(later)[1] == "2020-07-09T09:00:00+07:00"
+
+
+def test_a_shown_update_wins_over_metadata() -> None:
+    response = dated_page(
+        "23 Jan 2021, 13:30 WIB",
+        ("article:modified_time", "2021-01-23T13:11:14+07:00"),
+        updated="Diperbarui 23 Jan 2021, 13:30 WIB",
+    )
+    assert dates_of(response)[1] == "Diperbarui 23 Jan 2021, 13:30 WIB"
+
+
+# --- titles and the readable-text fallback ---------------------------------------------------
+
+
+def test_a_metadata_title_loses_the_site_name() -> None:
+    head = '<meta property="og:title" content="Jamaah Haji Ikuti Pemeriksaan | example.co.id">'
+    assert extract_article(page(head), make_site()).title == "Jamaah Haji Ikuti Pemeriksaan"
+    head = '<meta property="og:title" content="Harga 2 - 3 kali lipat">'
+    assert extract_article(page(head), make_site()).title == "Harga 2 - 3 kali lipat"
+
+
+def test_a_page_without_body_markup_gets_its_text_from_the_readable_fallback() -> None:
+    pytest.importorskip("trafilatura")
+    story = "".join(
+        f"<p>Kalimat nomor {n} dari berita banjir yang merendam kampung di Jakarta Timur.</p>"
+        for n in range(1, 9)
+    )
+    body = f"<nav><a href='/'>Beranda</a></nav><article><h1>Banjir Jakarta</h1>{story}</article>"
+    article = extract_article(page(body=body), make_site())
+    assert article.paragraphs[0].startswith("Kalimat nomor 1")
+    assert article.paragraphs[-1].startswith("Kalimat nomor 8")
+    assert "Beranda" not in (article.body or "")
 
 
 # --- canonical URL ---------------------------------------------------------------------------

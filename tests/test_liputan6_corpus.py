@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ import pytest
 from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse
 
+from crawler.demosite.server import static_server
 from crawler.extraction import choose_layout, extract_article
 from crawler.items import Article
 from crawler.sites import load_site
@@ -59,24 +57,11 @@ def dev_rows(corpus: Path) -> list[dict[str, Any]]:
     return [row for row in rows if row["site"] == "liputan6"]
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def origin(corpus_dir: Path) -> Iterator[str]:
-    """The corpus pages served by a stdlib HTTP server on 127.0.0.1 (any free port)."""
-    handler = partial(QuietHandler, directory=str(corpus_dir / "pages"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """The corpus pages served on 127.0.0.1 (any free port)."""
+    with static_server(corpus_dir / "pages") as server:
+        yield server.origin
 
 
 def fetch(origin: str, name: str, urls: dict[str, str]) -> HtmlResponse:

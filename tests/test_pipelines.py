@@ -9,9 +9,24 @@ import pytest
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Image
-from pipelines.authors import AuthorsPipeline, normalise_authors, split_byline
-from pipelines.clean import BoilerplatePipeline, clean_body, clean_item, split_dateline
+from crawler.items import Article, Credit, Image
+from pipelines.authors import (
+    AuthorsPipeline,
+    authors_of,
+    collect_credits,
+    fill_authors,
+    normalise_authors,
+    parse_credits,
+    split_byline,
+)
+from pipelines.clean import (
+    BoilerplatePipeline,
+    clean_body,
+    clean_item,
+    split_dateline,
+    strip_sign_offs,
+    take_credits,
+)
 from pipelines.fingerprint import fingerprint
 from pipelines.validate import ValidatePipeline, drop_reason
 from tests.test_dates import crawler_for
@@ -83,6 +98,97 @@ def test_credit_lines_and_sign_offs_leave_the_body() -> None:
     assert clean_body(paragraphs).paragraphs == ["Isi berita."]
 
 
+def test_credit_lines_join_the_bylines() -> None:
+    paragraphs = ["Isi berita.", "Penulis", ": Ferril Dennys", "Editor : Aloysius Gonsaga AE"]
+    assert take_credits(paragraphs) == (
+        ["Isi berita."],
+        ["Penulis: Ferril Dennys", "Editor : Aloysius Gonsaga AE"],
+    )
+    result = clean_body(
+        ["Laporan Wartawan Tribunnews.com, Glery Lazuardi", "Isi.", "Sumber: Antara"]
+    )
+    assert result.paragraphs == ["Isi."]
+    assert result.credits == ["Laporan Wartawan Tribunnews.com, Glery Lazuardi", "Sumber: Antara"]
+    interview = ["Reporter: Apa rencana Anda setelah ini?", "Saya akan istirahat dulu."]
+    assert take_credits(interview) == (interview, [])
+
+
+@pytest.mark.parametrize(
+    ("last", "text"),
+    [
+        ("Tiga dari 59 orang sudah dikarantina. (ren)", "Tiga dari 59 orang sudah dikarantina."),
+        ("Harga naik tajam. (H-4)", "Harga naik tajam."),
+        ("Tutup Jonan. (mca/hns)", "Tutup Jonan."),
+        ("Ia kembali ke AS. [ian]", "Ia kembali ke AS."),
+    ],
+)
+def test_closing_initials_and_codes_go(last: str, text: str) -> None:
+    assert strip_sign_offs(["Awal.", last]) == (["Awal.", text], [])
+
+
+def test_closing_names_are_credits_and_bylines_repeated_at_the_end_go() -> None:
+    paragraphs = ["Awal.", "Jenazah ditemukan di Denpasar. (Luh Wayanti)"]
+    assert strip_sign_offs(paragraphs) == (
+        ["Awal.", "Jenazah ditemukan di Denpasar."],
+        ["(Luh Wayanti)"],
+    )
+    assert strip_sign_offs(["Awal.", "Akhir.", "DINI TEJA"], ["DINI TEJA"]) == (
+        ["Awal.", "Akhir."],
+        ["DINI TEJA"],
+    )
+    assert strip_sign_offs(["Awal.", "Akhir. DINI TEJA"], ["DINI TEJA"]) == (
+        ["Awal.", "Akhir."],
+        ["DINI TEJA"],
+    )
+    assert strip_sign_offs(["Awal.", "(FHM)"]) == (["Awal."], [])
+    assert strip_sign_offs(["Awal.", "Akhir bagian satu. (Bersambung)"]) == (
+        ["Awal.", "Akhir bagian satu."],
+        [],
+    )
+    # A parenthesis inside the sentence is text.
+    assert strip_sign_offs(["Kata Ahok (Gubernur DKI)"]) == (["Kata Ahok (Gubernur DKI)"], [])
+
+
+def test_clean_item_adds_credits_from_the_text_to_the_bylines() -> None:
+    article = Article(
+        url="u",
+        site="s",
+        authors_raw=["DINI TEJA"],
+        paragraphs=["TEMPO.CO, Jakarta - Isi berita.", "Akhir berita.", "DINI TEJA", "Editor: Ani"],
+    )
+    clean_item(ItemAdapter(article))
+    assert article.paragraphs == ["Isi berita.", "Akhir berita."]
+    assert article.authors_raw == ["DINI TEJA", "Editor: Ani"]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Read also:",
+        "Cek berita dan artikel yg lain di Google News dan ikuti WhatsApp channel kami",
+        "Halaman selanjutnya",
+        "Ikuti perkembangan berita ini dalam topik:",
+        "— The GRAMMYs (@TheGRAMMYs) February 16, 2016",
+        "Taylor Swift memberikan standing ovation untuk Joey Alexander. Foto: Grammy",
+        "Foto: Michael Agustinus/detikFinance",
+    ],
+)
+def test_built_in_promo_caption_and_embed_lines_leave(paragraph: str) -> None:
+    assert clean_body(["Isi berita.", paragraph, "Akhir berita."]).paragraphs == [
+        "Isi berita.",
+        "Akhir berita.",
+    ]
+
+
+def test_a_dateline_set_as_its_own_paragraph_moves_out() -> None:
+    result = clean_body(["Jakarta -", "Galaxy S6 Edge adalah jagoan Samsung.", "Akhir."])
+    assert result.dateline == "Jakarta"
+    assert result.paragraphs == ["Galaxy S6 Edge adalah jagoan Samsung.", "Akhir."]
+    # A short first paragraph ending in a dash that is not a dateline stays.
+    kept = clean_body(["harga naik -", "Lanjutan."]).paragraphs
+    assert kept == ["harga naik -", "Lanjutan."]
+
+
 def test_picture_captions_leave_the_body() -> None:
     paragraphs = ["Isi berita.", "Warga mengungsi. (Foto: Dok)", "Lanjutan."]
     result = clean_body(paragraphs, captions=["Warga mengungsi. (Foto: Dok)"])
@@ -100,6 +206,9 @@ def test_picture_captions_leave_the_body() -> None:
         ("TEMPO.CO, Jakarta - Organisasi Kesehatan Dunia.", "TEMPO.CO, Jakarta", "Organisasi"),
         ("VIVA.co.id - Otoritas Thailand.", "VIVA.co.id", "Otoritas"),
         ("JAKARTA \u2013 Mau membangun usaha?", "JAKARTA", "Mau"),
+        ("REPUBLIKA.CO.ID, JAKARTA -- Aktris Marcella.", "REPUBLIKA.CO.ID, JAKARTA", "Aktris"),
+        ("Jakarta, KompasOtomotif \u2013 Tahun depan.", "Jakarta, KompasOtomotif", "Tahun"),
+        ("Liputan6.com, Washington D.C - Presiden AS.", "Liputan6.com, Washington D.C", "Presiden"),
         ("TRIBUNSOLO.COM, JAKARTA --Hingga kini.", "TRIBUNSOLO.COM, JAKARTA", "Hingga"),
         (
             "Bandarlampung, Lampung (ANTARA News) - Petugas Polda.",
@@ -201,8 +310,95 @@ def test_split_byline(byline: str, names: list[str]) -> None:
 
 
 def test_authors_are_deduplicated_ignoring_case() -> None:
-    bylines = ["Oleh Tommy Kurnia", "TOMMY KURNIA", "Tommy Kurnia dan Liputan6.com"]
-    assert normalise_authors(bylines) == ["Tommy Kurnia", "Liputan6.com"]
+    bylines = ["Oleh Tommy Kurnia", "TOMMY KURNIA", "Tommy Kurnia dan Rina Wulandari"]
+    assert normalise_authors(bylines) == ["Tommy Kurnia", "Rina Wulandari"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "credits"),
+    [
+        ("Penulis: Nabilla Tashandra", [("Nabilla Tashandra", "person", "author")]),
+        ("Reporter : Ramadhian Fadillah", [("Ramadhian Fadillah", "person", "reporter")]),
+        ("Pewarta: Nur Imansyah", [("Nur Imansyah", "person", "reporter")]),
+        ("Editor : Ervan Hardoko", [("Ervan Hardoko", "person", "editor")]),
+        ("Red: Yudha Manggala P Putra", [("Yudha Manggala P Putra", "person", "editor")]),
+        ("Redaktur : Agus Yulianto", [("Agus Yulianto", "person", "editor")]),
+        ("Sumber:BeritaSatu.com", [("BeritaSatu.com", "organization", "source")]),
+        (
+            "Fino Yurio Kristo - detikinet",
+            [("Fino Yurio Kristo", "person", "author"), ("detikinet", "organization", "author")],
+        ),
+        (
+            "Laporan Wartawan Tribunnews.com, Glery Lazuardi",
+            [
+                ("Glery Lazuardi", "person", "reporter"),
+                ("Tribunnews.com", "organization", "reporter"),
+            ],
+        ),
+        ("Penulis : Kontributor Lhokseumawe, Masriadi", [("Masriadi", "person", "contributor")]),
+        ("Oleh : Arnold H Sianturi / FMB", [("Arnold H Sianturi", "person", "author")]),
+        ("Natasha Oktalia, Jurnalis", [("Natasha Oktalia", "person", "author")]),
+        ("Liputan6.com", [("Liputan6.com", "organization", "author")]),
+        ("Agence France-Presse", [("Agence France-Presse", "organization", "author")]),
+        ("(Luh Wayanti)", [("Luh Wayanti", "person", "contributor")]),
+        (
+            "Penulis: Glery Lazuardi | Editor: Willy Widianto",
+            [("Glery Lazuardi", "person", "author"), ("Willy Widianto", "person", "editor")],
+        ),
+        ("FHM", []),
+    ],
+)
+def test_credits_keep_role_and_kind(byline: str, credits: list[tuple[str, str, str]]) -> None:
+    assert parse_credits(byline) == [Credit(*credit) for credit in credits]
+
+
+def test_site_organisations_make_a_name_an_organisation() -> None:
+    outlet = [re.compile(r"detik\w*", re.IGNORECASE)]
+    assert parse_credits("detikNews", outlet) == [Credit("detikNews", "organization", "author")]
+    assert parse_credits("detikNews") == [Credit("detikNews", "person", "author")]
+
+
+def test_a_page_that_credits_only_an_editor_has_no_author() -> None:
+    assert normalise_authors(["Editor: Hanang Yuwono", "Sumber: Tribunnews.com"]) == []
+    assert normalise_authors(["Red: Yudha Manggala P Putra"]) == []
+
+
+def test_a_name_credited_as_editor_is_not_made_an_author_by_metadata() -> None:
+    # JSON-LD often names the editor as `author`; the page's own "Editor:" line says otherwise.
+    assert normalise_authors(["Hanang Yuwono", "Editor: Hanang Yuwono"]) == []
+    assert normalise_authors(["Penulis: Andi", "Editor: Andi"]) == ["Andi"]
+
+
+def test_people_are_the_authors_before_organisations_and_contributors() -> None:
+    assert normalise_authors(["Fino Yurio Kristo - detikinet"]) == ["Fino Yurio Kristo"]
+    assert normalise_authors(["Liputan6.com"]) == ["Liputan6.com"]
+    assert normalise_authors(["Laban Laisila", "(Luh Wayanti)"]) == ["Laban Laisila"]
+    assert normalise_authors(["(Luh Wayanti)"]) == ["Luh Wayanti"]
+    assert authors_of([Credit("Budi", "person", "photographer")]) == []
+
+
+def test_fill_authors_sets_credits_and_keeps_given_ones() -> None:
+    article = Article(
+        url="u",
+        site="s",
+        authors_raw=["Penulis: Nabilla Tashandra", "Editor: Bayu Galih"],
+        credits=[Credit("Kompas.com", "organization", "source")],
+    )
+    assert fill_authors(ItemAdapter(article))
+    assert article.authors == ["Nabilla Tashandra"]
+    assert article.credits == [
+        Credit("Kompas.com", "organization", "source"),
+        Credit("Nabilla Tashandra", "person", "author"),
+        Credit("Bayu Galih", "person", "editor"),
+    ]
+
+
+def test_collect_credits_prefers_the_stated_role() -> None:
+    credits = collect_credits(["Andhika", "Editor : Andhika", "Andhika Prasetyo"])
+    assert credits == [
+        Credit("Andhika", "person", "editor"),
+        Credit("Andhika Prasetyo", "person", "author"),
+    ]
 
 
 def test_authors_pipeline_fills_only_empty_authors_and_counts() -> None:

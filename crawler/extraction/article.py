@@ -1,14 +1,19 @@
 """``extract_article``: one response and its site file to an ``Article`` of raw strings.
 
-Per field the first source that has a value wins: the site's selectors (the page's layout),
-then JSON-LD, then OpenGraph/article meta/microdata. Dates stay text (``published_raw``,
-``updated_raw``) and bylines stay as shown (``authors_raw``): the pipelines interpret them.
+Per field the first source that has a value wins: the site's selectors (the page's layout,
+chosen by what the page matches and when it was captured), then JSON-LD, then OpenGraph/article
+meta/microdata, then the readable-text fallback, which runs only when none of them gives a body.
+Dates are chosen among the sources by ``datesources`` (the shown date first) and stay text
+(``published_raw``, ``updated_raw``); bylines stay as shown (``authors_raw``, editors credited
+as "Editor: ..."): the pipelines interpret them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from cssselect import SelectorError
@@ -16,25 +21,30 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from crawler.extraction.canonical import canonical_url, page_candidates
+from crawler.extraction.datesources import DateSources, choose_dates
+from crawler.extraction.fallback import readable_fields
 from crawler.extraction.fields import RawFields, first_said
 from crawler.extraction.images import select_images
 from crawler.extraction.jsonld import jsonld_fields
-from crawler.extraction.meta import meta_fields
+from crawler.extraction.meta import meta_fields, meta_value
 from crawler.extraction.selectors import (
     matches,
     normalise_space,
     select,
+    select_elements,
     select_paragraphs,
     select_text,
     select_texts,
 )
+from crawler.extraction.titles import shown_headline, strip_site_name
+from crawler.extraction.visible import guessed_dates, guessed_fields
 from crawler.items import Article, Image
 from crawler.sites import Layout, SiteConfig, SiteConfigError
 
 T = TypeVar("T")
 
 _SINGLE = ("title", "description", "published", "updated", "section", "dateline", "canonical")
-_MULTIPLE = ("authors", "tags")
+_MULTIPLE = ("authors", "editors", "tags")
 
 
 def _apply(site: SiteConfig, layout: Layout, key: str, selector: str, run: Callable[[str], T]) -> T:
@@ -58,13 +68,31 @@ def check_selectors(site: SiteConfig) -> None:
             _apply(site, layout, key, selector, lambda s: select(probe, s))
 
 
-def choose_layout(root: Selector, site: SiteConfig) -> Layout | None:
-    """The first layout whose ``match`` is on the page, else the first without ``match``."""
-    for layout in site.layouts:
+def choose_layout(root: Selector, site: SiteConfig, captured: date | None = None) -> Layout | None:
+    """The first layout in use on ``captured`` whose ``match`` is on the page, else the first
+    in use without ``match``. An unknown capture date leaves every layout in the running."""
+    current = [layout for layout in site.layouts if layout.valid_on(captured)]
+    for layout in current:
         match = layout.match
         if match and _apply(site, layout, "match", match, lambda s: matches(root, s)):
             return layout
-    return next((layout for layout in site.layouts if not layout.match), None)
+    return next((layout for layout in current if not layout.match), None)
+
+
+def capture_date(response: TextResponse, captured: date | datetime | None = None) -> date | None:
+    """When the page was fetched: ``captured`` if given, else the response's HTTP ``Date``
+    (a replayed WARC record keeps the date of its capture)."""
+    if isinstance(captured, datetime):
+        return captured.date()
+    if isinstance(captured, date):
+        return captured
+    header = response.headers.get(b"Date")
+    if not header:
+        return None
+    try:
+        return parsedate_to_datetime(header.decode("latin-1")).date()
+    except (TypeError, ValueError):
+        return None
 
 
 def selector_fields(root: Selector, site: SiteConfig, layout: Layout, base_url: str) -> RawFields:
@@ -79,9 +107,20 @@ def selector_fields(root: Selector, site: SiteConfig, layout: Layout, base_url: 
         if key in selectors:
             values = _apply(site, layout, key, selectors[key], lambda s: select_texts(root, s))
             setattr(found, key, _unique(values))
+    skip: frozenset[Any] = frozenset()
+    if "body_exclude" in selectors:
+        skip = _apply(
+            site,
+            layout,
+            "body_exclude",
+            selectors["body_exclude"],
+            lambda s: select_elements(root, s),
+        )
     body = selectors.get("paragraphs") or selectors.get("body")
     if body:
-        found.paragraphs = _apply(site, layout, "body", body, lambda s: select_paragraphs(root, s))
+        found.paragraphs = _apply(
+            site, layout, "body", body, lambda s: select_paragraphs(root, s, skip)
+        )
     captions = selectors.get("captions")
     if captions:
         found.captions = _apply(site, layout, "captions", captions, lambda s: select_texts(root, s))
@@ -118,26 +157,55 @@ def page_language(root: Selector) -> str | None:
     return lang or None
 
 
-def extract_article(response: TextResponse, site: SiteConfig) -> Article:
-    """The article of ``response`` as raw strings, by the precedence described above."""
+def extract_article(
+    response: TextResponse, site: SiteConfig, captured: date | datetime | None = None
+) -> Article:
+    """The article of ``response`` as raw strings, by the precedence described above.
+
+    ``captured`` (the fetch or WARC date) picks the layouts in use then; by default the
+    response's ``Date`` header tells.
+    """
     root = response.selector
-    layout = choose_layout(root, site)
-    own = selector_fields(root, site, layout, response.url) if layout else RawFields()
-    raw = first_said(own, jsonld_fields(root, response.url), meta_fields(root, response.url))
+    layout = choose_layout(root, site, capture_date(response, captured))
+    # A page no layout describes gets generic guesses at its visible byline and dates.
+    own = selector_fields(root, site, layout, response.url) if layout else guessed_fields(root)
+    jsonld = jsonld_fields(root, response.url)
+    meta = meta_fields(root, response.url)
+    sources = [own, jsonld, meta]
+    if not any(source.paragraphs for source in sources):
+        sources.append(readable_fields(response.text, response.url))
+    raw = first_said(*sources)
+    names = [site.name, *site.domains, meta_value(root, "og:site_name")]
+    title = own.title or shown_headline(
+        root, strip_site_name(first_said(*sources[1:]).title, names)
+    )
     # A body container often holds the picture captions too; the site file says which they are.
     captions = set(own.captions)
     paragraphs = [p for p in raw.paragraphs if p not in captions]
+    if paragraphs and title and paragraphs[0] == title:
+        del paragraphs[0]  # the headline repeated at the top of the text
     body = "\n\n".join(paragraphs) or None
+    published_raw, updated_raw = choose_dates(
+        DateSources(
+            shown_published=own.published,
+            shown_updated=own.updated,
+            metadata_published=[source.published for source in sources[1:]],
+            metadata_updated=[source.updated for source in sources[1:]],
+            guessed_published=[] if layout else guessed_dates(root),
+        ),
+        site.timezone,
+        site.z_is_local,
+    )
     return Article(
         url=response.url,
         site=site.name,
         canonical_url=canonical_url([own.canonical, *page_candidates(root)], response.url, site),
         section=raw.section,
-        title=raw.title,
+        title=title,
         description=raw.description,
-        authors_raw=raw.authors,
-        published_raw=raw.published,
-        updated_raw=raw.updated,
+        authors_raw=_unique([*raw.authors, *(_as_editor(name) for name in own.editors)]),
+        published_raw=published_raw,
+        updated_raw=updated_raw,
         dateline=raw.dateline,
         body=body,
         paragraphs=paragraphs,
@@ -146,6 +214,11 @@ def extract_article(response: TextResponse, site: SiteConfig) -> Article:
         language=page_language(root) or site.language,
         word_count=len(body.split()) if body else 0,
     )
+
+
+def _as_editor(credit: str) -> str:
+    """An editor credit as the pages write it; one that already names its role stays."""
+    return credit if ":" in credit else f"Editor: {credit}"
 
 
 def merge_pages(first: Article, rest: list[Article]) -> Article:

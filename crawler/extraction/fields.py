@@ -14,6 +14,7 @@ class RawFields:
     title: str | None = None
     description: str | None = None
     authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
     published: str | None = None
     updated: str | None = None
     section: str | None = None

@@ -6,7 +6,7 @@ from parsel import Selector
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.images import absolute
-from crawler.extraction.selectors import element_blocks, normalise_space
+from crawler.extraction.selectors import article_paragraphs, element_blocks, normalise_space
 from crawler.items import Image
 
 
@@ -87,6 +87,6 @@ def meta_fields(root: Selector, base_url: str) -> RawFields:
         or itemprop_value(root, "dateModified"),
         section=meta_value(root, "article:section") or itemprop_value(root, "articleSection"),
         tags=meta_values(root, "article:tag") or _split(meta_values(root, "news_keywords")),
-        paragraphs=element_blocks(body[0].root) if body else [],
+        paragraphs=article_paragraphs(body[0].root) if body else [],
         images=[Image(url=image_url)] if image_url else [],
     )

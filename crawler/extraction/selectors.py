@@ -1,6 +1,7 @@
 """Site selectors: CSS or XPath strings from a site file, applied with parsel.
 
-A selector starting with ``/`` or ``(`` is XPath, anything else is CSS. Selectors that end in text
+A selector starting with ``/``, ``(`` or an XPath function call (``substring-before(...)``) is
+XPath, anything else is CSS. Selectors that end in text
 or attribute nodes (``::text``, ``::attr(x)``, ``/text()``, ``/@x``) give those strings; selectors
 that match elements give the elements' normalised text content.
 """
@@ -8,7 +9,7 @@ that match elements give the elements' normalised text content.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -31,8 +32,11 @@ def normalise_space(text: str) -> str:
     return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
+_XPATH_FUNCTION = re.compile(r"^\s*[a-z][a-z-]*\(")
+
+
 def is_xpath(selector: str) -> bool:
-    return selector.lstrip().startswith(("/", "("))
+    return selector.lstrip().startswith(("/", "(")) or bool(_XPATH_FUNCTION.match(selector))
 
 
 def select(root: Selector, selector: str) -> SelectorList[Selector]:
@@ -45,41 +49,155 @@ def _tag(element: etree._Element) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def _chunks(root: etree._Element) -> Iterator[str]:
-    """Text of ``root`` with blank lines around blocks and newlines for ``<br>``.
+_BOLD_TAGS = frozenset({"b", "strong"})
+# A short paragraph that is (almost) all link text is a related-article line, not the story.
+LINK_LINE_SHARE = 0.8
+LINK_LINE_WORDS = 30
 
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of an element and how much of its text is link text (0 to 1)."""
+
+    text: str
+    link_share: float
+    # Every line (between <br>) is mostly link text: a list of related-article links.
+    all_lines_linked: bool = False
+
+
+@dataclass
+class _Piece:
+    text: str
+    link: bool
+    bold: bool
+
+
+class _BlockBuilder:
+    """Collects text runs into lines (``<br>``) and lines into paragraphs (blocks, ``<br><br>``).
+
+    A line written wholly in bold inside a longer paragraph is a sub-heading or a sign-off
+    (``<strong>Kurang Motivasi</strong><br>Kurangnya ...``): it becomes a paragraph of its own.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.lines: list[list[_Piece]] = []
+        self.line: list[_Piece] = []
+
+    def text(self, text: str, link: bool, bold: bool) -> None:
+        parts = _PARAGRAPH_BREAK.split(text)
+        for index, part in enumerate(parts):
+            if index:
+                self.paragraph()
+            if part:
+                self.line.append(_Piece(part, link, bold))
+
+    def line_break(self) -> None:
+        if not self._end_line() and self.lines:
+            # An empty line: two <br> in a row end the paragraph.
+            self.paragraph()
+
+    def _end_line(self) -> bool:
+        """Close the current line; False when it held no text."""
+        line, self.line = self.line, []
+        if any(piece.text.strip() for piece in line):
+            self.lines.append(line)
+            return True
+        return False
+
+    def paragraph(self) -> None:
+        self._end_line()
+        lines, self.lines = self.lines, []
+        run: list[list[_Piece]] = []
+        for line in lines:
+            if len(lines) > 1 and _bold_only(line):
+                self._emit(run)
+                self._emit([line])
+                run = []
+            else:
+                run.append(line)
+        self._emit(run)
+
+    def _emit(self, lines: list[list[_Piece]]) -> None:
+        pieces = [piece for line in lines for piece in [*line, _Piece("\n", False, False)]]
+        text = normalise_space("".join(piece.text for piece in pieces))
+        if not text:
+            return
+        self.blocks.append(
+            Block(
+                text,
+                _link_share(pieces),
+                len(lines) > 1 and all(_link_share(line) >= LINK_LINE_SHARE for line in lines),
+            )
+        )
+
+
+def _visible(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _link_share(pieces: list[_Piece]) -> float:
+    total = sum(_visible(piece.text) for piece in pieces)
+    linked = sum(_visible(piece.text) for piece in pieces if piece.link)
+    return linked / total if total else 0.0
+
+
+def _bold_only(line: list[_Piece]) -> bool:
+    return all(piece.bold or not piece.text.strip() for piece in line)
+
+
+def text_blocks(
+    element: etree._Element, skip: frozenset[etree._Element] = frozenset()
+) -> list[Block]:
+    """Paragraphs of an element: blocks and ``<br><br>`` split it, whitespace normalised.
+
+    Elements in ``skip`` (and script, style and the like) add nothing but their tail text.
     Iterative (not recursive): broken markup can nest unclosed inline tags very deeply.
     """
-    if not isinstance(root.tag, str):
-        return
-    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    builder = _BlockBuilder()
+    if not isinstance(element.tag, str):
+        return []
+    links = bold = 0
+    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    skipped: set[etree._Element] = set()
     for event, node in walker:
         if event in ("comment", "pi"):
             if node.tail:  # a comment carries no text, but what follows it does
-                yield node.tail
+                builder.text(node.tail, links > 0, bold > 0)
             continue
         tag = _tag(node)
         if event == "start":
-            if tag in SKIPPED_TAGS:
+            if tag in BLOCK_TAGS:
+                builder.paragraph()
+            if tag in SKIPPED_TAGS or node in skip:
+                skipped.add(node)
                 walker.skip_subtree()
-            elif tag == "br":
-                yield "\n"
-            else:
-                if tag in BLOCK_TAGS:
-                    yield "\n\n"
-                if node.text:
-                    yield node.text
+                continue
+            if tag == "br":
+                builder.line_break()
+            links += tag == "a"
+            bold += tag in _BOLD_TAGS
+            if node.text:
+                builder.text(node.text, links > 0, bold > 0)
             continue
-        if tag in BLOCK_TAGS:
-            yield "\n\n"
-        if node is not root and node.tail:
-            yield node.tail
+        if node not in skipped:
+            links -= tag == "a"
+            bold -= tag in _BOLD_TAGS
+            if tag in BLOCK_TAGS:
+                builder.paragraph()
+        elif tag in BLOCK_TAGS:
+            builder.paragraph()
+        if node is not element and node.tail:
+            builder.text(node.tail, links > 0, bold > 0)
+    builder.paragraph()
+    return builder.blocks
 
 
-def element_blocks(element: etree._Element) -> list[str]:
-    """Paragraphs of an element: blocks and ``<br><br>`` split it, whitespace normalised."""
-    text = "".join(_chunks(element))
-    return [p for p in (normalise_space(part) for part in _PARAGRAPH_BREAK.split(text)) if p]
+def element_blocks(
+    element: etree._Element, skip: frozenset[etree._Element] = frozenset()
+) -> list[str]:
+    """Paragraphs of an element as text (see ``text_blocks``)."""
+    return [block.text for block in text_blocks(element, skip)]
 
 
 def element_text(element: etree._Element) -> str:
@@ -126,17 +244,41 @@ def select_text(root: Selector, selector: str) -> str | None:
 _ATTRIBUTE = re.compile(r"(::attr\([^)]*\)|/@[\w:*-]+)\s*$")
 
 
-def select_paragraphs(root: Selector, selector: str) -> list[str]:
-    """Paragraphs in document order: each matched block splits into its own paragraphs."""
+def is_link_line(block: Block) -> bool:
+    if block.link_share < LINK_LINE_SHARE:
+        return False
+    return block.all_lines_linked or len(block.text.split()) <= LINK_LINE_WORDS
+
+
+def article_paragraphs(
+    element: etree._Element, skip: frozenset[etree._Element] = frozenset()
+) -> list[str]:
+    """Paragraphs of an article body element, without related-article link lines."""
+    return [block.text for block in text_blocks(element, skip) if not is_link_line(block)]
+
+
+def select_paragraphs(
+    root: Selector, selector: str, skip: frozenset[etree._Element] = frozenset()
+) -> list[str]:
+    """Paragraphs in document order: each matched block splits into its own paragraphs.
+
+    Elements in ``skip`` leave the text; so do related-article link lines.
+    """
     paragraphs: list[str] = []
     for match in select(root, selector):
         if _is_element(match):
-            paragraphs.extend(element_blocks(match.root))
+            if match.root not in skip:
+                paragraphs.extend(article_paragraphs(match.root, skip))
         else:
             text = normalise_space(str(match.root))
             if text:
                 paragraphs.append(text)
     return paragraphs
+
+
+def select_elements(root: Selector, selector: str) -> frozenset[etree._Element]:
+    """The elements a selector matches (text and attribute results are left out)."""
+    return frozenset(match.root for match in select(root, selector) if _is_element(match))
 
 
 def matches(root: Selector, selector: str) -> bool:

@@ -22,6 +22,7 @@ from crawler.discovery import (
 )
 from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
+from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
 
 
@@ -182,7 +183,8 @@ class NewsSpider(scrapy.Spider):
         yield merge_pages(first, rest) if rest else first
 
     def _extract(self, response: TextResponse) -> Article:
-        article = extract_article(response, self.site)
+        # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
+        article = extract_article(utf8_first(response), self.site)
         article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         warc = response.meta.get("warc") or {}
         article.warc_file = warc.get("warc_file")

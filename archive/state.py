@@ -1,0 +1,245 @@
+"""CrawlState: what earlier crawls fetched and which article versions they found.
+
+Two kinds of record:
+
+- :class:`CaptureState`, one per URL exactly as fetched: HTTP validators for conditional GET
+  and the payload digest and WARC location of the last full response, which a revisit record
+  refers to.
+- :class:`ArticleState`, one per article, keyed by :func:`surt_key` of its canonical URL:
+  content fingerprint and version, and when to visit it again.
+
+The WARC files are the source of truth; this is an index of them that a crawl consults.  A
+WARC record is flushed before its state is put, so a crash can cost a duplicate capture, never
+a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backend.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Self
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from surt import surt
+
+from archive.warc import RecordLocation
+
+DEFAULT_STATE_PATH = Path("data/state.sqlite")
+
+ArticleStatus = Literal["live", "gone"]
+
+# Parameters that say how a reader arrived, not which page they read.
+TRACKING_PARAMETER = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl|igshid"
+    r"|ref_src|ref_url|cmpid|amp_js_v|usqp)$",
+    re.IGNORECASE,
+)
+
+
+class CrawlStateError(Exception):
+    """The state store cannot be used as it is; the message names the file and the remedy."""
+
+
+class CrawlStateLockedError(CrawlStateError):
+    """Another crawl holds the state store."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        holder = f"pid {pid}" if pid is not None else "pid unknown"
+        super().__init__(
+            f"state file {path} is in use by another crawl ({holder}); run crawls of the same "
+            "state one at a time or give each its own STATE_PATH"
+        )
+        self.path = path
+        self.pid = pid
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureState:
+    """The last fetch of one URL (the exact string fetched) and its last full capture.
+
+    ``fetched_at``, ``status`` and the validators describe the latest fetch, revisits
+    included; ``payload_digest``, ``warc_*`` and ``warc_date`` describe the last full
+    response record, the one later revisits refer to (``WARC-Refers-To-*``).
+    """
+
+    url: str
+    fetched_at: datetime
+    status: int
+    etag: str | None
+    last_modified: str | None
+    payload_digest: str | None
+    """``sha1:BASE32`` of the body as served, as in ``WARC-Payload-Digest``."""
+    warc_file: str
+    warc_offset: int
+    warc_record_id: str
+    warc_date: datetime
+    """``WARC-Date`` of the full response record, for ``WARC-Refers-To-Date``."""
+    content_type: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.url, fetched_at=self.fetched_at, warc_date=self.warc_date)
+
+    @classmethod
+    def from_record(
+        cls,
+        url: str,
+        location: RecordLocation,
+        *,
+        fetched_at: datetime,
+        status: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_type: str | None = None,
+    ) -> CaptureState:
+        """State for a full response just written at ``location`` (its WARC-Date is the fetch)."""
+        return cls(
+            url=url,
+            fetched_at=fetched_at,
+            status=status,
+            etag=etag,
+            last_modified=last_modified,
+            payload_digest=location.payload_digest or None,
+            warc_file=location.warc_file,
+            warc_offset=location.offset,
+            warc_record_id=location.record_id,
+            warc_date=fetched_at,
+            content_type=content_type,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleState:
+    """The current version of one article and when to look at it again."""
+
+    canonical_url: str
+    site: str
+    fingerprint: str
+    """Content hash of the extracted article; a change makes a new version."""
+    version: int
+    published: str | None
+    updated: str | None
+    """``published``/``updated`` as the article item has them (ISO 8601, page's offset)."""
+    first_seen: datetime
+    last_seen: datetime
+    last_changed: datetime
+    next_visit: datetime | None
+    """``None``: not to be revisited (gone, or no schedule)."""
+    warc_file: str
+    warc_offset: int
+    warc_record_id: str
+    """Where the capture the current version was extracted from is."""
+    status: ArticleStatus = "live"
+    gone_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(
+            self.canonical_url,
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            last_changed=self.last_changed,
+            next_visit=self.next_visit,
+            gone_at=self.gone_at,
+        )
+        if self.status not in ("live", "gone"):
+            raise ValueError(f"article status must be 'live' or 'gone', got {self.status!r}")
+
+    @property
+    def key(self) -> str:
+        """The article's key: :func:`surt_key` of its canonical URL."""
+        return surt_key(self.canonical_url)
+
+
+class CrawlState(ABC):
+    """Store of capture and article state; one crawl at a time uses a store.
+
+    Every put is durable against a crash of the process before it returns.  Datetimes go in
+    aware and come out aware in UTC.
+    """
+
+    @abstractmethod
+    def get_capture(self, url: str) -> CaptureState | None:
+        """The state of ``url`` exactly as fetched, if it was fetched before."""
+
+    @abstractmethod
+    def put_capture(self, state: CaptureState) -> None:
+        """Record ``state``, replacing any earlier state of its URL."""
+
+    @abstractmethod
+    def get_article(self, canonical_url: str) -> ArticleState | None:
+        """The article whose canonical URL has the same :func:`surt_key`, if known."""
+
+    @abstractmethod
+    def put_article(self, state: ArticleState) -> None:
+        """Record ``state``, replacing any earlier state of its key."""
+
+    @abstractmethod
+    def mark_gone(self, canonical_url: str, when: datetime) -> bool:
+        """Mark the article gone since ``when`` and stop revisiting it; False if unknown."""
+
+    @abstractmethod
+    def due_articles(
+        self, site: str, now: datetime, limit: int | None = None
+    ) -> list[ArticleState]:
+        """Live articles of ``site`` whose ``next_visit`` is at or before ``now``, oldest first."""
+
+    @abstractmethod
+    def articles(self, site: str | None = None) -> Iterator[ArticleState]:
+        """Every article, or those of ``site``, in key order."""
+
+    @abstractmethod
+    def captures(self) -> Iterator[CaptureState]:
+        """Every capture state, in URL order."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store; calling it again does nothing."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def strip_tracking(url: str) -> str:
+    """``url`` without tracking query parameters and without its fragment."""
+    parts = urlsplit(url)
+    # Pairs are filtered as written so the kept ones keep their own encoding.
+    kept = [
+        pair
+        for pair in parts.query.split("&")
+        if pair and not TRACKING_PARAMETER.match(unquote_plus(pair.split("=", 1)[0]))
+    ]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
+def surt_key(url: str) -> str:
+    """The SURT of ``url`` as a state key: ``id,co,example)/berita/1?page=2``.
+
+    Variants of one address get one key: the scheme is left out (``http`` and ``https`` are
+    one page), so are a leading ``www``/``www2`` label, a default port, user info, the fragment,
+    tracking parameters (``utm_*``, ``fbclid``, ...), session ids, an empty query and a trailing
+    slash; the host is lowercased and IDNA-encoded, the query sorted.  Unlike the lowercased
+    SURTs of CDX indexes, path and query keep their case: some sites put case-sensitive ids
+    there, and merging two articles would be worse than splitting one.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"cannot key {url!r}: only http(s) URLs with a host have a state key")
+    return str(surt(strip_tracking(url.strip()), path_lowercase=False, query_lowercase=False))
+
+
+def _require_aware(url: str, **moments: datetime | None) -> None:
+    for name, moment in moments.items():
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError(f"{name} of {url} needs a time zone, got naive {moment.isoformat()}")

@@ -1,0 +1,360 @@
+"""The default CrawlState backend: one SQLite file (WAL), used by one crawl at a time.
+
+Several sites may share one file: article rows carry their site and :meth:`due_articles`
+filters by it, capture rows are keyed by URL, which no two sites share.  The ``meta`` table
+keeps the schema version and the sites that have used the file.
+
+A side file ``NAME.lock`` holds an exclusive ``flock`` (and the holder's pid) while the store
+is open; the kernel drops it when the process dies, so a killed crawl never leaves a stale
+lock.  ``flock`` is not reliable on network file systems: keep the state on a local disk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from archive.state import (
+    DEFAULT_STATE_PATH,
+    ArticleState,
+    CaptureState,
+    CrawlState,
+    CrawlStateError,
+    CrawlStateLockedError,
+    surt_key,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+#: Statements that bring a file from version ``N - 1`` to ``N``.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    """CREATE TABLE captures (
+    url TEXT PRIMARY KEY,
+    fetched_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    payload_digest TEXT,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_record_id TEXT NOT NULL,
+    warc_date TEXT NOT NULL,
+    content_type TEXT
+) WITHOUT ROWID""",
+    """CREATE TABLE articles (
+    key TEXT PRIMARY KEY,
+    canonical_url TEXT NOT NULL,
+    site TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    published TEXT,
+    updated TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL,
+    next_visit TEXT,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_record_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('live', 'gone')),
+    gone_at TEXT
+) WITHOUT ROWID""",
+    """CREATE INDEX articles_due ON articles (site, next_visit)
+    WHERE status = 'live' AND next_visit IS NOT NULL""",
+    "CREATE INDEX articles_by_site ON articles (site, key)",
+)
+
+_CAPTURE_COLUMNS = tuple(field.name for field in fields(CaptureState))
+_ARTICLE_COLUMNS = tuple(field.name for field in fields(ArticleState))
+_TIME_COLUMNS = frozenset(
+    {"fetched_at", "warc_date", "first_seen", "last_seen", "last_changed", "next_visit", "gone_at"}
+)
+_PUT_CAPTURE = (
+    f"INSERT OR REPLACE INTO captures ({', '.join(_CAPTURE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_CAPTURE_COLUMNS))})"
+)
+_PUT_ARTICLE = (
+    f"INSERT OR REPLACE INTO articles (key, {', '.join(_ARTICLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 1))})"
+)
+_SELECT_CAPTURES = f"SELECT {', '.join(_CAPTURE_COLUMNS)} FROM captures"
+_SELECT_ARTICLES = f"SELECT key, {', '.join(_ARTICLE_COLUMNS)} FROM articles"
+_MARK_GONE = """
+UPDATE articles
+SET gone_at = CASE WHEN status = 'gone' THEN coalesce(gone_at, :when) ELSE :when END,
+    status = 'gone',
+    next_visit = NULL
+WHERE key = :key
+"""
+_PAGE = 1000
+
+
+class SqliteCrawlState(CrawlState):
+    """CrawlState in the SQLite file ``path``, created (with its directory) when missing.
+
+    Each put is its own transaction: in WAL mode it survives a crash of the process, and with
+    ``fsync`` (``synchronous=FULL``) a power loss too.  ``site`` is recorded in ``meta`` as a
+    user of the file.  Not thread-safe: use it from one thread, as Scrapy's reactor does.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = DEFAULT_STATE_PATH,
+        site: str | None = None,
+        *,
+        fsync: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.site = site
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fd: int | None = _take_lock(self.path)
+        try:
+            self._db: sqlite3.Connection | None = self._open(fsync)
+        except BaseException:
+            self._release_lock()
+            raise
+
+    @property
+    def sites(self) -> list[str]:
+        """Sites that have opened this file, in the order they first did."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'sites'").fetchone()
+        return list(json.loads(row[0])) if row else []
+
+    def get_capture(self, url: str) -> CaptureState | None:
+        row = self._conn.execute(f"{_SELECT_CAPTURES} WHERE url = ?", (url,)).fetchone()
+        return None if row is None else _capture(row)
+
+    def put_capture(self, state: CaptureState) -> None:
+        self._conn.execute(_PUT_CAPTURE, _row(state, _CAPTURE_COLUMNS))
+
+    def get_article(self, canonical_url: str) -> ArticleState | None:
+        key = surt_key(canonical_url)
+        row = self._conn.execute(f"{_SELECT_ARTICLES} WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _article(row)
+
+    def put_article(self, state: ArticleState) -> None:
+        self._conn.execute(_PUT_ARTICLE, (state.key, *_row(state, _ARTICLE_COLUMNS)))
+
+    def mark_gone(self, canonical_url: str, when: datetime) -> bool:
+        params = {"when": _store_time(when), "key": surt_key(canonical_url)}
+        return self._conn.execute(_MARK_GONE, params).rowcount > 0
+
+    def due_articles(
+        self, site: str, now: datetime, limit: int | None = None
+    ) -> list[ArticleState]:
+        rows = self._conn.execute(
+            f"{_SELECT_ARTICLES} WHERE site = ? AND status = 'live' AND next_visit IS NOT NULL"
+            " AND next_visit <= ? ORDER BY next_visit, key LIMIT ?",
+            (site, _store_time(now), -1 if limit is None else limit),
+        )
+        return [_article(row) for row in rows]
+
+    def articles(self, site: str | None = None) -> Iterator[ArticleState]:
+        where = "" if site is None else "site = ? AND "
+        # Page by key so no cursor stays open while the caller writes between items.
+        query = f"{_SELECT_ARTICLES} WHERE {where}key > ? ORDER BY key LIMIT {_PAGE}"
+        last = ""
+        while rows := self._conn.execute(
+            query, (last,) if site is None else (site, last)
+        ).fetchall():
+            yield from (_article(row) for row in rows)
+            last = rows[-1][0]
+
+    def captures(self) -> Iterator[CaptureState]:
+        query = f"{_SELECT_CAPTURES} WHERE url > ? ORDER BY url LIMIT {_PAGE}"
+        last = ""
+        while rows := self._conn.execute(query, (last,)).fetchall():
+            yield from (_capture(row) for row in rows)
+            last = rows[-1][0]
+
+    def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            try:
+                db.close()
+            finally:
+                self._release_lock()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise CrawlStateError(f"state file {self.path} was already closed")
+        return self._db
+
+    def _open(self, fsync: bool) -> sqlite3.Connection:
+        # Autocommit: every statement is its own transaction, committed when it returns.
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise CrawlStateError(_describe(self.path, exc)) from exc
+        try:
+            # Nothing is written before the version check: a newer file stays as it is.
+            version = self._schema_version(db)
+            if version is None:
+                created = {
+                    "created_at": _store_time(datetime.now(UTC)),
+                    "created_by": f"kabarsip {_version()}",
+                }
+                _apply(db, _SCHEMA, SCHEMA_VERSION, created)
+            elif version > SCHEMA_VERSION:
+                raise CrawlStateError(
+                    f"state file {self.path} has schema version {version}, newer than version "
+                    f"{SCHEMA_VERSION} that this Kabarsip ({_version()}) knows; upgrade "
+                    "Kabarsip or set STATE_PATH to another file"
+                )
+            else:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    _apply(db, _MIGRATIONS[step], step)
+            if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+                raise CrawlStateError(f"state file {self.path} cannot be put in WAL mode")
+            db.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
+            self._record_site(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise CrawlStateError(_describe(self.path, exc)) from exc
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _schema_version(self, db: sqlite3.Connection) -> int | None:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            return None
+        row = None
+        if "meta" in tables:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or not str(row[0]).isdigit():
+            raise CrawlStateError(
+                f"{self.path} is an SQLite database but not a Kabarsip state file (no schema "
+                "version in a meta table); set STATE_PATH to another file"
+            )
+        return int(row[0])
+
+    def _record_site(self, db: sqlite3.Connection) -> None:
+        if self.site is None:
+            return
+        row = db.execute("SELECT value FROM meta WHERE key = 'sites'").fetchone()
+        sites: list[str] = json.loads(row[0]) if row else []
+        if self.site not in sites:
+            if sites:
+                logger.info("state file %s now shared by %s and %s", self.path, sites, self.site)
+            _set_meta(db, "sites", json.dumps([*sites, self.site]))
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            fd, self._lock_fd = self._lock_fd, None
+            os.close(fd)
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _apply(
+    db: sqlite3.Connection,
+    statements: Sequence[str],
+    version: int,
+    meta: Mapping[str, str] | None = None,
+) -> None:
+    """Run ``statements`` and set the schema version in one transaction: all or nothing."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in statements:
+            db.execute(statement)
+        for key, value in {**(meta or {}), "schema_version": str(version)}.items():
+            _set_meta(db, key, value)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _take_lock(path: Path) -> int:
+    """Hold an exclusive lock on ``path``'s side lock file, which then names this pid."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise CrawlStateError(f"cannot create lock file {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = _read_pid(fd)
+        os.close(fd)
+        raise CrawlStateLockedError(path, pid) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _read_pid(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _describe(path: Path, error: sqlite3.Error) -> str:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_NOTADB:
+        return (
+            f"{path} is not a Kabarsip state file (not an SQLite database); move it away or "
+            "set STATE_PATH to another file"
+        )
+    if code == sqlite3.SQLITE_CORRUPT:
+        return (
+            f"state file {path} is damaged ({error}); move it away and rebuild the state from "
+            "the WARC files"
+        )
+    return f"cannot use state file {path}: {error}"
+
+
+def _store_time(moment: datetime) -> str:
+    """Fixed-width UTC text, so that SQL compares times as strings correctly."""
+    if moment.tzinfo is None:
+        raise ValueError(f"state times need a time zone, got naive {moment.isoformat()}")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _row(state: CaptureState | ArticleState, columns: Sequence[str]) -> tuple[Any, ...]:
+    values = (getattr(state, column) for column in columns)
+    return tuple(_store_time(v) if isinstance(v, datetime) else v for v in values)
+
+
+def _loaded(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        column: datetime.fromisoformat(value)
+        if column in _TIME_COLUMNS and value is not None
+        else value
+        for column, value in zip(columns, row, strict=True)
+    }
+
+
+def _capture(row: Sequence[Any]) -> CaptureState:
+    return CaptureState(**_loaded(_CAPTURE_COLUMNS, row))
+
+
+def _article(row: Sequence[Any]) -> ArticleState:
+    return ArticleState(**_loaded(_ARTICLE_COLUMNS, row[1:]))
+
+
+def _version() -> str:
+    try:
+        return metadata.version("kabarsip")
+    except metadata.PackageNotFoundError:
+        return "unknown version"

@@ -1,0 +1,31 @@
+"""Pure parsers for discovery documents: sitemaps, robots.txt, RSS/Atom feeds, section pages.
+
+Nothing here fetches or schedules; the spider hands bodies in and gets plain dataclasses back.
+Dates stay raw strings (``pipelines.dates`` parses them). XML is parsed without entity
+expansion, DTD loading or network access, in lxml's recover mode because real feeds are messy.
+"""
+
+from __future__ import annotations
+
+from crawler.discovery.feeds import FeedEntry, parse_feed
+from crawler.discovery.pages import links_from_page, next_page_link
+from crawler.discovery.sitemaps import (
+    Sitemap,
+    SitemapEntry,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
+from crawler.discovery.xml import DEFAULT_MAX_SIZE, DiscoveryError
+
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "DiscoveryError",
+    "FeedEntry",
+    "Sitemap",
+    "SitemapEntry",
+    "links_from_page",
+    "next_page_link",
+    "parse_feed",
+    "parse_sitemap",
+    "sitemap_urls_from_robots",
+]

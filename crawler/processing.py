@@ -1,0 +1,205 @@
+"""One page to one article, offline: extraction and the item pipelines' pure steps.
+
+``process_page`` does for a single saved or fetched page what a crawl does for a response: it
+builds the Scrapy response (charset from headers and markup, as Scrapy does), extracts the
+article, then runs the steps of ``ITEM_PIPELINES`` in their priority order. Commands, tests and
+benchmarks use it to re-extract pages without starting a crawl. ``site_for_url`` picks the site
+file for a URL, or a generic one so that pages of sites without a file still extract.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.http import HtmlResponse, TextResponse
+
+from crawler import settings
+from crawler.extraction import extract_article
+from crawler.items import Article
+from crawler.sites import SEEDS_DIR, SiteConfig, load_site
+from pipelines.authors import fill_authors
+from pipelines.clean import clean_item
+from pipelines.dates import fill_dates
+from pipelines.fingerprint import fingerprint
+from pipelines.validate import drop_reason
+
+# A step works on the item in place and returns a drop reason, or None to keep the item.
+Step = Callable[[ItemAdapter, SiteConfig], str | None]
+
+R = TypeVar("R", bound=TextResponse)
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
+def _clean(item: ItemAdapter, site: SiteConfig) -> str | None:
+    clean_item(item, site.boilerplate)
+    return None
+
+
+def _dates(item: ItemAdapter, site: SiteConfig) -> str | None:
+    fill_dates(item, site.timezone)
+    return None
+
+
+def _authors(item: ItemAdapter, site: SiteConfig) -> str | None:
+    fill_authors(item, site.organisations)
+    return None
+
+
+def _validate(item: ItemAdapter, site: SiteConfig) -> str | None:
+    reason = drop_reason(item)
+    if reason is None:
+        item["content_hash"] = fingerprint(item.item)
+    return reason
+
+
+# The pure core of each item pipeline. A pipeline missing here cannot run offline;
+# ``pipeline_steps`` refuses it rather than silently producing different items than a crawl.
+STEPS: dict[str, Step] = {
+    "pipelines.clean.BoilerplatePipeline": _clean,
+    "pipelines.dates.DatesPipeline": _dates,
+    "pipelines.authors.AuthorsPipeline": _authors,
+    "pipelines.validate.ValidatePipeline": _validate,
+}
+
+
+def pipeline_steps(pipelines: Mapping[str, int | None] | None = None) -> list[Step]:
+    """The steps of ``pipelines`` (default: ``ITEM_PIPELINES``) in Scrapy's order.
+
+    Entries set to None are switched off, as in Scrapy.
+    """
+    chosen = settings.ITEM_PIPELINES if pipelines is None else pipelines
+    enabled = sorted(
+        ((order, path) for path, order in chosen.items() if order is not None),
+        key=lambda entry: entry[0],
+    )
+    missing = [path for _, path in enabled if path not in STEPS]
+    if missing:
+        raise LookupError(
+            f"item pipeline(s) {', '.join(missing)} have no offline step in "
+            "crawler/processing.py STEPS"
+        )
+    return [STEPS[path] for _, path in enabled]
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The outcome for one page: ``article`` unless a pipeline dropped it (``dropped`` says why).
+
+    ``item`` is the item as the last step left it, kept even when dropped, for diagnosis.
+    """
+
+    item: Article
+    dropped: str | None = None
+
+    @property
+    def article(self) -> Article | None:
+        return None if self.dropped else self.item
+
+
+def page_response(
+    body: bytes, url: str, headers: Mapping[str, str | bytes] | None = None
+) -> HtmlResponse:
+    """The response a crawl would see for ``body``, its charset read as ``utf8_first`` reads it."""
+    return utf8_first(HtmlResponse(url=url, body=body, headers=dict(headers or {})))
+
+
+def utf8_first(response: R) -> R:
+    """``response`` decoded as UTF-8 when its bytes are UTF-8, whatever it declares.
+
+    Scrapy takes the charset from the BOM, the Content-Type header, then the markup. Pages do
+    declare ``iso-8859-1`` over UTF-8 bytes, which read as cp1252 turn into mojibake; bytes that
+    decode as UTF-8 and hold multi-byte sequences are practically never meant otherwise.
+    """
+    if _utf8_in_disguise(response.body, response.encoding):
+        return response.replace(encoding="utf-8")
+    return response
+
+
+def _utf8_in_disguise(body: bytes, encoding: str) -> bool:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if name.startswith(("utf-8", "utf-16", "utf-32")) or not _UTF8_MULTIBYTE.search(body):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def process_page(
+    body: bytes,
+    url: str,
+    site: SiteConfig,
+    fetched_at: datetime | None = None,
+    headers: Mapping[str, str | bytes] | None = None,
+    pipelines: Mapping[str, int | None] | None = None,
+) -> Processed:
+    """Extract the article of one page and run the item pipelines' steps on it.
+
+    ``fetched_at`` (default: now) anchors relative dates such as "2 jam yang lalu", as the
+    capture time does when a crawl is replayed. ``pipelines`` defaults to ``ITEM_PIPELINES``.
+    """
+    steps = pipeline_steps(pipelines)
+    article = extract_article(page_response(body, url, headers), site)
+    when = fetched_at or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    article.fetched_at = when.isoformat(timespec="seconds")
+    item = ItemAdapter(article)
+    for step in steps:
+        reason = step(item, site)
+        if reason:
+            return Processed(article, reason)
+    return Processed(article)
+
+
+def generic_site(url: str) -> SiteConfig:
+    """A site file for a host Kabarsip has none for: no selectors, every URL an article."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        raise ValueError(f"{url!r} has no host: give an absolute http(s) URL")
+    return SiteConfig(
+        name=host.removeprefix("www."),
+        path=Path(f"<generic site for {host}>"),
+        domains=(host,),
+        article_pattern=re.compile(".*"),
+    )
+
+
+@cache
+def seed_sites(seeds_dir: Path = SEEDS_DIR) -> tuple[SiteConfig, ...]:
+    """Every site file in ``seeds_dir``, loaded once per process.
+
+    An invalid file raises ``SiteConfigError`` naming it: a silently skipped file would make
+    its site's pages extract with the generic rules instead.
+    """
+    return tuple(load_site(str(path), seeds_dir) for path in sorted(seeds_dir.glob("*.toml")))
+
+
+def site_for_url(url: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
+    """The site file whose domains hold the URL's host (the most specific domain wins).
+
+    A host no site file claims gets ``generic_site``.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    best: tuple[int, SiteConfig] | None = None
+    for site in seed_sites(seeds_dir):
+        for domain in site.domains:
+            if (host == domain or host.endswith("." + domain)) and (
+                best is None or len(domain) > best[0]
+            ):
+                best = (len(domain), site)
+    return best[1] if best else generic_site(url)
