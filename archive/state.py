@@ -15,7 +15,6 @@ a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backe
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,22 +22,16 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from surt import surt
 
+from archive.tracking import strip_tracking
 from archive.warc import RecordLocation
 
 DEFAULT_STATE_PATH = Path("data/state.sqlite")
 
 ArticleStatus = Literal["live", "gone"]
-
-# Parameters that say how a reader arrived, not which page they read.
-TRACKING_PARAMETER = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl|igshid"
-    r"|ref_src|ref_url|cmpid|amp_js_v|usqp)$",
-    re.IGNORECASE,
-)
 
 
 class CrawlStateError(Exception):
@@ -209,18 +202,6 @@ class CrawlState(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def strip_tracking(url: str) -> str:
-    """``url`` without tracking query parameters and without its fragment."""
-    parts = urlsplit(url)
-    # Pairs are filtered as written so the kept ones keep their own encoding.
-    kept = [
-        pair
-        for pair in parts.query.split("&")
-        if pair and not TRACKING_PARAMETER.match(unquote_plus(pair.split("=", 1)[0]))
-    ]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
 
 
 def surt_key(url: str) -> str:
