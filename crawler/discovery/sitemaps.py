@@ -12,6 +12,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots as _scrapy_robots_site
 
 from crawler.discovery.xml import (
     DEFAULT_MAX_SIZE,
+    SAFE_XML_OPTIONS,
     DiscoveryError,
     absolute_url,
     check_limits,
@@ -52,18 +53,7 @@ def parse_sitemap(body: bytes, url: str, *, max_size: int = DEFAULT_MAX_SIZE) ->
     data = prepare_xml(decompress(body, url, max_size))
     if not data.startswith(b"<"):
         return _text_sitemap(data, url)
-    events = etree.iterparse(
-        BytesIO(data),
-        events=("start", "end"),
-        encoding="utf-8",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        recover=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    events = etree.iterparse(BytesIO(data), events=("start", "end"), **SAFE_XML_OPTIONS)
     try:
         _, root = next(events)
     except (StopIteration, etree.XMLSyntaxError) as exc:

@@ -129,17 +129,21 @@ def prepare_xml(body: bytes) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+# Never expand entities, load DTDs or touch the network; recover from sloppy markup.
+SAFE_XML_OPTIONS: dict[str, bool | str] = {
+    "encoding": "utf-8",
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "recover": True,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 def xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        encoding="utf-8",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        recover=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(**SAFE_XML_OPTIONS)
 
 
 def check_limits(error_log: etree._ListErrorLog, url: str) -> None:
