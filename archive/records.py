@@ -151,6 +151,18 @@ def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
     return b"\r\n".join(lines), warc_protocol
 
 
+def head_fields(http_head: bytes) -> list[tuple[str, str]]:
+    """An HTTP head from :func:`response_head` as ``http-status-line`` / ``http-header`` fields.
+
+    For a ``metadata`` record that keeps a response which has no record of its own (a 304);
+    header bytes are read as ISO-8859-1, as received.
+    """
+    status_line, *header_lines = http_head.decode("latin-1").split("\r\n")
+    return [("http-status-line", status_line)] + [
+        ("http-header", line) for line in header_lines if line
+    ]
+
+
 def warcinfo_fields(
     hostname: str, operator: str, description: str, info: Mapping[str, str]
 ) -> list[tuple[str, str]]:

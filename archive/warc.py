@@ -240,6 +240,69 @@ class WarcWriter:
         offset, length = self._append(build)
         return RecordLocation(self._final_name(), offset, length, revisit_id, payload_digest)
 
+    def write_not_modified(
+        self,
+        target_uri: str,
+        request: CapturedRequest,
+        response: CapturedResponse,
+        *,
+        refers_to_target_uri: str,
+        refers_to_date: datetime,
+        payload_digest: str,
+        refers_to: str | None = None,
+    ) -> RecordLocation:
+        """Write a ``304 Not Modified``: ``request``, empty ``revisit``, then ``metadata``.
+
+        The revisit (profile server-not-modified) has an empty block and carries the payload
+        digest of the capture it names (``payload_digest``), never the digest of the empty
+        304 body; the ``metadata`` record keeps the 304's status line and headers as received.
+        All three go into one file.  Returns the revisit's location.
+        """
+        date = records.warc_date(response.fetched_at)
+        request_id, revisit_id, metadata_id = (records.new_record_id() for _ in range(3))
+        http_head, protocol = records.response_head(response)
+        metadata_block = records.fields_block(records.head_fields(http_head))
+        metadata_digest = records.digest(metadata_block)
+        empty_digest = records.digest(b"")
+
+        def build(warcinfo_id: str) -> list[bytes]:
+            revisit_fields = [
+                ("WARC-Type", "revisit"),
+                ("WARC-Record-ID", revisit_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", target_uri),
+                *_optional("WARC-IP-Address", response.ip_address),
+                *_optional("WARC-Protocol", protocol),
+                ("WARC-Profile", SERVER_NOT_MODIFIED),
+                ("WARC-Refers-To-Target-URI", refers_to_target_uri),
+                ("WARC-Refers-To-Date", records.warc_date(refers_to_date)),
+                *_optional("WARC-Refers-To", refers_to),
+                ("WARC-Truncated", "length"),
+                ("WARC-Warcinfo-ID", warcinfo_id),
+                ("WARC-Block-Digest", empty_digest),
+                ("WARC-Payload-Digest", payload_digest),
+            ]
+            metadata_fields = [
+                ("WARC-Type", "metadata"),
+                ("WARC-Record-ID", metadata_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", target_uri),
+                ("WARC-Concurrent-To", revisit_id),
+                ("WARC-Warcinfo-ID", warcinfo_id),
+                ("WARC-Block-Digest", metadata_digest),
+                ("Content-Type", _WARC_FIELDS),
+            ]
+            return [
+                records.request_member(
+                    request, request_id, date, target_uri, revisit_id, warcinfo_id, self.gzip_level
+                ),
+                records.record_member(revisit_fields, b"", b"", self.gzip_level),
+                records.record_member(metadata_fields, metadata_block, b"", self.gzip_level),
+            ]
+
+        offset, length = self._append(build, located=1)
+        return RecordLocation(self._final_name(), offset, length, revisit_id, payload_digest)
+
     def write_metadata(
         self,
         target_uri: str,
@@ -308,11 +371,11 @@ class WarcWriter:
         assert self._path is not None
         return final_path(self._path).name
 
-    def _append(self, build: Callable[[str], list[bytes]]) -> tuple[int, int]:
+    def _append(self, build: Callable[[str], list[bytes]], *, located: int = -1) -> tuple[int, int]:
         """Write the members ``build`` makes, rotating first if they would overflow the file.
 
-        Returns offset and length of the last member.  ``build`` takes the file's warcinfo
-        record id and is called again after a rotation.
+        Returns offset and length of member number ``located`` (the last one by default).
+        ``build`` takes the file's warcinfo record id and is called again after a rotation.
         """
         self._ensure_open()
         members = build(self._warcinfo_id)
@@ -323,7 +386,7 @@ class WarcWriter:
             self._ensure_open()
             members = build(self._warcinfo_id)
         offsets = self._write_members(members)
-        return offsets[-1], len(members[-1])
+        return offsets[located], len(members[located])
 
     def _ensure_open(self) -> None:
         if self._fd is None:

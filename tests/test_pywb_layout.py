@@ -109,7 +109,7 @@ def not_modified(moment: datetime) -> CapturedResponse:
     return CapturedResponse(304, "Not Modified", headers, b"", moment, ip_address="127.0.0.1")
 
 
-# --- hand-made records: a reference for the 304 layout and the layouts we must not write ---
+# --- hand-made records: the layouts Kabarsip must not write ---
 
 
 def raw_record(fields: Sequence[tuple[str, str]], block: bytes) -> bytes:
@@ -140,85 +140,6 @@ class Original:
     date: datetime
     record_id: str
     payload_digest: str
-
-
-def write_not_modified(
-    writer: WarcWriter,
-    directory: Path,
-    target_uri: str,
-    request: CapturedRequest,
-    response: CapturedResponse,
-    original: Original,
-) -> None:
-    """The 304 layout: request + empty ``server-not-modified`` revisit + metadata (the 304).
-
-    Uses ``WarcWriter.write_not_modified`` once it exists; until then the same records are
-    written here, into a file of their own, exactly as docs/warc-layout.md specifies them.
-    """
-    method = getattr(writer, "write_not_modified", None)
-    if method is not None:
-        method(
-            target_uri,
-            request,
-            response,
-            refers_to_target_uri=original.target_uri,
-            refers_to_date=original.date,
-            payload_digest=original.payload_digest,
-            refers_to=original.record_id,
-        )
-        return
-    date = warc_date(response.fetched_at)
-    request_id, revisit_id, metadata_id = record_id(), record_id(), record_id()
-    head = response_head(response).decode("latin-1").split("\r\n")
-    fields_block = "".join(
-        [f"http-status-line: {head[0]}\r\n"]
-        + [f"http-header: {line}\r\n" for line in head[1:] if line]
-    ).encode()
-    records = [
-        raw_record(
-            [
-                ("WARC-Type", "request"),
-                ("WARC-Record-ID", request_id),
-                ("WARC-Date", date),
-                ("WARC-Target-URI", target_uri),
-                ("WARC-Concurrent-To", revisit_id),
-                ("WARC-Block-Digest", sha1_b32(request.head + request.body)),
-                ("WARC-Payload-Digest", sha1_b32(request.body)),
-                ("Content-Type", "application/http;msgtype=request"),
-            ],
-            request.head + request.body,
-        ),
-        raw_record(
-            [
-                ("WARC-Type", "revisit"),
-                ("WARC-Record-ID", revisit_id),
-                ("WARC-Date", date),
-                ("WARC-Target-URI", target_uri),
-                ("WARC-IP-Address", response.ip_address or ""),
-                ("WARC-Profile", SERVER_NOT_MODIFIED),
-                ("WARC-Refers-To-Target-URI", original.target_uri),
-                ("WARC-Refers-To-Date", warc_date(original.date)),
-                ("WARC-Refers-To", original.record_id),
-                ("WARC-Truncated", "length"),
-                ("WARC-Block-Digest", EMPTY_DIGEST),
-                ("WARC-Payload-Digest", original.payload_digest),
-            ],
-            b"",
-        ),
-        raw_record(
-            [
-                ("WARC-Type", "metadata"),
-                ("WARC-Record-ID", metadata_id),
-                ("WARC-Date", date),
-                ("WARC-Target-URI", target_uri),
-                ("WARC-Concurrent-To", revisit_id),
-                ("WARC-Block-Digest", sha1_b32(fields_block)),
-                ("Content-Type", "application/warc-fields"),
-            ],
-            fields_block,
-        ),
-    ]
-    (directory / "REFERENCE-304.warc.gz").write_bytes(b"".join(records))
 
 
 def hand_made_revisit(
@@ -286,13 +207,15 @@ def layouts(tmp_path_factory: pytest.TempPathFactory) -> Layouts:
             )
     # Run 3 (T3): a conditional GET answered 304; T4: a metadata record about a page.
     with WarcWriter(warcs, prefix="RUN3", hostname="test") as run3:
-        write_not_modified(
-            run3,
-            warcs,
+        first = originals[U_304]
+        run3.write_not_modified(
             U_304,
             get_request(U_304, conditional=True),
             not_modified(T3),
-            originals[U_304],
+            refers_to_target_uri=first.target_uri,
+            refers_to_date=first.date,
+            payload_digest=first.payload_digest,
+            refers_to=first.record_id,
         )
         run3.write_metadata(
             U_META,

@@ -25,8 +25,10 @@ import archive.warc as warc_module
 from archive.naming import parse_warc_name
 from archive.warc import (
     IDENTICAL_PAYLOAD_DIGEST,
+    SERVER_NOT_MODIFIED,
     CapturedRequest,
     CapturedResponse,
+    RecordLocation,
     WarcWriteError,
     WarcWriter,
     repair_open_files,
@@ -369,6 +371,134 @@ def test_metadata_record_holds_warc_fields(tmp_path: Path) -> None:
     assert rec.headers["WARC-Record-ID"] == meta.record_id
     assert rec.headers["WARC-Refers-To"] == original.record_id
     assert rec.payload == b"via: https://news.example/sitemap-news.xml\r\nnote: two lines\r\n"
+
+
+def conditional_request() -> CapturedRequest:
+    return CapturedRequest(
+        head=(
+            b"GET /berita/banjir-jakarta HTTP/1.1\r\nHost: news.example\r\n"
+            b'If-None-Match: "5f1e-1a2b3c"\r\n\r\n'
+        )
+    )
+
+
+def not_modified(fetched_at: datetime = FETCHED_AT + timedelta(days=2)) -> CapturedResponse:
+    headers = [
+        (b"Date", b"Wed, 04 Mar 2026 07:30:15 GMT"),
+        (b"ETag", b'"5f1e-1a2b3c"'),
+        (b"Cache-Control", b"max-age=60"),
+        (b"Transfer-Encoding", b"chunked"),
+    ]
+    return response(b"", headers, status=304, reason="Not Modified", fetched_at=fetched_at)
+
+
+def write_not_modified(w: WarcWriter, original: RecordLocation, uri: str) -> RecordLocation:
+    return w.write_not_modified(
+        uri,
+        conditional_request(),
+        not_modified(),
+        refers_to_target_uri=uri,
+        refers_to_date=FETCHED_AT,
+        payload_digest=original.payload_digest,
+        refers_to=original.record_id,
+    )
+
+
+def test_not_modified_is_request_then_empty_revisit_then_metadata(tmp_path: Path) -> None:
+    uri = "https://news.example/berita/banjir-jakarta"
+    with writer(tmp_path) as w:
+        original = w.write_exchange(uri, request(), response())
+        revisit = write_not_modified(w, original, uri)
+    path = only_file(tmp_path)
+    records = read_records(path)
+
+    assert [r.type for r in records] == [
+        "warcinfo",
+        *("request", "response"),
+        *("request", "revisit", "metadata"),
+    ]
+    sent, rec, meta = records[-3:]
+    assert (revisit.offset, revisit.length) == (rec.offset, rec.length)
+    assert revisit.warc_file == path.name
+    assert revisit.payload_digest == original.payload_digest
+
+    assert ("If-None-Match", '"5f1e-1a2b3c"') in sent.http
+    assert sent.headers["WARC-Concurrent-To"] == revisit.record_id
+
+    assert rec.headers["WARC-Record-ID"] == revisit.record_id
+    assert rec.headers["WARC-Date"] == "2026-03-04T00:30:15.123456Z"
+    assert rec.headers["WARC-IP-Address"] == "203.0.113.7"
+    assert rec.headers["WARC-Profile"] == SERVER_NOT_MODIFIED
+    assert rec.headers["WARC-Refers-To-Target-URI"] == uri
+    assert rec.headers["WARC-Refers-To-Date"] == "2026-03-02T00:30:15.123456Z"
+    assert rec.headers["WARC-Refers-To"] == original.record_id
+    assert rec.headers["WARC-Truncated"] == "length"
+    assert rec.headers["WARC-Block-Digest"] == sha1_b32(b"")
+    assert rec.headers["WARC-Payload-Digest"] == original.payload_digest != sha1_b32(b"")
+    assert rec.headers["Content-Length"] == "0"
+    assert "Content-Type" not in rec.headers
+    assert "WARC-Protocol" not in rec.headers
+    assert rec.payload == b""
+
+    assert meta.headers["Content-Type"] == "application/warc-fields"
+    assert meta.headers["WARC-Concurrent-To"] == revisit.record_id
+    assert meta.headers["WARC-Date"] == rec.headers["WARC-Date"]
+    assert meta.headers["WARC-Block-Digest"] == sha1_b32(meta.payload)
+    assert meta.payload == (
+        b"http-status-line: HTTP/1.1 304 Not Modified\r\n"
+        b"http-header: Date: Wed, 04 Mar 2026 07:30:15 GMT\r\n"
+        b'http-header: ETag: "5f1e-1a2b3c"\r\n'
+        b"http-header: Cache-Control: max-age=60\r\n"
+        b"http-header: X-Kabarsip-Transfer-Encoding: chunked\r\n"
+    )
+    assert warcio_check(path).returncode == 0
+
+
+def test_not_modified_over_http2_says_so_in_the_revisit(tmp_path: Path) -> None:
+    with writer(tmp_path) as w:
+        w.write_not_modified(
+            "https://news.example/a",
+            conditional_request(),
+            response(b"", [(b"etag", b'"1"')], status=304, reason="", protocol="h2"),
+            refers_to_target_uri="https://news.example/a",
+            refers_to_date=FETCHED_AT,
+            payload_digest=sha1_b32(PAGE_GZ),
+        )
+    path = only_file(tmp_path)
+    rec, meta = read_records(path)[-2:]
+
+    assert rec.headers["WARC-Protocol"] == "h2"
+    assert "WARC-Refers-To" not in rec.headers
+    assert meta.payload == b'http-status-line: HTTP/1.1 304 \r\nhttp-header: etag: "1"\r\n'
+    assert warcio_check(path).returncode == 0
+
+
+def test_rotation_never_splits_the_three_records_of_a_304(tmp_path: Path) -> None:
+    uri = "https://news.example/berita/banjir-jakarta"
+    with writer(tmp_path / "probe") as probe:
+        original = probe.write_exchange(uri, request(), response())
+        write_not_modified(probe, original, uri)
+    probe_records = read_records(only_file(tmp_path / "probe"))
+    warcinfo_size = probe_records[1].offset
+    triple_size = probe_records[-1].offset + probe_records[-1].length - probe_records[-3].offset
+    max_size = warcinfo_size + 2 * triple_size + triple_size // 2  # two and a half triples
+
+    with writer(tmp_path / "out", max_size=max_size) as w:
+        locations = [write_not_modified(w, original, uri) for _ in range(5)]
+    files = sorted((tmp_path / "out").iterdir())
+
+    assert len(files) == 3
+    assert [loc.warc_file for loc in locations] == [p.name for p in files for _ in range(2)][:5]
+    for path in files:
+        records = read_records(path)
+        assert [r.type for r in records[1:]] == ["request", "revisit", "metadata"] * (
+            (len(records) - 1) // 3
+        )
+        revisit_ids = [r.headers["WARC-Record-ID"] for r in records if r.type == "revisit"]
+        concurrent = [r.headers["WARC-Concurrent-To"] for r in records[1:] if r.type != "revisit"]
+        assert concurrent == [rid for rid in revisit_ids for _ in range(2)]
+        assert path.stat().st_size <= max_size
+    assert warcio_check(*files).returncode == 0
 
 
 def test_naive_fetch_time_is_refused(tmp_path: Path) -> None:
