@@ -66,9 +66,9 @@ CREDIT_LINE = re.compile(rf"^(?:{_ROLES})\s*:\s*\S.{{0,80}}$", _I)
 CREDIT_ROLE_ALONE = re.compile(rf"^(?:{_ROLES})\s*:?$", _I)
 REPORT_LINE = re.compile(r"^laporan\s+(?:wartawan|reporter|koresponden)\b.{1,100}$", _I)
 # Reporter initials or codes closing the story: "(Mvi/Ali)", "(fyk/ash)", "(ren)", "[ian]",
-# "(H-4)"; a whole paragraph "(FHM)".
+# "(H-4)", "(mcr8/jpnn)"; a whole paragraph "(FHM)".
 SIGN_OFF = re.compile(
-    r"\s*(?:\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})+\s*\)|\(\s*[a-z]{2,5}\s*\)"
+    r"\s*(?:\(\s*[A-Za-z]{2,5}\d{0,2}(?:\s*/\s*[A-Za-z]{2,5}\d{0,2})+\s*\)|\(\s*[a-z]{2,5}\s*\)"
     r"|\[[a-z]{2,5}(?:/[a-z]{2,5})*\]|\(\s*[A-Z]{1,3}-\d{1,3}\s*\))$"
 )
 SIGN_OFF_PARAGRAPH = re.compile(r"^\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})*\s*\)$")

@@ -55,8 +55,8 @@ TIME = (
     r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?!\d)(?:[:.](?P<second>\d{2})(?!\d))?"
     r"(?:\s*(?P<ampm>[ap]\.?m\b\.?))?"
 )
-# What may stand between a date and its time: "," "|" "-" "at" "pukul" "pkl." "jam".
-_TIME_GLUE = r"(?:\s*(?:[,|@\u2013\u2014-]|\bat\b|\bpukul\b|\bpkl\b\.?|\bjam\b)\s*|\s+)+"
+# What may stand between a date and its time: "," "|" "/" "-" "at" "pukul" "pkl." "jam".
+_TIME_GLUE = r"(?:\s*(?:[,|/@\u2013\u2014-]|\bat\b|\bpukul\b|\bpkl\b\.?|\bjam\b)\s*|\s+)+"
 
 ISO = re.compile(
     r"(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})"

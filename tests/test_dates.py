@@ -646,3 +646,9 @@ def test_fill_dates_reads_z_as_wall_time_when_told() -> None:
     assert item["published"] == "2015-11-05T10:08:58+07:00"
     fill_dates(item, "Asia/Jakarta")
     assert item["published"] == "2015-11-05T17:08:58+07:00"
+
+
+def test_a_slash_between_date_and_time_keeps_the_time() -> None:
+    parsed = parse_date("Selasa, 12 Maret 2024 / 11:05 WIB")
+    assert parsed is not None
+    assert to_iso(parsed.value) == "2024-03-12T11:05:00+07:00"

@@ -491,3 +491,8 @@ def test_validate_pipeline_drops_with_reason_and_url_and_counts() -> None:
     assert crawler.stats.get_value("items/dropped/no_body") == 1
     assert crawler.stats.get_value("items/dropped/no_title") == 1
     assert crawler.stats.get_value("items/valid") == 1
+
+
+def test_sign_off_initials_with_digits_leave_the_body() -> None:
+    paragraphs, _ = strip_sign_offs(["Rapat dilanjutkan pekan depan di Jakarta. (mcr8/jpnn)"])
+    assert paragraphs == ["Rapat dilanjutkan pekan depan di Jakarta."]
