@@ -5,10 +5,10 @@ own template: its class names and nesting, byline, visible date, dateline, pictu
 ad blocks, "Baca Juga" boxes, video placeholders and sign-off, with invented Indonesian text.
 Each case also says what extraction must find in it. The generator is deterministic;
 
-    python -m tests.site_fixtures
+    python -m tests.site_fixtures DIRECTORY
 
-writes the pages to ``tests/fixtures/sites/<site>/``, and ``tests/test_site_files.py`` serves
-those files over loopback and checks that they still match this module.
+writes the pages to ``DIRECTORY/<site>/`` to look at; ``tests/test_site_files.py`` writes them
+to a temporary folder and serves them over loopback.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures" / "sites"
 
 
 @dataclass(frozen=True)
@@ -1366,7 +1364,7 @@ def rendered_files() -> dict[Path, str]:
     return files
 
 
-def write_fixtures(directory: Path = FIXTURES_DIR) -> list[Path]:
+def write_fixtures(directory: Path) -> list[Path]:
     """Write every page under ``directory``; returns the paths written."""
     written = []
     for relative, text in rendered_files().items():
@@ -1379,7 +1377,10 @@ def write_fixtures(directory: Path = FIXTURES_DIR) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    directory = Path(args[0]) if args else FIXTURES_DIR
+    if len(args) != 1:
+        print("usage: python -m tests.site_fixtures DIRECTORY", file=sys.stderr)
+        return 2
+    directory = Path(args[0])
     for path in write_fixtures(directory):
         print(path)
     return 0
