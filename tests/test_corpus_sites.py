@@ -27,6 +27,7 @@ from crawler.items import Article
 from crawler.processing import page_response, process_page
 from crawler.sites import load_site
 from pipelines.clean import BOILERPLATE, CREDIT_LINE, SIGN_OFF, WIDGET_HEADINGS
+from tests.corpus import source_urls
 
 pytestmark = pytest.mark.corpus
 
@@ -86,16 +87,6 @@ LEFTOVERS = re.compile(
 
 def site_of(name: str) -> str:
     return name.rsplit("-", 1)[0]
-
-
-def source_urls(corpus: Path) -> dict[str, str]:
-    """Article URL of each corpus page, from the table in SOURCES.md."""
-    urls = {}
-    for line in (corpus / "SOURCES.md").read_text(encoding="utf-8").splitlines():
-        cells = [cell.strip() for cell in line.split("|")]
-        if len(cells) > 6 and cells[1].endswith(".html") and cells[6].startswith("http"):
-            urls[cells[1]] = cells[6]
-    return urls
 
 
 def dev_rows(corpus: Path) -> dict[str, dict[str, Any]]:

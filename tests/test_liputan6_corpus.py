@@ -26,6 +26,7 @@ from pipelines.authors import fill_authors
 from pipelines.clean import clean_item
 from pipelines.dates import fill_dates
 from pipelines.validate import drop_reason
+from tests.corpus import source_urls
 
 pytestmark = pytest.mark.corpus
 
@@ -39,16 +40,6 @@ LAYOUTS = {
     "liputan6-03.html": "entry-2015",
     **{f"liputan6-0{n}.html": "article-header-2019" for n in range(4, 9)},
 }
-
-
-def source_urls(corpus: Path) -> dict[str, str]:
-    """Article URL of each corpus page, from the table in SOURCES.md."""
-    urls = {}
-    for line in (corpus / "SOURCES.md").read_text(encoding="utf-8").splitlines():
-        cells = [cell.strip() for cell in line.split("|")]
-        if len(cells) > 6 and cells[1].endswith(".html") and cells[6].startswith("http"):
-            urls[cells[1]] = cells[6]
-    return urls
 
 
 def dev_rows(corpus: Path) -> list[dict[str, Any]]:
