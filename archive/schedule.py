@@ -88,3 +88,14 @@ def next_visit(
         if point > last_visit:
             return point
     return last_visit + tail
+
+
+def published_moment(text: str | None) -> datetime | None:
+    """An item's ``published`` as an aware datetime, or None when absent, naive or unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

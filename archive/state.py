@@ -16,8 +16,8 @@ a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backe
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -110,6 +110,8 @@ class ArticleState:
     """The current version of one article and when to look at it again."""
 
     canonical_url: str
+    url: str
+    """The URL fetched for the current version (may differ from the canonical one)."""
     site: str
     fingerprint: str
     """Content hash of the extracted article; a change makes a new version."""
@@ -128,6 +130,8 @@ class ArticleState:
     """Where the capture the current version was extracted from is."""
     status: ArticleStatus = "live"
     gone_at: datetime | None = None
+    field_digests: Mapping[str, str] = field(default_factory=dict)
+    """Digest per fingerprinted field, so that the next version can name what changed."""
 
     def __post_init__(self) -> None:
         _require_aware(
@@ -165,6 +169,10 @@ class CrawlState(ABC):
     @abstractmethod
     def get_article(self, canonical_url: str) -> ArticleState | None:
         """The article whose canonical URL has the same :func:`surt_key`, if known."""
+
+    @abstractmethod
+    def find_article(self, url: str) -> ArticleState | None:
+        """The article fetched as, or canonically named, ``url`` (compared by key)."""
 
     @abstractmethod
     def put_article(self, state: ArticleState) -> None:

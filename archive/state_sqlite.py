@@ -56,7 +56,9 @@ _SCHEMA = (
 ) WITHOUT ROWID""",
     """CREATE TABLE articles (
     key TEXT PRIMARY KEY,
+    url_key TEXT NOT NULL,
     canonical_url TEXT NOT NULL,
+    url TEXT NOT NULL,
     site TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -70,8 +72,10 @@ _SCHEMA = (
     warc_offset INTEGER NOT NULL,
     warc_record_id TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('live', 'gone')),
-    gone_at TEXT
+    gone_at TEXT,
+    field_digests TEXT NOT NULL
 ) WITHOUT ROWID""",
+    "CREATE INDEX articles_by_url ON articles (url_key)",
     """CREATE INDEX articles_due ON articles (site, next_visit)
     WHERE status = 'live' AND next_visit IS NOT NULL""",
     "CREATE INDEX articles_by_site ON articles (site, key)",
@@ -86,9 +90,10 @@ _PUT_CAPTURE = (
     f"INSERT OR REPLACE INTO captures ({', '.join(_CAPTURE_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_CAPTURE_COLUMNS))})"
 )
+_JSON_COLUMNS = frozenset({"field_digests"})
 _PUT_ARTICLE = (
-    f"INSERT OR REPLACE INTO articles (key, {', '.join(_ARTICLE_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 1))})"
+    f"INSERT OR REPLACE INTO articles (key, url_key, {', '.join(_ARTICLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 2))})"
 )
 _SELECT_CAPTURES = f"SELECT {', '.join(_CAPTURE_COLUMNS)} FROM captures"
 _SELECT_ARTICLES = f"SELECT key, {', '.join(_ARTICLE_COLUMNS)} FROM articles"
@@ -145,8 +150,18 @@ class SqliteCrawlState(CrawlState):
         row = self._conn.execute(f"{_SELECT_ARTICLES} WHERE key = ?", (key,)).fetchone()
         return None if row is None else _article(row)
 
+    def find_article(self, url: str) -> ArticleState | None:
+        key = surt_key(url)
+        row = self._conn.execute(
+            f"{_SELECT_ARTICLES} WHERE key = ?1 OR url_key = ?1 ORDER BY key != ?1 LIMIT 1",
+            (key,),
+        ).fetchone()
+        return None if row is None else _article(row)
+
     def put_article(self, state: ArticleState) -> None:
-        self._conn.execute(_PUT_ARTICLE, (state.key, *_row(state, _ARTICLE_COLUMNS)))
+        self._conn.execute(
+            _PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
+        )
 
     def mark_gone(self, canonical_url: str, when: datetime) -> bool:
         params = {"when": _store_time(when), "key": surt_key(canonical_url)}
@@ -332,17 +347,29 @@ def _store_time(moment: datetime) -> str:
 
 
 def _row(state: CaptureState | ArticleState, columns: Sequence[str]) -> tuple[Any, ...]:
-    values = (getattr(state, column) for column in columns)
-    return tuple(_store_time(v) if isinstance(v, datetime) else v for v in values)
+    return tuple(_stored(column, getattr(state, column)) for column in columns)
+
+
+def _stored(column: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _store_time(value)
+    if column in _JSON_COLUMNS:
+        return json.dumps(dict(value), sort_keys=True, ensure_ascii=False)
+    return value
 
 
 def _loaded(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
-    return {
-        column: datetime.fromisoformat(value)
-        if column in _TIME_COLUMNS and value is not None
-        else value
-        for column, value in zip(columns, row, strict=True)
-    }
+    return {column: _read(column, value) for column, value in zip(columns, row, strict=True)}
+
+
+def _read(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in _TIME_COLUMNS:
+        return datetime.fromisoformat(value)
+    if column in _JSON_COLUMNS:
+        return json.loads(value)
+    return value
 
 
 def _capture(row: Sequence[Any]) -> CaptureState:

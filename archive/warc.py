@@ -243,20 +243,23 @@ class WarcWriter:
     def write_not_modified(
         self,
         target_uri: str,
-        request: CapturedRequest,
+        request: CapturedRequest | None,
         response: CapturedResponse,
         *,
         refers_to_target_uri: str,
         refers_to_date: datetime,
         payload_digest: str,
         refers_to: str | None = None,
+        keep_headers: bool = True,
     ) -> RecordLocation:
         """Write a ``304 Not Modified``: ``request``, empty ``revisit``, then ``metadata``.
 
         The revisit (profile server-not-modified) has an empty block and carries the payload
         digest of the capture it names (``payload_digest``), never the digest of the empty
         304 body; the ``metadata`` record keeps the 304's status line and headers as received.
-        All three go into one file.  Returns the revisit's location.
+        All go into one file.  Without ``request`` no request record is written, without
+        ``keep_headers`` no metadata record: the revisit alone still says that the server
+        confirmed the capture it names.  Returns the revisit's location.
         """
         date = records.warc_date(response.fetched_at)
         request_id, revisit_id, metadata_id = (records.new_record_id() for _ in range(3))
@@ -292,15 +295,27 @@ class WarcWriter:
                 ("WARC-Block-Digest", metadata_digest),
                 ("Content-Type", _WARC_FIELDS),
             ]
-            return [
-                records.request_member(
-                    request, request_id, date, target_uri, revisit_id, warcinfo_id, self.gzip_level
-                ),
-                records.record_member(revisit_fields, b"", b"", self.gzip_level),
-                records.record_member(metadata_fields, metadata_block, b"", self.gzip_level),
-            ]
+            members = []
+            if request is not None:
+                members.append(
+                    records.request_member(
+                        request,
+                        request_id,
+                        date,
+                        target_uri,
+                        revisit_id,
+                        warcinfo_id,
+                        self.gzip_level,
+                    )
+                )
+            members.append(records.record_member(revisit_fields, b"", b"", self.gzip_level))
+            if keep_headers:
+                members.append(
+                    records.record_member(metadata_fields, metadata_block, b"", self.gzip_level)
+                )
+            return members
 
-        offset, length = self._append(build, located=1)
+        offset, length = self._append(build, located=0 if request is None else 1)
         return RecordLocation(self._final_name(), offset, length, revisit_id, payload_digest)
 
     def write_metadata(

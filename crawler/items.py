@@ -91,6 +91,12 @@ class Article:
     pages: int = 1
     fetched_at: str | None = None
     content_hash: str | None = None
+    # Set by the versions pipeline: 1 for a new article, n+1 for each change of its content.
+    version: int | None = None
+    emit_reason: str | None = None  # "new" | "updated"
+    previous_content_hash: str | None = None
+    # Fingerprinted fields that differ from the previous version (title, body, authors, ...).
+    changed_fields: list[str] = field(default_factory=list)
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_record_id: str | None = None

@@ -62,6 +62,11 @@ def _validate(item: ItemAdapter, site: SiteConfig) -> str | None:
     return reason
 
 
+def _versions(item: ItemAdapter, site: SiteConfig) -> str | None:
+    # Versions need a crawl's state; offline, every page stands for itself.
+    return None
+
+
 # The pure core of each item pipeline. A pipeline missing here cannot run offline;
 # ``pipeline_steps`` refuses it rather than silently producing different items than a crawl.
 STEPS: dict[str, Step] = {
@@ -69,6 +74,7 @@ STEPS: dict[str, Step] = {
     "pipelines.dates.DatesPipeline": _dates,
     "pipelines.authors.AuthorsPipeline": _authors,
     "pipelines.validate.ValidatePipeline": _validate,
+    "pipelines.versions.VersionsPipeline": _versions,
 }
 
 

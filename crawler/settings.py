@@ -34,7 +34,10 @@ SITEMAP_MAX_SIZE = 50 * 1024 * 1024
 
 # --- WARC capture --------------------------------------------------------------------------
 # Closest to the network (950): records the raw response before decompression and redirects.
+# Conditional GET (900) sits just above it, so the archive sees the validators it sends and
+# the spider sees the archived page a 304 confirms.
 DOWNLOADER_MIDDLEWARES = {
+    "archive.conditional.ConditionalGetMiddleware": 900,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 WARC_ENABLED = True
@@ -47,6 +50,21 @@ WARC_GZIP_LEVEL = 6
 WARC_OPERATOR = ""
 # fsync after each record: survives power loss, costs throughput.
 WARC_FSYNC = False
+# Unchanged payloads and 304s become revisit records of the last full capture.
+WARC_DEDUP = True
+# "compact": the revisit record alone; "full": also the request record and, for a 304, a
+# metadata record with its headers (about 2.5 times the bytes per unchanged fetch).
+WARC_DEDUP_DETAIL = "compact"
+
+# --- Crawl state and revisits ----------------------------------------------------------------
+# What earlier runs fetched and which article versions they found; one crawl at a time.
+STATE_ENABLED = True
+STATE_PATH = "data/state.sqlite"
+STATE_FSYNC = False
+# Ask known URLs with If-None-Match / If-Modified-Since.
+CONDITIONAL_GET_ENABLED = True
+# Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).
+REVISIT_ALL_DUE = False
 
 # --- Items -------------------------------------------------------------------------------
 ITEM_PIPELINES = {
@@ -54,6 +72,7 @@ ITEM_PIPELINES = {
     "pipelines.dates.DatesPipeline": 400,
     "pipelines.authors.AuthorsPipeline": 500,
     "pipelines.validate.ValidatePipeline": 900,
+    "pipelines.versions.VersionsPipeline": 950,
 }
 FEEDS = {
     "data/items/%(site_name)s-%(time)s.jsonl": {
@@ -65,7 +84,11 @@ FEEDS = {
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- Reporting -----------------------------------------------------------------------------
-EXTENSIONS = {"crawler.statsfile.StatsFile": 500}
+EXTENSIONS = {
+    # Opened before anything is fetched; closed after every component is done with it.
+    "archive.crawlstate.CrawlStateExtension": 100,
+    "crawler.statsfile.StatsFile": 500,
+}
 # Path of a JSON file that receives the final crawl stats (empty: none written).
 STATS_FILE = ""
 

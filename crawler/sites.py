@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from archive.schedule import DEFAULT_SCHEDULE, parse_schedule
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -103,6 +105,8 @@ class SiteConfig:
     z_is_local: bool = False
     # Byline names that are organisations (desks, outlets, agencies), full-match, any case.
     organisations: tuple[re.Pattern[str], ...] = ()
+    # Times after publication at which a known article is fetched again.
+    revisit: tuple[timedelta, ...] = DEFAULT_SCHEDULE
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -173,6 +177,7 @@ def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
         robots_sitemaps=reader.boolean("robots_sitemaps", default=False),
         z_is_local=reader.boolean("z_is_local", default=False),
         organisations=reader.organisations(),
+        revisit=reader.schedule("revisit"),
     )
     if not (config.start_urls or config.sitemaps or config.feeds or config.sections):
         raise SiteConfigError(
@@ -249,6 +254,17 @@ class _Reader:
             if not re.match(r"^https?://[^/\s]+", url):
                 raise self._fail(key, f"{url!r} is not an absolute http(s) URL")
         return tuple(values)
+
+    def schedule(self, key: str) -> tuple[timedelta, ...]:
+        if key not in self.data:
+            return DEFAULT_SCHEDULE
+        value = self.data[key]
+        if not isinstance(value, (str, list)):
+            raise self._fail(key, f"must be a list of intervals like ['1h', '1d'], got {value!r}")
+        try:
+            return parse_schedule(value)
+        except (ValueError, TypeError) as exc:
+            raise self._fail(key, str(exc)) from exc
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)

@@ -23,16 +23,28 @@ def _text(value: Any) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+#: The fields a version consists of, in fingerprint order.
+FINGERPRINTED = ("title", "body", "authors", "published", "updated")
+
+
+def _normalised(article: Article | dict[str, Any]) -> dict[str, Any]:
+    item = ItemAdapter(article)
+    values: dict[str, Any] = {name: _text(item.get(name)) for name in FINGERPRINTED}
+    values["authors"] = sorted({_text(a).casefold() for a in item.get("authors") or []} - {""})
+    return values
+
+
+def _digest(value: Any) -> str:
+    encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()
+
+
 def fingerprint(article: Article | dict[str, Any]) -> str:
     """SHA-256 hex digest over normalised title, body, authors, published and updated."""
-    item = ItemAdapter(article)
-    authors = sorted({_text(a).casefold() for a in item.get("authors") or []} - {""})
-    content = [
-        _text(item.get("title")),
-        _text(item.get("body")),
-        authors,
-        _text(item.get("published")),
-        _text(item.get("updated")),
-    ]
-    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return hashlib.sha256(encoded).hexdigest()
+    values = _normalised(article)
+    return _digest([values[name] for name in FINGERPRINTED])
+
+
+def field_digests(article: Article | dict[str, Any]) -> dict[str, str]:
+    """A short digest per fingerprinted field, to tell which of them changed between versions."""
+    return {name: _digest(value)[:16] for name, value in _normalised(article).items()}

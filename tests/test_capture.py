@@ -295,12 +295,21 @@ def test_items_point_at_their_response_record(crawl: Crawl) -> None:
     }
     for url, item in by_url.items():
         pointer = item["warc"]
-        assert set(pointer) == {"warc_file", "warc_offset", "warc_record_id"}
+        assert set(pointer) == {
+            "warc_file",
+            "warc_offset",
+            "warc_record_id",
+            "warc_date",
+            "warc_type",
+        }
+        assert pointer["warc_type"] == "response"
         with (crawl.warc_dir / pointer["warc_file"]).open("rb") as stream:
             stream.seek(pointer["warc_offset"])
             record = next(iter(ArchiveIterator(stream)))
             assert record.rec_type == "response"
             assert record.rec_headers.get_header("WARC-Record-ID") == pointer["warc_record_id"]
+            date = record.rec_headers.get_header("WARC-Date")
+            assert datetime.fromisoformat(date) == datetime.fromisoformat(pointer["warc_date"])
             assert record.rec_headers.get_header("WARC-Target-URI") == url
 
 

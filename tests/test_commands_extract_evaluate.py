@@ -278,9 +278,9 @@ def test_process_page_reports_why_an_item_is_dropped() -> None:
 
 
 def test_every_item_pipeline_has_an_offline_step() -> None:
-    assert len(pipeline_steps()) == 4
-    with pytest.raises(LookupError, match=r"pipelines\.versions\.VersionsPipeline"):
-        pipeline_steps({"pipelines.versions.VersionsPipeline": 950})
+    assert len(pipeline_steps()) == 5
+    with pytest.raises(LookupError, match=r"pipelines\.translate\.TranslatePipeline"):
+        pipeline_steps({"pipelines.translate.TranslatePipeline": 950})
 
 
 def test_site_for_url_picks_the_site_file_by_domain() -> None:

@@ -70,6 +70,7 @@ def capture(url: str = ARTICLE_URL, **changes: Any) -> CaptureState:
 def article(url: str = ARTICLE_URL, **changes: Any) -> ArticleState:
     state = ArticleState(
         canonical_url=url,
+        url=url,
         site="liputan6",
         fingerprint="sha1:JQ4XKZ7Q3MNTU5G4WQZ6E2RZ3VQKX7LA",
         version=1,
@@ -156,6 +157,18 @@ def test_article_round_trips_and_is_found_by_any_variant_of_its_url(
     variant = "http://liputan6.com/news/read/5512345/banjir-rendam-ribuan-rumah-di-jakarta/"
     assert state.get_article(variant + "?utm_source=whatsapp#komentar") == stored
     assert state.get_article(ARTICLE_URL.replace("5512345", "5512346")) is None
+
+
+def test_an_article_is_found_by_the_url_fetched_as_well_as_its_canonical_url(
+    state: SqliteCrawlState,
+) -> None:
+    fetched = ARTICLE_URL + "?page=all&utm_medium=feed"
+    stored = dataclasses.replace(article(), url=fetched, field_digests={"title": "a1", "body": "b"})
+    state.put_article(stored)
+    assert state.find_article(ARTICLE_URL + "?page=all") == stored
+    assert state.find_article(ARTICLE_URL) == stored
+    assert state.find_article(ARTICLE_URL + "?page=2") is None
+    assert state.get_article(fetched) is None  # get_article matches the canonical key only
 
 
 def test_a_new_version_replaces_the_article_under_its_key(state: SqliteCrawlState) -> None:

@@ -9,9 +9,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
+from archive.crawlstate import crawl_state
+from archive.state import ArticleState, CrawlState
 from crawler.discovery import (
     DiscoveryError,
     links_from_page,
@@ -52,12 +55,35 @@ class NewsSpider(scrapy.Spider):
         # Date/title hints per article URL from every discovery source: the first request to
         # an URL wins the dupefilter, but a sitemap seen later still knows its news date.
         self.hints: dict[str, dict[str, str]] = {}
+        # Known articles passed over this run because they are not due (each counted once).
+        self.not_due: set[str] = set()
+        self.started_at = datetime.now(UTC)
 
     # --- discovery ------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self._seed_requests():
             yield request
+        for request in self._due_requests():
+            yield request
+
+    @property
+    def state(self) -> CrawlState | None:
+        return crawl_state(self.crawler)
+
+    def _due_requests(self) -> Iterator[scrapy.Request]:
+        """Known articles due for a visit (all live ones with ``REVISIT_ALL_DUE``)."""
+        state = self.state
+        if state is None:
+            return
+        due: Iterable[ArticleState]
+        if self.settings.getbool("REVISIT_ALL_DUE"):
+            due = (a for a in state.articles(self.site_name) if a.status == "live")
+        else:
+            due = state.due_articles(self.site_name, self.started_at)
+        for article in due:
+            self.crawler.stats.inc_value("schedule/due")
+            yield from self._article_request(article.url, "schedule", known=True)
 
     def _seed_requests(self) -> Iterator[scrapy.Request]:
         site = self.site
@@ -92,7 +118,7 @@ class NewsSpider(scrapy.Spider):
             if sitemap.kind == "sitemapindex":
                 yield self._discovery(entry.loc, self.parse_sitemap)
             elif self.site.is_article(entry.loc):
-                yield self._article_request(
+                yield from self._article_request(
                     entry.loc,
                     "sitemap",
                     sitemap_published_raw=entry.news_publication_date or entry.lastmod,
@@ -109,7 +135,7 @@ class NewsSpider(scrapy.Spider):
             # Some feeds link through a redirector and keep the article URL in the guid.
             for url in (entry.link, entry.guid):
                 if url and self.site.is_article(url) and self._on_site(url):
-                    yield self._article_request(
+                    yield from self._article_request(
                         url, "feed", sitemap_published_raw=entry.published_raw
                     )
                     break
@@ -120,7 +146,7 @@ class NewsSpider(scrapy.Spider):
             return
         for url in links_from_page(response, response.url, self.site.section_links):
             if self.site.is_article(url) and self._on_site(url):
-                yield self._article_request(url, "section")
+                yield from self._article_request(url, "section")
         depth = int(response.meta.get("depth_in_section", 1))
         next_url = next_page_link(response, response.url, self.site.section_next)
         if next_url and depth < self.settings.getint("SECTION_MAX_PAGES"):
@@ -133,19 +159,41 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles ---------------------------------------------------------------------------
 
-    def _article_request(self, url: str, found_in: str, **hints: str | None) -> scrapy.Request:
+    def _article_request(
+        self, url: str, found_in: str, known: bool = False, **hints: str | None
+    ) -> Iterator[scrapy.Request]:
+        """The request for an article URL, unless it is known and not yet due for a visit."""
         rule = self.site.multipage
         if rule and rule.all_pages_param:
             param, _, param_value = rule.all_pages_param.partition("=")
             url = add_or_replace_parameter(url, param, param_value)
+        if not known and self._not_due(url):
+            return
         self.crawler.stats.inc_value(f"discovery/articles/{found_in}")
-        known = self.hints.setdefault(url, {})
+        seen = self.hints.setdefault(url, {})
         for name, value in hints.items():
-            if value and name not in known:
-                known[name] = value
-        return scrapy.Request(
+            if value and name not in seen:
+                seen[name] = value
+        yield scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error, meta={"hints_key": url}
         )
+
+    def _not_due(self, url: str) -> bool:
+        state = self.state
+        if state is None or self.settings.getbool("REVISIT_ALL_DUE"):
+            return False
+        try:
+            article = state.find_article(url)
+        except ValueError:
+            return False
+        if article is None or article.status != "live":
+            return False  # new, or gone and linked again: look
+        if article.next_visit is not None and article.next_visit <= self.started_at:
+            return False  # due: the schedule queued it too, the dupefilter keeps one
+        if article.canonical_url not in self.not_due:
+            self.not_due.add(article.canonical_url)
+            self.crawler.stats.inc_value("schedule/skipped_not_due")
+        return True
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -185,8 +233,9 @@ class NewsSpider(scrapy.Spider):
     def _extract(self, response: TextResponse) -> Article:
         # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
         article = extract_article(utf8_first(response), self.site)
-        article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         warc = response.meta.get("warc") or {}
+        # The capture's own WARC-Date, so items, state and archive agree on when.
+        article.fetched_at = warc.get("warc_date") or datetime.now(UTC).isoformat()
         article.warc_file = warc.get("warc_file")
         article.warc_offset = warc.get("warc_offset")
         article.warc_record_id = warc.get("warc_record_id")
@@ -198,7 +247,25 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         kind = failure.type.__name__ if failure.type is not None else "Error"
+        if isinstance(failure.value, HttpError) and self._gone(failure.value.response):
+            return
         self._skip(f"errors/{kind}", f"failed {url}: {failure.getErrorMessage()}")
+
+    def _gone(self, response: Response) -> bool:
+        """A known article answered 404/410: record it gone (earlier captures stay)."""
+        state = self.state
+        if response.status not in (404, 410) or state is None:
+            return False
+        article = state.find_article(response.url)
+        if article is None:
+            return False
+        warc = response.meta.get("warc") or {}
+        when = datetime.fromisoformat(warc["warc_date"]) if "warc_date" in warc else None
+        state.mark_gone(article.canonical_url, when or datetime.now(UTC))
+        if article.status == "live":
+            self.crawler.stats.inc_value("versions/gone")
+            self.logger.info("Gone (%d): %s", response.status, response.url)
+        return True
 
     def on_page_error(self, failure: Failure) -> Iterable[Article]:
         """A later page of a multi-page article failed: emit what was fetched, counted."""

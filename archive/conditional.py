@@ -1,0 +1,120 @@
+"""Conditional GET: ask with the validators of the last capture, answer a 304 from the archive.
+
+Settings: ``CONDITIONAL_GET_ENABLED`` [True].  Needs crawl state (``STATE_ENABLED``).
+
+Meant for priority 900, just below :class:`archive.capture.WarcCaptureMiddleware` (950): the
+capture middleware then records the request with its validators and the 304 as received, and
+this middleware turns the 304 into the archived 200 it confirms, so spiders and pipelines see
+the page as on any other day.  A 304 whose archived page cannot be read is fetched again
+without validators.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+from urllib.parse import urldefrag
+
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+from archive.capture import DEFAULT_DIR
+from archive.crawlstate import crawl_state
+from archive.reader import ArchivedResponseError, read_response
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+#: ``request.meta`` key: the URL whose validators this middleware put on the request.
+META_KEY = "conditional_for"
+#: ``request.meta`` key that turns conditional GET off for one request.
+DONT_META_KEY = "dont_conditional"
+#: Flag of a response rebuilt from the archive after a 304.
+NOT_MODIFIED_FLAG = "not_modified"
+_VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
+
+
+class ConditionalGetMiddleware:
+    """Adds ``If-None-Match``/``If-Modified-Since`` for URLs with an archived 200."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.directory = Path(crawler.settings.get("WARC_DIR", DEFAULT_DIR))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("CONDITIONAL_GET_ENABLED", True):
+            raise NotConfigured("CONDITIONAL_GET_ENABLED is off")
+        if not (settings.getbool("STATE_ENABLED", True) and settings.getbool("WARC_ENABLED", True)):
+            raise NotConfigured("conditional GET needs STATE_ENABLED and WARC_ENABLED")
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        url = urldefrag(request.url)[0]
+        ours = request.meta.get(META_KEY)
+        if ours is not None:
+            # Redirects and retries copy headers: validators of another URL must not go along.
+            for name in _VALIDATORS:
+                request.headers.pop(name, None)
+            del request.meta[META_KEY]
+        elif any(name in request.headers for name in _VALIDATORS):
+            return  # set by the spider itself
+        if request.method != "GET" or request.meta.get(DONT_META_KEY):
+            return
+        state = crawl_state(self.crawler)
+        previous = state.get_capture(url) if state is not None else None
+        if previous is None or previous.status != 200 or not previous.payload_digest:
+            return
+        if not (previous.etag or previous.last_modified):
+            return
+        if not (self.directory / previous.warc_file).is_file():
+            return  # the capture middleware logs and counts the missing file
+        if previous.etag:
+            request.headers[b"If-None-Match"] = previous.etag
+        if previous.last_modified:
+            request.headers[b"If-Modified-Since"] = previous.last_modified
+        request.meta[META_KEY] = url
+        self.stats.inc_value("conditional/sent")
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        url = request.meta.get(META_KEY)
+        if response.status != 304 or url is None:
+            return response
+        self.stats.inc_value("conditional/not_modified")
+        state = crawl_state(self.crawler)
+        previous = state.get_capture(url) if state is not None else None
+        try:
+            if previous is None or previous.payload_digest is None:
+                raise ArchivedResponseError(f"no capture of {url} in the crawl state")
+            archived = read_response(
+                self.directory / previous.warc_file,
+                previous.warc_offset,
+                payload_digest=previous.payload_digest,
+            )
+        except ArchivedResponseError as exc:
+            logger.warning("304 for %s, but %s; fetching it again in full", url, exc)
+            self.stats.inc_value("conditional/refetched")
+            retry = request.replace(dont_filter=True)
+            retry.meta[DONT_META_KEY] = True
+            return retry
+        headers = Headers(archived.headers)
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=archived.body)
+        return cls(
+            url=response.url,
+            status=archived.status,
+            headers=headers,
+            body=archived.body,
+            flags=[*response.flags, NOT_MODIFIED_FLAG],
+            request=request,
+            certificate=response.certificate,
+            ip_address=response.ip_address,
+            protocol=response.protocol,
+        )

@@ -1,0 +1,171 @@
+"""Versions: downstream gets an article when it is new or its content changed, never twice.
+
+The content fingerprint (``content_hash``, set by the validate pipeline) is compared with the
+article's state: no state ⇒ ``version`` 1, ``emit_reason`` "new"; another fingerprint ⇒
+``version`` n+1, "updated", with ``previous_content_hash`` and ``changed_fields``; the same
+fingerprint ⇒ no item (counted, logged at DEBUG), only ``last_seen`` and the next visit move.
+Pages whose bytes changed only in ads or widgets are therefore archived but not emitted.
+
+Each new version is first written to the WARC files as a decision record
+(:mod:`archive.decisions`), then to the state: ``scrapy state rebuild`` relies on that order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from archive.capture import WarcCaptureMiddleware
+from archive.crawlstate import crawl_state
+from archive.decisions import Decision
+from archive.schedule import DEFAULT_SCHEDULE, next_visit, published_moment
+from archive.state import ArticleState, CrawlState
+from pipelines import spider_site
+from pipelines.fingerprint import field_digests, fingerprint
+
+logger = logging.getLogger(__name__)
+
+
+class VersionsPipeline:
+    """Numbers article versions against the crawl state; drops unchanged articles."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("STATE_ENABLED", True):
+            raise NotConfigured("STATE_ENABLED is off: items are not versioned")
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        state = crawl_state(self.crawler)
+        if state is None:
+            return item
+        adapter = ItemAdapter(item)
+        url = str(adapter["url"])
+        canonical = str(adapter.get("canonical_url") or url)
+        seen_at = _moment(adapter.get("fetched_at"))
+        content_hash = adapter.get("content_hash") or fingerprint(item)
+        digests = field_digests(item)
+        previous = state.get_article(canonical)
+        schedule = self._schedule()
+        if previous is not None and previous.fingerprint == content_hash:
+            state.put_article(
+                dataclasses.replace(
+                    previous,
+                    last_seen=seen_at,
+                    next_visit=next_visit(
+                        published_moment(previous.published),
+                        seen_at,
+                        schedule,
+                        first_seen=previous.first_seen,
+                    ),
+                    status="live",
+                    gone_at=None,
+                )
+            )
+            self.stats.inc_value("versions/unchanged")
+            raise DropItem(f"unchanged: {url}", log_level="DEBUG")
+        if previous is None:
+            adapter["version"], adapter["emit_reason"] = 1, "new"
+        else:
+            adapter["version"], adapter["emit_reason"] = previous.version + 1, "updated"
+            adapter["previous_content_hash"] = previous.fingerprint
+            adapter["changed_fields"] = [
+                name for name, value in digests.items() if previous.field_digests.get(name) != value
+            ]
+        decision = Decision(
+            kind=adapter["emit_reason"],
+            url=url,
+            canonical_url=canonical,
+            site=str(adapter.get("site") or ""),
+            version=int(adapter["version"]),
+            fingerprint=content_hash,
+            captured_at=seen_at,
+            warc_file=str(adapter.get("warc_file") or ""),
+            warc_offset=int(adapter.get("warc_offset") or 0),
+            warc_record_id=str(adapter.get("warc_record_id") or ""),
+            published=adapter.get("published"),
+            updated=adapter.get("updated"),
+            field_digests=digests,
+            previous_fingerprint=adapter.get("previous_content_hash"),
+            changed_fields=tuple(adapter.get("changed_fields") or ()),
+        )
+        self._record(decision)
+        self._remember(state, decision, previous, schedule)
+        self.stats.inc_value(f"versions/{decision.kind}")
+        return item
+
+    def _schedule(self) -> tuple[Any, ...]:
+        site = spider_site(self.crawler)
+        return site.revisit if site is not None else DEFAULT_SCHEDULE
+
+    def _record(self, decision: Decision) -> None:
+        capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
+        writer = capture.writer if capture is not None else None
+        if writer is None:
+            return
+        # A failed write propagates: a version the archive does not hold must not be emitted.
+        writer.write_metadata(
+            decision.url,
+            decision.fields(),
+            refers_to=decision.warc_record_id or None,
+            date=decision.captured_at,
+        )
+        self.stats.inc_value("warc/records/metadata")
+        self.stats.set_value("warc/bytes", writer.bytes_written)
+
+    def _remember(
+        self,
+        state: CrawlState,
+        decision: Decision,
+        previous: ArticleState | None,
+        schedule: tuple[Any, ...],
+    ) -> None:
+        first_seen = previous.first_seen if previous is not None else decision.captured_at
+        state.put_article(
+            ArticleState(
+                canonical_url=decision.canonical_url,
+                url=decision.url,
+                site=decision.site,
+                fingerprint=decision.fingerprint,
+                version=decision.version,
+                published=decision.published,
+                updated=decision.updated,
+                first_seen=first_seen,
+                last_seen=decision.captured_at,
+                last_changed=decision.captured_at,
+                next_visit=next_visit(
+                    published_moment(decision.published),
+                    decision.captured_at,
+                    schedule,
+                    first_seen=first_seen,
+                ),
+                warc_file=decision.warc_file,
+                warc_offset=decision.warc_offset,
+                warc_record_id=decision.warc_record_id,
+                field_digests=dict(decision.field_digests),
+            )
+        )
+
+
+def _moment(text: Any) -> datetime:
+    """When the article's page was fetched (its capture's WARC-Date), else now."""
+    if isinstance(text, str):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return moment
+    return datetime.now(UTC)
