@@ -37,6 +37,7 @@ from twisted.web.http_headers import Headers as TxHeaders
 
 from archive.crawlstate import crawl_state
 from archive.naming import check_prefix
+from archive.reader import ArchivedResponseError, read_response
 from archive.records import digest
 from archive.state import CaptureState, CrawlState
 from archive.warc import (
@@ -61,6 +62,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_DIR = "data/warc"
 #: ``request.meta`` key holding where the response was archived.
 META_KEY = "warc"
+#: ``request.meta`` key naming the URL whose archived capture a conditional request asks about.
+CONDITIONAL_META_KEY = "conditional_for"
+#: ``request.meta`` key naming the URL whose archived capture was found unreadable.
+UNREADABLE_META_KEY = "archived_unreadable"
 #: Response flags Scrapy sets on a body it did not fully receive, as ``WARC-Truncated`` values.
 _TRUNCATED_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
 DEDUP_DETAILS = ("compact", "full")
@@ -215,7 +220,14 @@ class WarcCaptureMiddleware:
         previous: CaptureState | None,
     ) -> tuple[str, RecordLocation]:
         full = self.detail == "full"
-        if previous is not None and captured.status == 304 and previous.payload_digest:
+        # A 304 confirms the capture only when its validators were that capture's own.
+        conditional = request.meta.get(CONDITIONAL_META_KEY) == url
+        if (
+            previous is not None
+            and previous.payload_digest
+            and captured.status == 304
+            and conditional
+        ):
             location = writer.write_not_modified(
                 url,
                 wire_request(request) if full else None,
@@ -234,6 +246,8 @@ class WarcCaptureMiddleware:
             and captured.status == previous.status
             and captured.truncated is None
             and digest(captured.body) == previous.payload_digest
+            and request.meta.get(UNREADABLE_META_KEY) != url
+            and self._readable(previous)
         ):
             location = writer.write_revisit(
                 url,
@@ -251,6 +265,20 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("warc/records/request")
         self.stats.inc_value("warc/records/response")
         return "response", location
+
+    def _readable(self, previous: CaptureState) -> bool:
+        """Whether the capture a revisit would name can be read back, digest and all."""
+        try:
+            read_response(
+                self.directory / previous.warc_file,
+                previous.warc_offset,
+                payload_digest=previous.payload_digest,
+            )
+        except ArchivedResponseError as exc:
+            logger.warning("Cannot refer to the archived capture of %s (%s)", previous.url, exc)
+            self.stats.inc_value("state/fallback/unreadable")
+            return False
+        return True
 
     def _count_extras(self, request: bool, *, metadata: bool) -> None:
         if request:

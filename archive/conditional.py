@@ -5,13 +5,15 @@ Settings: ``CONDITIONAL_GET_ENABLED`` [True].  Needs crawl state (``STATE_ENABLE
 Meant for priority 900, just below :class:`archive.capture.WarcCaptureMiddleware` (950): the
 capture middleware then records the request with its validators and the 304 as received, and
 this middleware turns the 304 into the archived 200 it confirms, so spiders and pipelines see
-the page as on any other day.  A 304 whose archived page cannot be read is fetched again
-without validators.
+the page as on any other day.  The archived page is read (and its digest checked) before the
+validators are sent: a capture that is gone or damaged is fetched in full instead, so no
+revisit ever names it.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 from urllib.parse import urldefrag
@@ -20,9 +22,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from archive.capture import DEFAULT_DIR
+from archive.capture import CONDITIONAL_META_KEY, DEFAULT_DIR, UNREADABLE_META_KEY
 from archive.crawlstate import crawl_state
-from archive.reader import ArchivedResponseError, read_response
+from archive.reader import ArchivedResponse, ArchivedResponseError, read_response
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: ``request.meta`` key: the URL whose validators this middleware put on the request.
-META_KEY = "conditional_for"
+META_KEY = CONDITIONAL_META_KEY
 #: ``request.meta`` key that turns conditional GET off for one request.
 DONT_META_KEY = "dont_conditional"
 #: Flag of a response rebuilt from the archive after a 304.
@@ -47,6 +49,10 @@ class ConditionalGetMiddleware:
         assert crawler.stats is not None
         self.stats = crawler.stats
         self.directory = Path(crawler.settings.get("WARC_DIR", DEFAULT_DIR))
+        # The archived page each conditional request would confirm, read before sending it.
+        self._archived: weakref.WeakKeyDictionary[Request, ArchivedResponse] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -77,6 +83,20 @@ class ConditionalGetMiddleware:
             return
         if not (self.directory / previous.warc_file).is_file():
             return  # the capture middleware logs and counts the missing file
+        try:
+            archived = read_response(
+                self.directory / previous.warc_file,
+                previous.warc_offset,
+                payload_digest=previous.payload_digest,
+            )
+        except ArchivedResponseError as exc:
+            logger.warning(
+                "Cannot use the archived capture of %s (%s); fetching it in full", url, exc
+            )
+            self.stats.inc_value("state/fallback/unreadable")
+            request.meta[UNREADABLE_META_KEY] = url
+            return
+        self._archived[request] = archived
         if previous.etag:
             request.headers[b"If-None-Match"] = previous.etag
         if previous.last_modified:
@@ -86,21 +106,13 @@ class ConditionalGetMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         url = request.meta.get(META_KEY)
+        archived = self._archived.pop(request, None)
         if response.status != 304 or url is None:
             return response
         self.stats.inc_value("conditional/not_modified")
-        state = crawl_state(self.crawler)
-        previous = state.get_capture(url) if state is not None else None
-        try:
-            if previous is None or previous.payload_digest is None:
-                raise ArchivedResponseError(f"no capture of {url} in the crawl state")
-            archived = read_response(
-                self.directory / previous.warc_file,
-                previous.warc_offset,
-                payload_digest=previous.payload_digest,
-            )
-        except ArchivedResponseError as exc:
-            logger.warning("304 for %s, but %s; fetching it again in full", url, exc)
+        if archived is None:
+            # Only a request this middleware did not see could get here (a replaced one).
+            logger.warning("304 for %s without its archived page; fetching it in full", url)
             self.stats.inc_value("conditional/refetched")
             retry = request.replace(dont_filter=True)
             retry.meta[DONT_META_KEY] = True

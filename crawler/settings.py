@@ -88,7 +88,14 @@ EXTENSIONS = {
     # Opened before anything is fetched; closed after every component is done with it.
     "archive.crawlstate.CrawlStateExtension": 100,
     "crawler.statsfile.StatsFile": 500,
+    "crawler.runsummary.RunSummary": 510,
+    "crawler.jobdir.FinishedJobCleanup": 900,
 }
+# One INFO line when a crawl ends: article versions, schedule skips, WARC records and bytes.
+RUN_SUMMARY_ENABLED = True
+# With JOBDIR, a run that finished leaves no queue or seen-requests file behind, so the next
+# scheduled run starts afresh; a stopped run keeps them and resumes.
+JOBDIR_CLEAR_WHEN_FINISHED = True
 # Path of a JSON file that receives the final crawl stats (empty: none written).
 STATS_FILE = ""
 

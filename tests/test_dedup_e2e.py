@@ -24,6 +24,7 @@ from archive.warc import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.demosite.server import DemoServer
 from tests.crawling import CrawlResult, run_crawl
+from tests.pywb_harness import running_pywb
 
 pytestmark = pytest.mark.slow
 
@@ -314,3 +315,25 @@ def test_state_matches_the_archive_and_the_items(runs: Runs) -> None:
     for url, capture in captures.items():
         assert capture.fetched_at == datetime.fromisoformat(last_fetch[url].replace("Z", "+00:00"))
         assert capture.fetched_at.tzinfo == UTC
+
+
+def test_every_article_capture_of_runs_1_to_3_replays_in_pywb(
+    runs: Runs, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    files = [path for run in runs.runs for path in run.files]
+    records = runs.records
+    responses = {r.record_id: r for r in records if r.type == "response"}
+    captures = [r for r in records if r.type in ("response", "revisit") and "/read/" in r.uri]
+    kinds = Counter(r.profile or r.type for r in captures)
+    assert kinds["response"] and kinds[SERVER_NOT_MODIFIED] >= len(runs.edition1.live())
+    with running_pywb(files, tmp_path_factory.mktemp("pywb-dedup")) as pywb:
+        for capture in captures:
+            original = capture if capture.type == "response" else responses[capture.refers_to or ""]
+            replay = pywb.replay(capture.uri, capture.timestamp14)
+            where = f"{capture.uri} at {capture.timestamp14} ({capture.profile or capture.type})"
+            assert replay.status == original.status, where
+            assert replay.memento == capture.timestamp14, where
+            assert replay.body == original.payload, where
+    removed = runs.edition2.by_status("removed")[0].url(runs.origin)
+    statuses = [r.status for r in captures if r.uri == removed and r.type == "response"]
+    assert statuses == [200, 404]

@@ -1,7 +1,8 @@
-"""``scrapy crawl``, checking a ``-a site=`` site file before the crawl starts.
+"""``scrapy crawl``, checking the ``-a site=`` site file and the state file before it starts.
 
-An invalid site file is a user error: it gets one clear line naming the file and key, not a
-traceback from inside the spider's constructor.
+An invalid site file, or a state file that another crawl holds, that a newer Kabarsip wrote or
+that is no state file at all, is a user error: one clear line (exit 2), not a traceback, and
+nothing fetched or written.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from archive.state import CrawlStateError
+from archive.state_sqlite import SqliteCrawlState
 from crawler.extraction import check_selectors
 from crawler.sites import SiteConfigError, load_site
 
@@ -22,5 +25,12 @@ class Command(ScrapyCrawlCommand):
             try:
                 check_selectors(load_site(site))
             except SiteConfigError as exc:
+                raise UsageError(str(exc), print_help=False) from exc
+        settings = self.settings
+        if settings is not None and settings.getbool("STATE_ENABLED", True):
+            try:
+                # Opened and closed again: the crawl's own store opens it for good.
+                SqliteCrawlState(settings.get("STATE_PATH")).close()
+            except CrawlStateError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
         super().run(args, opts)

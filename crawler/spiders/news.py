@@ -68,12 +68,12 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     @property
-    def state(self) -> CrawlState | None:
+    def store(self) -> CrawlState | None:
         return crawl_state(self.crawler)
 
     def _due_requests(self) -> Iterator[scrapy.Request]:
         """Known articles due for a visit (all live ones with ``REVISIT_ALL_DUE``)."""
-        state = self.state
+        state = self.store
         if state is None:
             return
         due: Iterable[ArticleState]
@@ -179,7 +179,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _not_due(self, url: str) -> bool:
-        state = self.state
+        state = self.store
         if state is None or self.settings.getbool("REVISIT_ALL_DUE"):
             return False
         try:
@@ -253,7 +253,7 @@ class NewsSpider(scrapy.Spider):
 
     def _gone(self, response: Response) -> bool:
         """A known article answered 404/410: record it gone (earlier captures stay)."""
-        state = self.state
+        state = self.store
         if response.status not in (404, 410) or state is None:
             return False
         article = state.find_article(response.url)

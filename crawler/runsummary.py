@@ -1,0 +1,110 @@
+"""One log line per crawl saying what it did: article versions, schedule and WARC records.
+
+``summarise`` and ``format_summary`` are pure, so the demo prints the same line from a stats
+file that :class:`RunSummary` logs when the spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.spiders import Spider
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """The counts of one run, read from its Scrapy stats (a missing key counts 0)."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_modified: int = 0
+    gone: int = 0
+    due: int = 0
+    skipped_not_due: int = 0
+    warc_responses: int = 0
+    warc_requests: int = 0
+    warc_revisits: int = 0
+    warc_metadata: int = 0
+    warc_bytes: int = 0
+    warc_files: int = 0
+    conditional_sent: int = 0
+    items: int = 0
+    pages: int = 0
+
+
+# RunCounts field -> stats key.
+STATS_KEYS: dict[str, str] = {
+    "new": "versions/new",
+    "updated": "versions/updated",
+    "unchanged": "versions/unchanged",
+    "not_modified": "warc/records/not_modified",
+    "gone": "versions/gone",
+    "due": "schedule/due",
+    "skipped_not_due": "schedule/skipped_not_due",
+    "warc_responses": "warc/records/response",
+    "warc_requests": "warc/records/request",
+    "warc_revisits": "warc/records/revisit",
+    "warc_metadata": "warc/records/metadata",
+    "warc_bytes": "warc/bytes",
+    "warc_files": "warc/files",
+    "conditional_sent": "conditional/sent",
+    "items": "item_scraped_count",
+    "pages": "downloader/response_count",
+}
+
+
+def summarise(stats: Mapping[str, Any]) -> RunCounts:
+    """The run's counts from live stats or a ``STATS_FILE`` read back as JSON."""
+    return RunCounts(**{name: _count(stats.get(key)) for name, key in STATS_KEYS.items()})
+
+
+def format_summary(counts: RunCounts) -> str:
+    """The ``Run summary: ...; WARC: ...`` line."""
+    return (
+        f"Run summary: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged, "
+        f"{counts.not_modified} not-modified, {counts.gone} gone, "
+        f"{counts.skipped_not_due} skipped-not-due; "
+        f"WARC: {counts.warc_responses} responses, {counts.warc_revisits} revisits, "
+        f"{counts.not_modified} not-modified, {counts.warc_bytes} bytes added"
+    )
+
+
+def _count(value: Any) -> int:
+    # Stats files hold whatever a component stored; a non-number must not break the report.
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        return 0
+
+
+class RunSummary:
+    """Logs :func:`format_summary` of the crawl's stats at INFO when the spider closes.
+
+    Disabled with ``RUN_SUMMARY_ENABLED = False``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("RUN_SUMMARY_ENABLED", True):
+            raise NotConfigured
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        logger.info(format_summary(summarise(self.crawler.stats.get_stats())))
