@@ -12,8 +12,6 @@ Each new version is first written to the WARC files as a decision record
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -23,13 +21,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.capture import WarcCaptureMiddleware
 from archive.crawlstate import crawl_state
-from archive.decisions import Decision
-from archive.schedule import DEFAULT_SCHEDULE, next_visit, published_moment
-from archive.state import ArticleState, CrawlState
+from archive.decisions import Decision, seen_again, version_state
+from archive.schedule import DEFAULT_SCHEDULE
 from pipelines import spider_site
 from pipelines.fingerprint import field_digests, fingerprint
-
-logger = logging.getLogger(__name__)
 
 
 class VersionsPipeline:
@@ -59,20 +54,7 @@ class VersionsPipeline:
         previous = state.get_article(canonical)
         schedule = self._schedule()
         if previous is not None and previous.fingerprint == content_hash:
-            state.put_article(
-                dataclasses.replace(
-                    previous,
-                    last_seen=seen_at,
-                    next_visit=next_visit(
-                        published_moment(previous.published),
-                        seen_at,
-                        schedule,
-                        first_seen=previous.first_seen,
-                    ),
-                    status="live",
-                    gone_at=None,
-                )
-            )
+            state.put_article(seen_again(previous, seen_at, schedule))
             self.stats.inc_value("versions/unchanged")
             raise DropItem(f"unchanged: {url}", log_level="DEBUG")
         if previous is None:
@@ -101,7 +83,7 @@ class VersionsPipeline:
             changed_fields=tuple(adapter.get("changed_fields") or ()),
         )
         self._record(decision)
-        self._remember(state, decision, previous, schedule)
+        state.put_article(version_state(decision, previous, schedule))
         self.stats.inc_value(f"versions/{decision.kind}")
         return item
 
@@ -123,39 +105,6 @@ class VersionsPipeline:
         )
         self.stats.inc_value("warc/records/metadata")
         self.stats.set_value("warc/bytes", writer.bytes_written)
-
-    def _remember(
-        self,
-        state: CrawlState,
-        decision: Decision,
-        previous: ArticleState | None,
-        schedule: tuple[Any, ...],
-    ) -> None:
-        first_seen = previous.first_seen if previous is not None else decision.captured_at
-        state.put_article(
-            ArticleState(
-                canonical_url=decision.canonical_url,
-                url=decision.url,
-                site=decision.site,
-                fingerprint=decision.fingerprint,
-                version=decision.version,
-                published=decision.published,
-                updated=decision.updated,
-                first_seen=first_seen,
-                last_seen=decision.captured_at,
-                last_changed=decision.captured_at,
-                next_visit=next_visit(
-                    published_moment(decision.published),
-                    decision.captured_at,
-                    schedule,
-                    first_seen=first_seen,
-                ),
-                warc_file=decision.warc_file,
-                warc_offset=decision.warc_offset,
-                warc_record_id=decision.warc_record_id,
-                field_digests=dict(decision.field_digests),
-            )
-        )
 
 
 def _moment(text: Any) -> datetime:

@@ -8,6 +8,8 @@ removed). Each run is a ``scrapy crawl`` subprocess, as a scheduler starts it.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.records import digest
 from archive.state_sqlite import SqliteCrawlState
 from archive.warc import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
+from crawler.demo import PROJECT_DIR
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.demosite.server import DemoServer
 from tests.crawling import CrawlResult, run_crawl
@@ -337,3 +340,37 @@ def test_every_article_capture_of_runs_1_to_3_replays_in_pywb(
     removed = runs.edition2.by_status("removed")[0].url(runs.origin)
     statuses = [r.status for r in captures if r.uri == removed and r.type == "response"]
     assert statuses == [200, 404]
+
+
+def test_state_rebuilt_from_the_warc_files_alone_equals_the_live_state(
+    runs: Runs, tmp_path: Path
+) -> None:
+    rebuilt_path = tmp_path / "rebuilt.sqlite"
+    command = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "state",
+            "rebuild",
+            str(runs.out / "warc"),
+            "--state",
+            str(rebuilt_path),
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert command.returncode == 0, command.stdout + command.stderr
+    with (
+        SqliteCrawlState(runs.out / "state.sqlite") as live,
+        SqliteCrawlState(rebuilt_path) as rebuilt,
+    ):
+        live_articles, rebuilt_articles = list(live.articles()), list(rebuilt.articles())
+        assert len(live_articles) == len(runs.edition1.live()) + 12
+        assert rebuilt_articles == live_articles
+        live_captures = list(live.captures())
+        assert len(live_captures) > len(live_articles)
+        assert list(rebuilt.captures()) == live_captures

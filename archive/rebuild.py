@@ -1,0 +1,458 @@
+"""Rebuild the crawl state from WARC files alone: the state is only an index of them.
+
+Records are replayed in order (files sorted by name, which starts with the time they were
+opened) by the rules the live crawl applies when it writes them:
+
+- ``response``: a new full capture of its URL; ``revisit`` (identical payload): the fetch
+  time and validators move on; ``revisit`` (server not modified): the fetch time moves on.
+- ``metadata`` holding a version decision (:mod:`archive.decisions`): the article's new
+  version, seen at the decision's date.
+- A later ``response`` or ``revisit`` of an article's URL: 200 (or a 304) moves its
+  ``last_seen`` and next visit on, 404 and 410 mark it gone.
+
+A damaged file costs only what follows the damage: records before it are kept, the problem is
+reported with the file and offset, and the next file is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.decisions import (
+    KIND_FIELD,
+    Decision,
+    DecisionFormatError,
+    parse_fields,
+    seen_again,
+    version_state,
+)
+from archive.naming import OPEN_SUFFIX, WARC_SUFFIX
+from archive.schedule import DEFAULT_SCHEDULE
+from archive.state import CaptureState, CrawlState
+from archive.warc import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
+
+logger = logging.getLogger(__name__)
+
+#: Names of the files read; ``.open`` files are still being written or were left by a crash.
+WARC_SUFFIXES = (WARC_SUFFIX, ".warc")
+GONE_STATUSES = frozenset({404, 410})
+
+ScheduleFor = Callable[[str], Sequence[timedelta]]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+#: Record types the rules look at; the others are only read past (and checked).
+_READ_TYPES = frozenset({"response", "revisit", "metadata"})
+_CHUNK = 1 << 16
+#: An HTTP head longer than this is not one.
+_MAX_HEAD = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A record or file that was skipped or could not be read (whole)."""
+
+    path: str
+    offset: int | None
+    """Where the record, or the unreadable part, starts; ``None`` for the whole file."""
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.offset is None else f"{self.path}:{self.offset}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class RebuildReport:
+    """What a rebuild read, what it made of it and what it had to leave out."""
+
+    files: int = 0
+    """WARC files opened."""
+    damaged_files: int = 0
+    """Files not read to their end (damaged, truncated, not WARC) or not readable at all."""
+    records: int = 0
+    """Whole records read, of any type."""
+    damaged_records: int = 0
+    """Whole records left out: failed digest, unreadable header or version decision."""
+    skipped_records: int = 0
+    """Records left out by the rules: revisits of URLs without a capture, non-HTTP responses."""
+    decisions: int = 0
+    """Version decisions applied."""
+    captures: int = 0
+    articles_live: int = 0
+    articles_gone: int = 0
+    """States in the store once the rebuild is done."""
+    skipped_files: list[str] = field(default_factory=list)
+    """``.open`` files (and others not named like WARC files) that were not read."""
+    unknown_sites: list[str] = field(default_factory=list)
+    """Sites whose revisit schedule was unknown, so the default one was used."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """What the rules need of one whole record."""
+
+    kind: str
+    offset: int
+    record_id: str
+    target_uri: str
+    date: datetime
+    status: int | None
+    """HTTP status, ``None`` when the block holds no HTTP head."""
+    headers: dict[str, str]
+    """First value of each HTTP header, by lowercased name, as ISO-8859-1."""
+    profile: str | None
+    payload_digest: str | None
+    fields: list[tuple[str, str]] | None
+    """``name: value`` lines of a ``metadata`` block."""
+
+
+def warc_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The WARC files in ``paths`` (files, or directories searched one level), sorted by name.
+
+    ``.open`` files are left out with a warning.  Raises ``FileNotFoundError`` for a path
+    that does not exist.
+    """
+    return _find_files(paths, RebuildReport())
+
+
+def rebuild_state(
+    paths: Sequence[str | os.PathLike[str]],
+    store: CrawlState,
+    schedule_for: ScheduleFor | None = None,
+) -> RebuildReport:
+    """Replay the WARC files in ``paths`` into ``store`` (normally empty) and report.
+
+    ``schedule_for(site)`` gives a site's revisit schedule; when it raises ``LookupError``,
+    ``ValueError`` or ``OSError`` the default schedule is used, with one warning per site.
+    Without it every site gets the default schedule.  Errors of the store propagate.
+    """
+    report = RebuildReport()
+    replay = _Replay(store, report, schedule_for)
+    for path in _find_files(paths, report):
+        report.files += 1
+        for record in _read_file(path, report):
+            replay.apply(path, record)
+    report.captures = sum(1 for _ in store.captures())
+    for article in store.articles():
+        if article.status == "gone":
+            report.articles_gone += 1
+        else:
+            report.articles_live += 1
+    return report
+
+
+def _find_files(paths: Iterable[str | os.PathLike[str]], report: RebuildReport) -> list[Path]:
+    found: dict[Path, Path] = {}
+    for given in map(Path, paths):
+        if given.is_dir():
+            candidates = sorted(child for child in given.iterdir() if child.is_file())
+        elif given.exists():
+            candidates = [given]
+        else:
+            raise FileNotFoundError(f"no such WARC file or directory: {given}")
+        for path in candidates:
+            if path.name.endswith(WARC_SUFFIXES):
+                found.setdefault(path.resolve(), path)
+            elif path.name.endswith(OPEN_SUFFIX) or given == path:
+                _skip_file(path, report)
+    return sorted(found.values(), key=lambda path: (path.name, str(path)))
+
+
+def _skip_file(path: Path, report: RebuildReport) -> None:
+    if path.name.endswith(OPEN_SUFFIX):
+        reason = "still being written, or left by a crash (the next crawl repairs it)"
+    else:
+        reason = f"not named like a WARC file ({' or '.join(WARC_SUFFIXES)})"
+    logger.warning("Skipping %s: %s", path, reason)
+    report.skipped_files.append(str(path))
+
+
+def _read_file(path: Path, report: RebuildReport) -> Iterator[_Record]:
+    """The whole records of ``path`` in order; reading stops at the first damage."""
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        _damaged_file(report, path, None, f"cannot open: {exc.strerror or exc}")
+        return
+    with stream:
+        gzipped = stream.read(2) == _GZIP_MAGIC
+        stream.seek(0)
+        size = os.fstat(stream.fileno()).st_size
+        # HTTP heads are parsed here, from their bytes: warcio would decode them differently.
+        iterator = ArchiveIterator(stream, no_record_parse=True)
+        records = iter(iterator)
+        count = 0
+        while True:
+            warnings = iterator.err_count
+            try:
+                record = next(records, None)
+                if record is None:
+                    break
+                # Read before asking for the offset: warcio reads the record to its end then.
+                block, digest_ok = _read_block(record)
+                offset = iterator.get_record_offset()
+            except Exception as exc:  # warcio raises all sorts on damaged input
+                _damaged_file(report, path, iterator.offset, f"unreadable record: {_brief(exc)}")
+                return
+            damage = _framing_damage(record, iterator, gzipped, warnings)
+            if damage:
+                _damaged_file(report, path, offset, damage)
+                return
+            count += 1
+            report.records += 1
+            if not digest_ok:
+                _damaged_record(
+                    report, path, offset, f"{record.rec_type} record: block digest does not match"
+                )
+            elif record.rec_type in _READ_TYPES:
+                try:
+                    yield _parse(record, offset, block)
+                except ValueError as exc:
+                    _damaged_record(report, path, offset, f"{record.rec_type} record: {exc}")
+        if iterator.offset < size:
+            _damaged_file(report, path, iterator.offset, "file ends inside a record (cut short?)")
+        elif count == 0:
+            _damaged_file(report, path, None, "holds no WARC record")
+
+
+def _read_block(record: Any) -> tuple[bytes, bool]:
+    """The part of the block the rules need, and whether the block matches its digest.
+
+    That part is the HTTP head of a ``response`` (its body is only hashed) and the whole
+    block of a ``revisit`` or ``metadata`` record.
+    """
+    kind = record.rec_type
+    # As warcio does: writers disagree on what a revisit's block digest covers.
+    checker = None if kind == "revisit" else _Digest.of(record.rec_headers, "WARC-Block-Digest")
+    kept = bytearray()
+    keep = kind in _READ_TYPES
+    while chunk := record.raw_stream.read(_CHUNK):
+        if checker is not None:
+            checker.update(chunk)
+        if keep:
+            kept += chunk
+            if kind == "response" and (b"\r\n\r\n" in kept or len(kept) > _MAX_HEAD):
+                keep = False
+    return bytes(kept), checker is None or checker.matches()
+
+
+def _framing_damage(record: Any, iterator: Any, gzipped: bool, warnings: int) -> str | None:
+    """Why the records after ``record`` cannot be trusted to start where warcio thinks."""
+    if record.format != "warc" or not record.rec_type:
+        return "not a WARC record"
+    length = record.rec_headers.get_header("Content-Length") or ""
+    if not length.isdigit() or getattr(record.raw_stream, "limit", None) != 0:
+        return f"{record.rec_type} record cut short (file truncated?)"
+    if gzipped and not (iterator.reader.decompressor and iterator.reader.decompressor.eof):
+        return f"{record.rec_type} record is not a whole gzip member (file truncated?)"
+    if iterator.err_count != warnings:
+        return f"{record.rec_type} record is longer than its Content-Length says"
+    return None
+
+
+def _parse(record: Any, offset: int, block: bytes) -> _Record:
+    headers = record.rec_headers
+    kind = record.rec_type
+    target_uri = headers.get_header("WARC-Target-URI")
+    if not target_uri:
+        raise ValueError("no WARC-Target-URI")
+    date = datetime.fromisoformat(headers.get_header("WARC-Date") or "")
+    if date.tzinfo is None:
+        raise ValueError(f"WARC-Date {date.isoformat()} has no time zone")
+    status, http_headers = _http_head(block) if kind != "metadata" else (None, {})
+    return _Record(
+        kind=kind,
+        offset=offset,
+        record_id=headers.get_header("WARC-Record-ID") or "",
+        target_uri=target_uri,
+        date=date,
+        status=status,
+        headers=http_headers,
+        profile=headers.get_header("WARC-Profile"),
+        payload_digest=headers.get_header("WARC-Payload-Digest") or None,
+        fields=parse_fields(block) if kind == "metadata" else None,
+    )
+
+
+def _http_head(block: bytes) -> tuple[int | None, dict[str, str]]:
+    """Status and headers of an HTTP head, decoded as the crawl decodes them (ISO-8859-1)."""
+    if not block.startswith(b"HTTP/"):
+        return None, {}
+    head = block.split(b"\r\n\r\n", 1)[0]
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    parts = status_line.split(maxsplit=2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise ValueError(f"HTTP status line {status_line[:80]!r} has no status code")
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.setdefault(name.strip().lower(), value.strip(" \t"))
+    return int(parts[1]), headers
+
+
+class _Digest:
+    """Checks a ``WARC-*-Digest`` value (``ALGORITHM:VALUE``, base32 or hex) against data."""
+
+    def __init__(self, value: str, hasher: Any) -> None:
+        self.value = value
+        self.hasher = hasher
+
+    @classmethod
+    def of(cls, headers: Any, name: str) -> _Digest | None:
+        """A checker for the digest named ``name``; None without one or for an unknown kind."""
+        declared = headers.get_header(name) or ""
+        algorithm, sep, value = declared.partition(":")
+        if not sep:
+            return None
+        try:
+            hasher = hashlib.new(algorithm.strip().lower().replace("-", ""))
+        except ValueError:
+            return None
+        return cls(value.strip(), hasher)
+
+    def update(self, data: bytes) -> None:
+        self.hasher.update(data)
+
+    def matches(self) -> bool:
+        raw = self.hasher.digest()
+        value = self.value.rstrip("=")
+        return value.upper() == base64.b32encode(raw).decode("ascii").rstrip("=") or (
+            value.lower() == raw.hex() or value == base64.b64encode(raw).decode("ascii").rstrip("=")
+        )
+
+
+class _Replay:
+    """Applies records to the store by the crawl's rules."""
+
+    def __init__(
+        self, store: CrawlState, report: RebuildReport, schedule_for: ScheduleFor | None
+    ) -> None:
+        self.store = store
+        self.report = report
+        self.schedule_for = schedule_for
+        self.schedules: dict[str, Sequence[timedelta]] = {}
+
+    def apply(self, path: Path, record: _Record) -> None:
+        if record.kind == "metadata":
+            if record.fields is not None and any(name == KIND_FIELD for name, _ in record.fields):
+                self._decision(path, record)
+            return
+        if record.kind == "response":
+            if record.status is None:
+                self._skip(path, record, "response record without an HTTP status: skipped")
+                return
+            self.store.put_capture(
+                CaptureState(
+                    url=record.target_uri,
+                    fetched_at=record.date,
+                    status=record.status,
+                    etag=record.headers.get("etag"),
+                    last_modified=record.headers.get("last-modified"),
+                    payload_digest=record.payload_digest,
+                    warc_file=path.name,
+                    warc_offset=record.offset,
+                    warc_record_id=record.record_id,
+                    warc_date=record.date,
+                    content_type=record.headers.get("content-type"),
+                )
+            )
+        else:
+            previous = self.store.get_capture(record.target_uri)
+            if previous is None:
+                self._skip(path, record, "revisit of a URL never captured before: skipped")
+                return
+            if record.profile == SERVER_NOT_MODIFIED:
+                self.store.put_capture(dataclasses.replace(previous, fetched_at=record.date))
+            elif record.profile == IDENTICAL_PAYLOAD_DIGEST:
+                self.store.put_capture(
+                    dataclasses.replace(
+                        previous,
+                        fetched_at=record.date,
+                        etag=record.headers.get("etag"),
+                        last_modified=record.headers.get("last-modified"),
+                    )
+                )
+        self._seen(record)
+
+    def _seen(self, record: _Record) -> None:
+        """A fetch of a known article's URL: it is still there, or gone."""
+        try:
+            article = self.store.find_article(record.target_uri)
+        except ValueError:  # not an http(s) URL, so no article's
+            return
+        if article is None or record.date <= article.last_seen:
+            return
+        # A 304 carries no HTTP head in its revisit: the server confirmed the page.
+        status = 200 if record.profile == SERVER_NOT_MODIFIED else record.status
+        if status == 200:
+            self.store.put_article(seen_again(article, record.date, self._schedule(article.site)))
+        elif status in GONE_STATUSES:
+            self.store.mark_gone(article.canonical_url, record.date)
+
+    def _decision(self, path: Path, record: _Record) -> None:
+        assert record.fields is not None
+        try:
+            decision = Decision.from_fields(record.target_uri, record.date, record.fields)
+            if not all(isinstance(value, str) for value in dict(decision.field_digests).values()):
+                raise DecisionFormatError("field-digests is not a map of names to digests")
+            previous = self.store.get_article(decision.canonical_url)
+        except (DecisionFormatError, ValueError, TypeError) as exc:
+            self.report.damaged_records += 1
+            self._problem(Problem(str(path), record.offset, f"malformed version decision: {exc}"))
+            return
+        self.store.put_article(version_state(decision, previous, self._schedule(decision.site)))
+        self.report.decisions += 1
+
+    def _schedule(self, site: str) -> Sequence[timedelta]:
+        schedule = self.schedules.get(site)
+        if schedule is None:
+            schedule = DEFAULT_SCHEDULE
+            if self.schedule_for is not None:
+                try:
+                    schedule = self.schedule_for(site)
+                except (LookupError, ValueError, OSError) as exc:
+                    logger.warning("Site %r: %s; using the default revisit schedule", site, exc)
+                    self.report.unknown_sites.append(site)
+            self.schedules[site] = schedule
+        return schedule
+
+    def _skip(self, path: Path, record: _Record, message: str) -> None:
+        self.report.skipped_records += 1
+        self._problem(Problem(str(path), record.offset, message), level=logging.INFO)
+
+    def _problem(self, problem: Problem, level: int = logging.WARNING) -> None:
+        self.report.problems.append(problem)
+        logger.log(level, "%s", problem)
+
+
+def _damaged_file(report: RebuildReport, path: Path, offset: int | None, message: str) -> None:
+    report.damaged_files += 1
+    problem = Problem(str(path), offset, message)
+    report.problems.append(problem)
+    logger.warning("%s; the rest of the file is left out", problem)
+
+
+def _damaged_record(report: RebuildReport, path: Path, offset: int, message: str) -> None:
+    report.damaged_records += 1
+    problem = Problem(str(path), offset, message)
+    report.problems.append(problem)
+    logger.warning("%s; record left out", problem)
+
+
+def _brief(error: Exception) -> str:
+    """One printable line of an error message (warcio quotes the damaged bytes)."""
+    text = " ".join(str(error).split())[:100] or type(error).__name__
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
