@@ -14,7 +14,7 @@ Settings (defaults in brackets):
   full capture of its URL.
 - ``WARC_DEDUP_DETAIL`` ["compact"]: ``compact`` writes the revisit record alone;
   ``full`` adds the request record and, for a 304, a metadata record with the 304's headers
-  (about 2.5 times the bytes per unchanged fetch).
+  (on the demo site 1.7 kB instead of 0.5 kB per unchanged page).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ WARC_FSYNC = False
 # Unchanged payloads and 304s become revisit records of the last full capture.
 WARC_DEDUP = True
 # "compact": the revisit record alone; "full": also the request record and, for a 304, a
-# metadata record with its headers (about 2.5 times the bytes per unchanged fetch).
+# metadata record with its headers (demo site: 1.7 kB instead of 0.5 kB per unchanged page).
 WARC_DEDUP_DETAIL = "compact"
 
 # --- Crawl state and revisits ----------------------------------------------------------------
