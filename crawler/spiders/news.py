@@ -190,6 +190,8 @@ class NewsSpider(scrapy.Spider):
             return False  # new, or gone and linked again: look
         if article.next_visit is not None and article.next_visit <= self.started_at:
             return False  # due: the schedule queued it too, the dupefilter keeps one
+        if article.last_seen >= self.started_at:
+            return True  # visited earlier in this run, which moved its next visit on
         if article.canonical_url not in self.not_due:
             self.not_due.add(article.canonical_url)
             self.crawler.stats.inc_value("schedule/skipped_not_due")
