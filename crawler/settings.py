@@ -99,6 +99,13 @@ JOBDIR_CLEAR_WHEN_FINISHED = True
 # Path of a JSON file that receives the final crawl stats (empty: none written).
 STATS_FILE = ""
 
+# --- Replay --------------------------------------------------------------------------------
+# REPLAY_FROM (WARC/WACZ files, CDXJ indexes or folders) answers every request from the
+# archive instead of the network; REPLAY_AT picks the capture time (default: the latest).
+ADDONS = {"archive.replay.ReplayAddon": 0}
+REPLAY_FROM = ""
+REPLAY_AT = ""
+
 # --- Runtime -------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

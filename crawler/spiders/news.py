@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -38,6 +41,10 @@ def rebase(url: str, origin: str | None) -> str:
     return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
 
 
+#: Hint sources, best first: a sitemap's news date and title win over a feed's.
+HINT_RANK = {"sitemap": 0, "feed": 1, "section": 2, "schedule": 3}
+
+
 class NewsSpider(scrapy.Spider):
     """Discovers articles from sitemaps, feeds and section pages; yields one item per article."""
 
@@ -52,12 +59,35 @@ class NewsSpider(scrapy.Spider):
         self.site_name = self.site.name
         self.origin = origin
         self.allowed_domains = list(self.site.domains)
-        # Date/title hints per article URL from every discovery source: the first request to
-        # an URL wins the dupefilter, but a sitemap seen later still knows its news date.
-        self.hints: dict[str, dict[str, str]] = {}
+        # Date/title hints per article URL from every discovery source, with the rank of the
+        # source they came from: a sitemap's news date wins over a feed's, whatever came first.
+        self.hints: dict[str, dict[str, tuple[int, str]]] = {}
+        # Discovery runs first: article requests wait here until no discovery page is left,
+        # so every article is read with all its hints, in any order of arrival.
+        self.pending: dict[str, scrapy.Request] = {}
+        self.discovering = True
+        self.discovered: set[str] = set()
         # Known articles passed over this run because they are not due (each counted once).
         self.not_due: set[str] = set()
         self.started_at = datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        return spider
+
+    def spider_idle(self) -> None:
+        """Discovery is done: queue the articles it found."""
+        self.discovering = False
+        if not self.pending:
+            return
+        requests, self.pending = list(self.pending.values()), {}
+        self.logger.info("Discovery done: %d article pages to fetch", len(requests))
+        assert self.crawler.engine is not None
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
     # --- discovery ------------------------------------------------------------------------
 
@@ -91,21 +121,33 @@ class NewsSpider(scrapy.Spider):
             for url in site.start_urls or site.sections:
                 parts = urlsplit(rebase(url, self.origin))
                 robots = f"{parts.scheme}://{parts.netloc}/robots.txt"
-                yield self._discovery(robots, self.parse_robots)
+                yield from self._discovery(robots, self.parse_robots)
         for url in site.sitemaps:
-            yield self._discovery(rebase(url, self.origin), self.parse_sitemap)
+            yield from self._discovery(rebase(url, self.origin), self.parse_sitemap)
         for url in site.feeds:
-            yield self._discovery(rebase(url, self.origin), self.parse_feed)
+            yield from self._discovery(rebase(url, self.origin), self.parse_feed)
         for url in (*site.sections, *site.start_urls):
-            yield self._discovery(rebase(url, self.origin), self.parse_section, depth_in_section=1)
+            yield from self._discovery(
+                rebase(url, self.origin), self.parse_section, depth_in_section=1
+            )
 
-    def _discovery(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
+    def _discovery(self, url: str, callback: Any, **meta: Any) -> Iterator[scrapy.Request]:
+        """A discovery page, once per run.
+
+        Not left to the dupefilter: a run resumed from ``JOBDIR`` must read its discovery
+        pages again, since the article requests they gave were only held in memory.
+        """
+        if url in self.discovered:
+            return
+        self.discovered.add(url)
         self.crawler.stats.inc_value("discovery/requests")
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+        yield scrapy.Request(
+            url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True
+        )
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.body, response.url):
-            yield self._discovery(url, self.parse_sitemap)
+            yield from self._discovery(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         max_size = self.settings.getint("SITEMAP_MAX_SIZE")
@@ -116,7 +158,7 @@ class NewsSpider(scrapy.Spider):
             return
         for entry in sitemap.entries:
             if sitemap.kind == "sitemapindex":
-                yield self._discovery(entry.loc, self.parse_sitemap)
+                yield from self._discovery(entry.loc, self.parse_sitemap)
             elif self.site.is_article(entry.loc):
                 yield from self._article_request(
                     entry.loc,
@@ -150,9 +192,7 @@ class NewsSpider(scrapy.Spider):
         depth = int(response.meta.get("depth_in_section", 1))
         next_url = next_page_link(response, response.url, self.site.section_next)
         if next_url and depth < self.settings.getint("SECTION_MAX_PAGES"):
-            request = self._discovery(next_url, self.parse_section)
-            request.meta["depth_in_section"] = depth + 1
-            yield request
+            yield from self._discovery(next_url, self.parse_section, depth_in_section=depth + 1)
 
     def _on_site(self, url: str) -> bool:
         return self.site.allows(urlsplit(url).hostname or "")
@@ -170,13 +210,18 @@ class NewsSpider(scrapy.Spider):
         if not known and self._not_due(url):
             return
         self.crawler.stats.inc_value(f"discovery/articles/{found_in}")
+        rank = HINT_RANK.get(found_in, len(HINT_RANK))
         seen = self.hints.setdefault(url, {})
         for name, value in hints.items():
-            if value and name not in seen:
-                seen[name] = value
-        yield scrapy.Request(
+            if value and (name not in seen or rank < seen[name][0]):
+                seen[name] = (rank, value)
+        request = scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error, meta={"hints_key": url}
         )
+        if self.discovering:
+            self.pending.setdefault(url, request)
+        else:
+            yield request
 
     def _not_due(self, url: str) -> bool:
         state = self.store
@@ -202,7 +247,7 @@ class NewsSpider(scrapy.Spider):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
         article = self._extract(response)
-        for name, value in self.hints.pop(response.meta.get("hints_key", ""), {}).items():
+        for name, (_, value) in self.hints.pop(response.meta.get("hints_key", ""), {}).items():
             setattr(article, name, value)
         yield from self._continue_or_finish(response, article, [], {response.url})
 

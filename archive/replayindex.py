@@ -1,0 +1,268 @@
+"""Where each URL was captured: an index over WARC files, WACZ packages or a CDXJ file.
+
+Built once when a replay starts.  WARC and WACZ files are read with warcio record by record
+(a damaged file is indexed up to the damage, with a warning naming file and offset); a CDXJ
+index (as ``scrapy warc index`` or pywb write it) is read line by line and its ``filename``
+resolved beside the index file.  Captures are ``response`` and ``revisit`` records; a revisit
+is resolved to the response holding its payload by ``WARC-Refers-To-Target-URI``, ``-Date``
+and payload digest, as pywb does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import zipfile
+from bisect import insort
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import IO
+from urllib.parse import urldefrag
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.state import surt_key
+
+logger = logging.getLogger(__name__)
+
+WARC_NAMES = (".warc.gz", ".warc")
+_CDXJ_NAMES = (".cdxj", ".cdx")
+
+
+class ReplaySourceError(Exception):
+    """The replay source cannot be used at all; the message names it and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A record's place: a WARC file, or a WARC member of a WACZ package, and an offset."""
+
+    path: Path
+    offset: int
+    member: str | None = None
+
+    @property
+    def warc_file(self) -> str:
+        """The WARC file's name, as items and state name it."""
+        return Path(self.member).name if self.member else self.path.name
+
+    def __str__(self) -> str:
+        where = f"{self.path}!{self.member}" if self.member else str(self.path)
+        return f"{where}:{self.offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """One ``response`` or ``revisit`` record of a URL."""
+
+    url: str
+    date: datetime
+    kind: str
+    """``response`` or ``revisit``."""
+    location: Location
+    payload_digest: str | None
+    record_id: str | None = None
+
+
+class ArchiveIndex:
+    """Captures per URL (exact, and by SURT key for ``http``/``www``/slash variants)."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, list[tuple[datetime, int, Capture]]] = defaultdict(list)
+        self._by_key: dict[str, list[tuple[datetime, int, Capture]]] = defaultdict(list)
+        self._serial = 0
+        self.captures = 0
+        self.problems: list[str] = []
+
+    @classmethod
+    def load(cls, sources: Iterable[Path]) -> ArchiveIndex:
+        """Index every WARC, WACZ and CDXJ file in ``sources`` (files or folders)."""
+        index = cls()
+        found = False
+        for path in _files(sources):
+            found = True
+            if path.name.endswith(WARC_NAMES):
+                index._add_warc(path)
+            elif path.suffix == ".wacz":
+                index._add_wacz(path)
+            else:
+                index._add_cdxj(path)
+        if not found:
+            raise ReplaySourceError(
+                f"no WARC, WACZ or CDXJ file in {', '.join(map(str, sources))}"
+            )
+        return index
+
+    def add(self, capture: Capture) -> None:
+        self._serial += 1
+        # The serial keeps equal dates in file order and spares comparing captures.
+        entry = (capture.date, self._serial, capture)
+        insort(self._exact[capture.url], entry)
+        with contextlib.suppress(ValueError):  # no http(s) URL: exact matches only
+            insort(self._by_key[surt_key(capture.url)], entry)
+        self.captures += 1
+
+    def nearest(self, url: str, at: datetime | None = None) -> list[Capture]:
+        """Captures of ``url``, nearest to ``at`` first (latest first without ``at``)."""
+        url = urldefrag(url)[0]
+        entries = self._exact.get(url)
+        if not entries:
+            try:
+                entries = self._by_key.get(surt_key(url))
+            except ValueError:
+                entries = None
+        if not entries:
+            return []
+        if at is None:
+            return [capture for _, _, capture in reversed(entries)]
+        moment = at
+        return [
+            capture
+            for _, _, capture in sorted(
+                entries, key=lambda entry: (abs(entry[0] - moment), -entry[1])
+            )
+        ]
+
+    def original(self, url: str, date: datetime, digest: str | None) -> Capture | None:
+        """The response a revisit refers to: same URL and digest, nearest to ``date``."""
+        for capture in self.nearest(url, date):
+            if capture.kind == "response" and (digest is None or capture.payload_digest == digest):
+                return capture
+        return None
+
+    def _add_warc(self, path: Path) -> None:
+        try:
+            with path.open("rb") as stream:
+                self._add_records(stream, lambda offset: Location(path, offset), str(path))
+        except OSError as exc:
+            self._problem(f"{path}: cannot read: {exc.strerror or exc}")
+
+    def _add_wacz(self, path: Path) -> None:
+        try:
+            with zipfile.ZipFile(path) as package:
+                members = [n for n in package.namelist() if n.endswith(WARC_NAMES)]
+                for member in sorted(members):
+                    with package.open(member) as stream:
+                        self._add_records(
+                            stream, partial(_in_package, path, member), f"{path}!{member}"
+                        )
+        except (OSError, zipfile.BadZipFile) as exc:
+            self._problem(f"{path}: not a readable WACZ package: {exc}")
+
+    def _add_records(
+        self, stream: IO[bytes], where: Callable[[int], Location], name: str
+    ) -> None:
+        iterator = ArchiveIterator(stream)
+        offset = 0
+        try:
+            for record in iterator:
+                offset = iterator.get_record_offset()
+                kind = record.rec_type
+                if kind not in ("response", "revisit"):
+                    continue
+                headers = record.rec_headers
+                url = urldefrag(headers.get_header("WARC-Target-URI") or "")[0]
+                date = _warc_date(headers.get_header("WARC-Date"))
+                if not url or date is None:
+                    continue
+                self.add(
+                    Capture(
+                        url=url,
+                        date=date,
+                        kind=kind,
+                        location=where(offset),
+                        payload_digest=headers.get_header("WARC-Payload-Digest"),
+                        record_id=headers.get_header("WARC-Record-ID"),
+                    )
+                )
+        except Exception as exc:  # warcio raises many kinds on damaged input
+            position = iterator.offset if hasattr(iterator, "offset") else offset
+            self._problem(
+                f"{name}:{position}: unreadable ({type(exc).__name__}: {_brief(exc)}); "
+                "the rest of this file is not replayed"
+            )
+
+    def _add_cdxj(self, path: Path) -> None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            self._problem(f"{path}: cannot read the index: {exc}")
+            return
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.startswith("!"):
+                continue
+            try:
+                _, stamp, fields = line.split(" ", 2)
+                data = json.loads(fields)
+                mime = data.get("mime", "")
+                kind = "revisit" if mime == "warc/revisit" else "response"
+                if mime in ("warc/request", "warc/metadata") or "filename" not in data:
+                    continue
+                self.add(
+                    Capture(
+                        url=urldefrag(data["url"])[0],
+                        date=datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC),
+                        kind=kind,
+                        location=Location(_beside(path, data["filename"]), int(data["offset"])),
+                        payload_digest=_cdx_digest(data.get("digest")),
+                    )
+                )
+            except (ValueError, KeyError) as exc:
+                self._problem(f"{path}:{number}: not a CDXJ line ({exc})")
+
+    def _problem(self, message: str) -> None:
+        self.problems.append(message)
+        logger.warning("%s", message)
+
+
+def _in_package(path: Path, member: str, offset: int) -> Location:
+    return Location(path, offset, member)
+
+
+def _files(sources: Iterable[Path]) -> Iterator[Path]:
+    for source in sources:
+        if source.is_dir():
+            yield from sorted(
+                p
+                for p in source.iterdir()
+                if p.name.endswith(WARC_NAMES) or p.suffix in (".wacz", *_CDXJ_NAMES)
+            )
+        elif source.is_file():
+            yield source
+        else:
+            raise ReplaySourceError(f"replay source {source} does not exist")
+
+
+def _beside(index: Path, filename: str) -> Path:
+    """A CDXJ ``filename``: beside the index, or in ``archive/`` next to its folder (pywb)."""
+    for folder in (index.parent, index.parent.parent / "archive", index.parent.parent):
+        candidate = folder / filename
+        if candidate.is_file():
+            return candidate
+    return index.parent / filename
+
+
+def _cdx_digest(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value if ":" in value else f"sha1:{value}"
+
+
+def _warc_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _brief(error: Exception) -> str:
+    text = " ".join(str(error).split())[:120]
+    return "".join(char if char.isprintable() else "?" for char in text)
