@@ -4,8 +4,9 @@ Settings:
 
 - ``REPLAY_FROM`` [unset]: WARC files, WACZ packages, CDXJ indexes or folders of them (a list,
   or one path).  Setting it turns replay on.
-- ``REPLAY_AT`` [unset]: the capture nearest this time is served (ISO 8601 or 14 digits);
-  unset, the latest.
+- ``REPLAY_AT`` [unset]: replay the archive as it was at this time (ISO 8601 or 14 digits):
+  each URL's latest capture at or before it, else its earliest one after it; unset, the
+  latest capture of each URL.
 
 In replay the crawl archives nothing and keeps no state (it would only copy the archive into
 itself), unless ``STATE_PATH`` is given on the command line.  A revisit is served with its own
@@ -80,7 +81,7 @@ class _Record:
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):
-    """Answers http(s) requests with the archived capture nearest ``REPLAY_AT``."""
+    """Answers http(s) requests with the archived capture of their URL as of ``REPLAY_AT``."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)

@@ -93,9 +93,7 @@ class ArchiveIndex:
             else:
                 index._add_cdxj(path)
         if not found:
-            raise ReplaySourceError(
-                f"no WARC, WACZ or CDXJ file in {', '.join(map(str, sources))}"
-            )
+            raise ReplaySourceError(f"no WARC, WACZ or CDXJ file in {', '.join(map(str, sources))}")
         return index
 
     def add(self, capture: Capture) -> None:
@@ -108,7 +106,11 @@ class ArchiveIndex:
         self.captures += 1
 
     def nearest(self, url: str, at: datetime | None = None) -> list[Capture]:
-        """Captures of ``url``, nearest to ``at`` first (latest first without ``at``)."""
+        """Captures of ``url`` in the order to try them.
+
+        Without ``at``: latest first.  With ``at``: the captures at or before it, latest
+        first (the archive as it was then), then those after it, earliest first.
+        """
         url = urldefrag(url)[0]
         entries = self._exact.get(url)
         if not entries:
@@ -120,16 +122,11 @@ class ArchiveIndex:
             return []
         if at is None:
             return [capture for _, _, capture in reversed(entries)]
-        moment = at
-        return [
-            capture
-            for _, _, capture in sorted(
-                entries, key=lambda entry: (abs(entry[0] - moment), -entry[1])
-            )
-        ]
+        before = [capture for date, _, capture in reversed(entries) if date <= at]
+        return before + [capture for date, _, capture in entries if date > at]
 
     def original(self, url: str, date: datetime, digest: str | None) -> Capture | None:
-        """The response a revisit refers to: same URL and digest, nearest to ``date``."""
+        """The response a revisit refers to: same URL and digest, at ``date`` or before."""
         for capture in self.nearest(url, date):
             if capture.kind == "response" and (digest is None or capture.payload_digest == digest):
                 return capture
@@ -154,9 +151,7 @@ class ArchiveIndex:
         except (OSError, zipfile.BadZipFile) as exc:
             self._problem(f"{path}: not a readable WACZ package: {exc}")
 
-    def _add_records(
-        self, stream: IO[bytes], where: Callable[[int], Location], name: str
-    ) -> None:
+    def _add_records(self, stream: IO[bytes], where: Callable[[int], Location], name: str) -> None:
         iterator = ArchiveIterator(stream)
         offset = 0
         try:
@@ -264,5 +259,6 @@ def _warc_date(text: str | None) -> datetime | None:
 
 
 def _brief(error: Exception) -> str:
-    text = " ".join(str(error).split())[:120]
-    return "".join(char if char.isprintable() else "?" for char in text)
+    """The error in one short line; warcio quotes the damaged bytes, which are left out."""
+    text = str(error).split(", first line:")[0]
+    return " ".join(text.split())[:120] or type(error).__name__

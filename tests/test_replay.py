@@ -1,0 +1,171 @@
+"""Replay crawls: the spider re-runs on the archive, with the network out of reach."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.demosite.generator import generate_site
+from crawler.demosite.manifest import SiteManifest
+from crawler.demosite.server import DemoServer
+from tests.crawling import CrawlResult, run_crawl
+from tests.test_dedup_e2e import Record, read_records
+
+pytestmark = pytest.mark.slow
+
+ARTICLES = 30
+
+
+@dataclass
+class Run:
+    result: CrawlResult
+    files: list[Path]
+    items: list[dict[str, Any]]
+
+
+@dataclass
+class Archive:
+    origin: str
+    live: list[Run]
+    out: Path
+    edition1: SiteManifest
+    edition2: SiteManifest
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """Edition 1 crawled, crawled again (304s), then edition 2 crawled; the server then stops."""
+    root = tmp_path_factory.mktemp("replay")
+    edition1 = generate_site(root / "site-1", ARTICLES, edition=1)
+    edition2 = generate_site(root / "site-2", ARTICLES, edition=2)
+    assert edition1.directory is not None and edition2.directory is not None
+    out = root / "live"
+    runs = []
+    with DemoServer(edition1.directory) as server:
+        for directory in (edition1.directory, edition1.directory, edition2.directory):
+            server.switch(directory)
+            warcs, items = set(out.glob("warc/*.warc.gz")), set(out.glob("items/*.jsonl"))
+            result = run_crawl(out, "demo", server.origin, {"WARC_MAX_SIZE": "200000"})
+            assert result.returncode == 0, result.log[-3000:]
+            runs.append(
+                Run(
+                    result,
+                    sorted(set(out.glob("warc/*.warc.gz")) - warcs),
+                    [
+                        json.loads(line)
+                        for path in sorted(set(out.glob("items/*.jsonl")) - items)
+                        for line in path.read_text(encoding="utf-8").splitlines()
+                    ],
+                )
+            )
+        origin = server.origin
+    yield Archive(origin, runs, out, edition1, edition2)
+
+
+def replay(out: Path, origin: str, source: Path, **settings: str) -> CrawlResult:
+    result = run_crawl(out, "demo", origin, {"REPLAY_FROM": str(source), **settings})
+    assert result.returncode == 0, result.log[-3000:]
+    assert "Traceback" not in result.log
+    return result
+
+
+def by_url(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["canonical_url"]: item for item in items}
+
+
+def test_replay_of_a_live_crawl_gives_identical_items_without_the_network(
+    archive: Archive, tmp_path: Path
+) -> None:
+    only_run_1 = tmp_path / "run1"
+    only_run_1.mkdir()
+    for path in archive.live[0].files:
+        (only_run_1 / path.name).symlink_to(path)
+    replayed = replay(tmp_path / "replay", archive.origin, only_run_1)
+    live_items = by_url(archive.live[0].items)
+    replay_items = by_url(replayed.items)
+    assert len(live_items) == len(archive.edition1.live())
+    assert replay_items == live_items  # fetch time and WARC record included: the same capture
+    stats = replayed.stats
+    assert stats["replay/served/response"] == stats["downloader/response_count"]
+    assert stats.get("replay/missing", 0) == 0
+    assert stats.get("log_count/ERROR", 0) == 0
+    assert not list((tmp_path / "replay").glob("warc/*"))  # replay archives nothing
+
+
+def test_latest_captures_replay_revisits_as_their_original_pages(
+    archive: Archive, tmp_path: Path
+) -> None:
+    replayed = replay(tmp_path / "replay", archive.origin, archive.out / "warc")
+    items = by_url(replayed.items)
+    assert len(items) == len(archive.edition2.live())
+    stats = replayed.stats
+    assert stats["replay/served/not_modified"] > 0 and stats["replay/served/response"] > 0
+    for truth in archive.edition2.live():
+        item = items[truth.url(archive.origin)]
+        assert (item["title"], item["updated"]) == (truth.title, truth.updated)
+        assert item["paragraphs"] == truth.text_after_dateline
+    assert archive.edition2.by_status("removed")[0].url(archive.origin) not in items
+
+
+def test_replay_at_a_time_serves_the_archive_as_it_was_then(
+    archive: Archive, tmp_path: Path
+) -> None:
+    at = archive.live[1].result.stats["finish_time"]
+    moment = datetime.fromisoformat(at)
+    replayed = replay(tmp_path / "replay", archive.origin, archive.out / "warc", REPLAY_AT=at)
+    items = by_url(replayed.items)
+    captures: dict[str, list[Record]] = {}
+    for run in archive.live:
+        for path in run.files:
+            for record in read_records(path):
+                if record.type in ("response", "revisit"):
+                    captures.setdefault(record.uri, []).append(record)
+    truths = {truth.url(archive.origin): truth for truth in archive.edition1.articles}
+    assert set(items) == set(truths)  # the removed article was still there, no new one yet
+    for url, item in items.items():
+        as_of = max((r for r in captures[url] if _when(r.date) <= moment), key=lambda r: r.date)
+        assert item["warc_record_id"] == as_of.record_id
+        assert as_of.file in {path.name for path in archive.live[1].files}
+        assert item["title"] == truths[url].title
+
+
+def _when(date: str) -> datetime:
+    return datetime.fromisoformat(date.replace("Z", "+00:00"))
+
+
+def test_damaged_files_are_named_and_the_rest_replays(archive: Archive, tmp_path: Path) -> None:
+    files = archive.live[0].files
+    assert len(files) >= 3
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for path in files:
+        (damaged / path.name).write_bytes(path.read_bytes())
+    cut, flipped = damaged / files[0].name, damaged / files[1].name
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    data = bytearray(flipped.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    flipped.write_bytes(bytes(data))
+    (damaged / "notes.warc.gz").write_bytes(gzip.compress(b"not a WARC file\n"))
+    replayed = replay(tmp_path / "replay", archive.origin, damaged)
+    log = replayed.log
+    for name in (cut.name, flipped.name, "notes.warc.gz"):
+        assert f"{damaged / name}:" in log, name
+    stats = replayed.stats
+    assert stats.get("replay/damaged_files", 0) + stats.get("replay/damaged_records", 0) >= 3
+    print("\n".join(line for line in log.splitlines() if str(damaged) in line))
+    assert replayed.stats["replay/missing"] >= 1
+    intact = {path.name for path in files[2:]}
+    live_items = by_url(archive.live[0].items)
+    replayed_items = by_url(replayed.items)
+    from_intact = {url for url, item in live_items.items() if item["warc_file"] in intact}
+    assert from_intact and from_intact <= set(replayed_items)
+    for url in from_intact:
+        assert replayed_items[url] == live_items[url]
