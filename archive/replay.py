@@ -16,8 +16,10 @@ captured is a 404.  Items point at the record they were read from, as in the liv
 
 from __future__ import annotations
 
+import gzip
 import logging
 import zipfile
+import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,7 +71,9 @@ class ReplayAddon:
 
 
 @dataclass(frozen=True, slots=True)
-class _Record:
+class ArchivedRecord:
+    """A ``response`` or ``revisit`` record read back: WARC fields, HTTP head, payload."""
+
     kind: str
     record_id: str | None
     profile: str | None
@@ -78,6 +82,69 @@ class _Record:
     status: int | None
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    """As stored (content coding kept), or decoded when read with ``decoded=True``."""
+
+
+class CaptureReader:
+    """Reads records at their :class:`Location`, keeping WACZ packages open until closed."""
+
+    def __init__(self) -> None:
+        self._files = ExitStack()
+        self._packages: dict[Path, zipfile.ZipFile] = {}
+
+    def read(self, location: Location, *, decoded: bool = False) -> ArchivedRecord:
+        """The record at ``location``; a response's payload digest must match."""
+        try:
+            with self._open(location) as stream:
+                stream.seek(location.offset)
+                record = next(iter(ArchiveIterator(stream)), None)
+                if record is None:
+                    raise ReplayRecordError(f"{location}: no record there")
+                raw = record.raw_stream.read()
+                head = record.http_headers
+                warc = record.rec_headers
+                # Decoded again from the stored bytes: content_stream() would consume raw_stream.
+                body = _decoded(raw, head) if decoded else raw
+        except ReplayRecordError:
+            raise
+        except Exception as exc:  # warcio and zlib raise many kinds on damaged input
+            raise ReplayRecordError(f"{location}: unreadable record ({exc})") from exc
+        expected = warc.get_header("WARC-Payload-Digest")
+        if record.rec_type == "response" and expected and digest(raw) != expected:
+            raise ReplayRecordError(
+                f"{location}: payload digest {digest(raw)} is not {expected} (truncated or damaged)"
+            )
+        status = None
+        headers: list[tuple[bytes, bytes]] = []
+        if head is not None and head.get_statuscode():
+            status = int(head.get_statuscode())
+            headers = [
+                (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
+                for name, value in head.headers
+            ]
+        return ArchivedRecord(
+            kind=record.rec_type,
+            record_id=warc.get_header("WARC-Record-ID"),
+            profile=warc.get_header("WARC-Profile"),
+            refers_to_uri=warc.get_header("WARC-Refers-To-Target-URI"),
+            refers_to_date=warc.get_header("WARC-Refers-To-Date"),
+            status=status,
+            headers=headers,
+            body=body,
+        )
+
+    def close(self) -> None:
+        self._files.close()
+        self._packages.clear()
+
+    def _open(self, location: Location) -> IO[bytes]:
+        if location.member is None:
+            return location.path.open("rb")
+        package = self._packages.get(location.path)
+        if package is None:
+            package = self._files.enter_context(zipfile.ZipFile(location.path))
+            self._packages[location.path] = package
+        return package.open(location.member)
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):
@@ -96,8 +163,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.stats = crawler.stats
         self.stats.set_value("replay/captures", self.index.captures)
         self.stats.set_value("replay/damaged_files", len(self.index.problems))
-        self._files = ExitStack()
-        self._packages: dict[Path, zipfile.ZipFile] = {}
+        self.reader = CaptureReader()
         logger.info(
             "Replaying %d captures from %s%s",
             self.index.captures,
@@ -120,10 +186,10 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         return Response(request.url, status=404, request=request, flags=[MISSING_FLAG])
 
     async def close(self) -> None:
-        self._files.close()
+        self.reader.close()
 
     def _response(self, request: Request, capture: Capture) -> Response:
-        record = self._read(capture.location)
+        record = self.reader.read(capture.location)
         status, headers, body = record.status, record.headers, record.body
         kind = "response"
         if capture.kind == "revisit":
@@ -134,7 +200,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             )
             if original is None:
                 raise ReplayRecordError(f"{capture.location}: the capture it revisits is missing")
-            payload = self._read(original.location)
+            payload = self.reader.read(original.location)
             body = payload.body
             kind = "revisit"
             # A 304 (or a revisit without a head) is answered as the page it confirmed.
@@ -161,51 +227,6 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             flags=[REPLAYED_FLAG],
         )
 
-    def _read(self, location: Location) -> _Record:
-        try:
-            with self._open(location) as stream:
-                stream.seek(location.offset)
-                record = next(iter(ArchiveIterator(stream)), None)
-                if record is None:
-                    raise ReplayRecordError(f"{location}: no record there")
-                body = record.raw_stream.read()
-                head = record.http_headers
-                warc = record.rec_headers
-        except ReplayRecordError:
-            raise
-        except Exception as exc:  # warcio and zlib raise many kinds on damaged input
-            raise ReplayRecordError(f"{location}: unreadable record ({exc})") from exc
-        expected = warc.get_header("WARC-Payload-Digest")
-        if record.rec_type == "response" and expected and digest(body) != expected:
-            raise ReplayRecordError(f"{location}: payload digest {digest(body)} is not {expected}")
-        status = None
-        headers: list[tuple[bytes, bytes]] = []
-        if head is not None and head.get_statuscode():
-            status = int(head.get_statuscode())
-            headers = [
-                (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
-                for k, v in head.headers
-            ]
-        return _Record(
-            kind=record.rec_type,
-            record_id=warc.get_header("WARC-Record-ID"),
-            profile=warc.get_header("WARC-Profile"),
-            refers_to_uri=warc.get_header("WARC-Refers-To-Target-URI"),
-            refers_to_date=warc.get_header("WARC-Refers-To-Date"),
-            status=status,
-            headers=headers,
-            body=body,
-        )
-
-    def _open(self, location: Location) -> IO[bytes]:
-        if location.member is None:
-            return location.path.open("rb")
-        package = self._packages.get(location.path)
-        if package is None:
-            package = self._files.enter_context(zipfile.ZipFile(location.path))
-            self._packages[location.path] = package
-        return package.open(location.member)
-
 
 def parse_replay_at(value: Any) -> datetime | None:
     """``REPLAY_AT`` as an aware datetime: ISO 8601 (UTC when no offset) or 14 digits."""
@@ -231,3 +252,20 @@ def _date(text: str | None) -> datetime | None:
         return parse_replay_at(text)
     except ValueError:
         return None
+
+
+def _decoded(body: bytes, head: Any) -> bytes:
+    """``body`` without its HTTP content coding (gzip, deflate, br), as a browser reads it."""
+    coding = (head.get_header("Content-Encoding") or "").strip().lower() if head else ""
+    if coding in ("gzip", "x-gzip"):
+        return gzip.decompress(body)
+    if coding == "deflate":
+        try:
+            return zlib.decompress(body)
+        except zlib.error:  # raw deflate, as some servers send it
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    if coding == "br":
+        import brotli
+
+        return bytes(brotli.decompress(body))
+    return body

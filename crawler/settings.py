@@ -82,6 +82,11 @@ FEEDS = {
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"parquet": "crawler.parquet.ParquetItemExporter"}
+# `-o parquet-dataset:data/parquet:parquet`: a Parquet dataset partitioned by site and day.
+FEED_STORAGES = {"parquet-dataset": "crawler.parquet.ParquetDatasetStorage"}
+# Items per Parquet row group: the rows a Parquet feed holds in memory at most.
+PARQUET_ROW_GROUP_SIZE = 1000
 
 # --- Reporting -----------------------------------------------------------------------------
 EXTENSIONS = {
