@@ -84,7 +84,7 @@ class ArchiveIndex:
         """Index every WARC, WACZ and CDXJ file in ``sources`` (files or folders)."""
         index = cls()
         found = False
-        for path in _files(sources):
+        for path in archive_files(sources):
             found = True
             if path.name.endswith(WARC_NAMES):
                 index._add_warc(path)
@@ -124,6 +124,15 @@ class ArchiveIndex:
             return [capture for _, _, capture in reversed(entries)]
         before = [capture for date, _, capture in reversed(entries) if date <= at]
         return before + [capture for date, _, capture in entries if date > at]
+
+    def following(self, url: str, at: datetime) -> list[Capture]:
+        """Captures of ``url`` from ``at`` on, earliest first, then those before, latest first.
+
+        The later pages of an article were fetched just after its first page, in the same crawl.
+        """
+        captures = self.nearest(url, at)
+        after = sorted((c for c in captures if c.date >= at), key=lambda c: c.date)
+        return after + [c for c in captures if c.date < at]
 
     def original(self, url: str, date: datetime, digest: str | None) -> Capture | None:
         """The response a revisit refers to: same URL and digest, at ``date`` or before."""
@@ -219,7 +228,8 @@ def _in_package(path: Path, member: str, offset: int) -> Location:
     return Location(path, offset, member)
 
 
-def _files(sources: Iterable[Path]) -> Iterator[Path]:
+def archive_files(sources: Iterable[Path]) -> Iterator[Path]:
+    """WARC, WACZ and CDXJ files among ``sources`` (files, or folders one level deep)."""
     for source in sources:
         if source.is_dir():
             yield from sorted(

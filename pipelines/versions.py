@@ -12,8 +12,9 @@ Each new version is first written to the WARC files as a decision record
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -57,14 +58,7 @@ class VersionsPipeline:
             state.put_article(seen_again(previous, seen_at, schedule))
             self.stats.inc_value("versions/unchanged")
             raise DropItem(f"unchanged: {url}", log_level="DEBUG")
-        if previous is None:
-            adapter["version"], adapter["emit_reason"] = 1, "new"
-        else:
-            adapter["version"], adapter["emit_reason"] = previous.version + 1, "updated"
-            adapter["previous_content_hash"] = previous.fingerprint
-            adapter["changed_fields"] = [
-                name for name, value in digests.items() if previous.field_digests.get(name) != value
-            ]
+        number_version(adapter, previous, digests)
         decision = Decision(
             kind=adapter["emit_reason"],
             url=url,
@@ -105,6 +99,31 @@ class VersionsPipeline:
         )
         self.stats.inc_value("warc/records/metadata")
         self.stats.set_value("warc/bytes", writer.bytes_written)
+
+
+class KnownVersion(Protocol):
+    """What numbering a new version needs of the one before (an ArticleState has it)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def field_digests(self) -> Mapping[str, str]: ...
+
+
+def number_version(
+    item: ItemAdapter, previous: KnownVersion | None, digests: Mapping[str, str]
+) -> None:
+    """Set ``version``, ``emit_reason`` and, after a first version, what changed since it."""
+    if previous is None:
+        item["version"], item["emit_reason"] = 1, "new"
+        return
+    item["version"], item["emit_reason"] = previous.version + 1, "updated"
+    item["previous_content_hash"] = previous.fingerprint
+    item["changed_fields"] = [
+        name for name, value in digests.items() if previous.field_digests.get(name) != value
+    ]
 
 
 def _moment(text: Any) -> datetime:

@@ -374,3 +374,32 @@ def test_state_rebuilt_from_the_warc_files_alone_equals_the_live_state(
         live_captures = list(live.captures())
         assert len(live_captures) > len(live_articles)
         assert list(rebuilt.captures()) == live_captures
+
+
+# Hints from sitemaps and feeds: a re-extraction has no discovery to take them from.
+DISCOVERY_FIELDS = {"sitemap_published_raw", "sitemap_title"}
+
+
+def test_reextract_over_runs_1_to_3_gives_every_versions_item(runs: Runs, tmp_path: Path) -> None:
+    output = tmp_path / "again.jsonl"
+    command = subprocess.run(
+        [sys.executable, "-m", "scrapy", "reextract", str(runs.out / "warc"), "-o", str(output)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert command.returncode == 0, command.stdout + command.stderr
+    again = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert f"{len(runs.items)} items" in command.stderr
+
+    def key(item: dict[str, Any]) -> tuple[str, int]:
+        return item["canonical_url"], item["version"]
+
+    live = {key(item): item for item in runs.items}
+    assert len(again) == len(live) and {key(item) for item in again} == set(live)
+    for item in again:
+        expected = live[key(item)]
+        for name in set(expected) - DISCOVERY_FIELDS:
+            assert item[name] == expected[name], (key(item), name)

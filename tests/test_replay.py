@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from crawler.demo import PROJECT_DIR
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
@@ -169,3 +172,37 @@ def test_damaged_files_are_named_and_the_rest_replays(archive: Archive, tmp_path
     assert from_intact and from_intact <= set(replayed_items)
     for url in from_intact:
         assert replayed_items[url] == live_items[url]
+
+
+def test_reextract_names_damaged_records_and_extracts_the_rest(
+    archive: Archive, tmp_path: Path
+) -> None:
+    files = archive.live[0].files
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for path in files:
+        (damaged / path.name).write_bytes(path.read_bytes())
+    hit = damaged / files[-1].name
+    data = bytearray(hit.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    hit.write_bytes(bytes(data))
+    output = tmp_path / "items.jsonl"
+    command = subprocess.run(
+        [sys.executable, "-m", "scrapy", "reextract", str(damaged), "-o", str(output)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert command.returncode == 0, command.stderr
+    assert f"skipped {hit}:" in command.stderr
+    again = by_url([json.loads(line) for line in output.read_text().splitlines()])
+    live = by_url(archive.live[0].items)
+    intact = {path.name for path in files[:-1]}
+    from_intact = {url for url, item in live.items() if item["warc_file"] in intact}
+    assert from_intact and from_intact <= set(again) and set(again) < set(live)
+    for url in from_intact:
+        assert again[url]["warc_record_id"] == live[url]["warc_record_id"]
+        if live[url]["pages"] == 1:  # a later page may lie in the damaged part
+            assert again[url]["content_hash"] == live[url]["content_hash"]
