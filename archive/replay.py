@@ -35,6 +35,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.capture import META_KEY
 from archive.records import digest
 from archive.replayindex import ArchiveIndex, Capture, Location, ReplaySourceError
+from archive.replayindex import brief as _brief
 from archive.warc import SERVER_NOT_MODIFIED
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class CaptureReader:
         except ReplayRecordError:
             raise
         except Exception as exc:  # warcio and zlib raise many kinds on damaged input
-            raise ReplayRecordError(f"{location}: unreadable record ({exc})") from exc
+            raise ReplayRecordError(f"{location}: unreadable record ({_brief(exc)})") from exc
         expected = warc.get_header("WARC-Payload-Digest")
         if record.rec_type == "response" and expected and digest(raw) != expected:
             raise ReplayRecordError(

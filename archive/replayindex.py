@@ -187,7 +187,7 @@ class ArchiveIndex:
         except Exception as exc:  # warcio raises many kinds on damaged input
             position = iterator.offset if hasattr(iterator, "offset") else offset
             self._problem(
-                f"{name}:{position}: unreadable ({type(exc).__name__}: {_brief(exc)}); "
+                f"{name}:{position}: unreadable ({type(exc).__name__}: {brief(exc)}); "
                 "the rest of this file is not replayed"
             )
 
@@ -268,7 +268,7 @@ def _warc_date(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _brief(error: Exception) -> str:
+def brief(error: Exception) -> str:
     """The error in one short line; warcio quotes the damaged bytes, which are left out."""
     text = str(error).split(", first line:")[0]
     return " ".join(text.split())[:120] or type(error).__name__

@@ -119,39 +119,60 @@ def _article_pages(
         logger.info("%s: WACZ packages are read through their index only", path)
         return
     done = 0
+    size = path.stat().st_size
     try:
         with path.open("rb") as stream:
             iterator = ArchiveIterator(stream)
             for record in iterator:
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                if record.http_headers.get_statuscode() != "200" or not url:
-                    continue
-                site = site_for(url)
-                if not site.is_article(url):
-                    continue
+                page = _page_of(record, site_for)
                 # The payload first: get_record_offset() reads the record to its end.
-                body = record.content_stream().read()
+                body = record.content_stream().read() if page else b""
                 offset = iterator.get_record_offset()
-                bar.update(offset - done)
-                done = offset
+                end = offset + iterator.get_record_length()
+                bar.update(end - done)
+                done = end
+                if page is None:
+                    continue
+                url, date, record_id, headers = page
                 yield _Page(
                     url=url,
-                    date=_warc_date(record.rec_headers.get_header("WARC-Date")),
+                    date=date,
                     location=Location(path, offset),
-                    record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
-                    headers=[
-                        (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
-                        for k, v in record.http_headers.headers
-                    ],
+                    record_id=record_id,
+                    headers=headers,
                     body=body,
                 )
     except Exception as exc:  # warcio and zlib raise many kinds on damaged input
-        problem = f"{path}:{done}: unreadable after this point ({type(exc).__name__}); skipped"
-        report.problems.append(problem)
-        logger.warning("%s", problem)
-    bar.update(max(path.stat().st_size - done, 0))
+        _unreadable(report, path, done, type(exc).__name__)
+    else:
+        if done < size:  # warcio stops quietly at some damage
+            _unreadable(report, path, done, "not a whole WARC record")
+    bar.update(max(size - done, 0))
+
+
+def _page_of(
+    record: Any, site_for: Callable[[str], SiteConfig]
+) -> tuple[str, datetime, str, list[tuple[bytes, bytes]]] | None:
+    """URL, date, record id and HTTP headers of an article's 200 response, else None."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if record.http_headers.get_statuscode() != "200" or not url:
+        return None
+    if not site_for(url).is_article(url):
+        return None
+    headers = [
+        (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
+        for name, value in record.http_headers.headers
+    ]
+    date = _warc_date(record.rec_headers.get_header("WARC-Date"))
+    return url, date, record.rec_headers.get_header("WARC-Record-ID") or "", headers
+
+
+def _unreadable(report: ReextractReport, path: Path, offset: int, why: str) -> None:
+    problem = f"{path}:{offset}: unreadable from here on ({why}); the rest of the file skipped"
+    report.problems.append(problem)
+    logger.warning("%s", problem)
 
 
 def _article(
@@ -180,8 +201,9 @@ def _article(
             response = later
             rest.append(extract_article(response, site))
     except (ReplayRecordError, ValueError) as exc:
-        report.problems.append(f"{page.location}: {exc}")
-        logger.warning("%s: %s", page.location, exc)
+        problem = f"{page.location}: article {page.url} left out: {exc}"
+        report.problems.append(problem)
+        logger.warning("%s", problem)
         return None
     article = merge_pages(first, rest) if rest else first
     article.fetched_at = page.date.isoformat()
