@@ -10,24 +10,21 @@ opened) by the rules the live crawl applies when it writes them:
 - A later ``response`` or ``revisit`` of an article's URL: 200 (or a 304) moves its
   ``last_seen`` and next visit on, 404 and 410 mark it gone.
 
-A damaged file costs only what follows the damage: records before it are kept, the problem is
-reported with the file and offset, and the next file is read.
+Records are read and checked by :mod:`archive.scan`, as ``scrapy warc verify`` reads them.  A
+damaged file costs only what follows the damage: records before it are kept, the problem is
+reported with the file and offset, and the next file is read.  A whole record that fails a
+digest is left out alone.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from warcio.archiveiterator import ArchiveIterator
 
 from archive.decisions import (
     KIND_FIELD,
@@ -37,39 +34,36 @@ from archive.decisions import (
     seen_again,
     version_state,
 )
-from archive.naming import OPEN_SUFFIX, WARC_SUFFIX
+from archive.naming import OPEN_SUFFIX
+from archive.scan import (
+    WARC_SUFFIXES,
+    Problem,
+    ScannedRecord,
+    find_warc_files,
+    http_head,
+    scan_file,
+)
 from archive.schedule import DEFAULT_SCHEDULE
 from archive.state import CaptureState, CrawlState
 from archive.warc import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
 
 logger = logging.getLogger(__name__)
 
-#: Names of the files read; ``.open`` files are still being written or were left by a crash.
-WARC_SUFFIXES = (WARC_SUFFIX, ".warc")
+__all__ = [
+    "GONE_STATUSES",
+    "WARC_SUFFIXES",
+    "Problem",
+    "RebuildReport",
+    "rebuild_state",
+    "warc_files",
+]
+
 GONE_STATUSES = frozenset({404, 410})
 
 ScheduleFor = Callable[[str], Sequence[timedelta]]
 
-_GZIP_MAGIC = b"\x1f\x8b"
 #: Record types the rules look at; the others are only read past (and checked).
 _READ_TYPES = frozenset({"response", "revisit", "metadata"})
-_CHUNK = 1 << 16
-#: An HTTP head longer than this is not one.
-_MAX_HEAD = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A record or file that was skipped or could not be read (whole)."""
-
-    path: str
-    offset: int | None
-    """Where the record, or the unreadable part, starts; ``None`` for the whole file."""
-    message: str
-
-    def __str__(self) -> str:
-        where = self.path if self.offset is None else f"{self.path}:{self.offset}"
-        return f"{where}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -154,20 +148,10 @@ def rebuild_state(
 
 
 def _find_files(paths: Iterable[str | os.PathLike[str]], report: RebuildReport) -> list[Path]:
-    found: dict[Path, Path] = {}
-    for given in map(Path, paths):
-        if given.is_dir():
-            candidates = sorted(child for child in given.iterdir() if child.is_file())
-        elif given.exists():
-            candidates = [given]
-        else:
-            raise FileNotFoundError(f"no such WARC file or directory: {given}")
-        for path in candidates:
-            if path.name.endswith(WARC_SUFFIXES):
-                found.setdefault(path.resolve(), path)
-            elif path.name.endswith(OPEN_SUFFIX) or given == path:
-                _skip_file(path, report)
-    return sorted(found.values(), key=lambda path: (path.name, str(path)))
+    found = find_warc_files(paths)
+    for path in sorted([*found.open, *found.other], key=lambda path: (path.name, str(path))):
+        _skip_file(path, report)
+    return found.warc
 
 
 def _skip_file(path: Path, report: RebuildReport) -> None:
@@ -180,101 +164,34 @@ def _skip_file(path: Path, report: RebuildReport) -> None:
 
 
 def _read_file(path: Path, report: RebuildReport) -> Iterator[_Record]:
-    """The whole records of ``path`` in order; reading stops at the first damage."""
-    try:
-        stream = path.open("rb")
-    except OSError as exc:
-        _damaged_file(report, path, None, f"cannot open: {exc.strerror or exc}")
-        return
-    with stream:
-        gzipped = stream.read(2) == _GZIP_MAGIC
-        stream.seek(0)
-        size = os.fstat(stream.fileno()).st_size
-        # HTTP heads are parsed here, from their bytes: warcio would decode them differently.
-        iterator = ArchiveIterator(stream, no_record_parse=True)
-        records = iter(iterator)
-        count = 0
-        while True:
-            warnings = iterator.err_count
+    """The whole, sound records of ``path`` the rules use; reading stops at the first damage."""
+    for item in scan_file(path, keep=_READ_TYPES):
+        if isinstance(item, Problem):
+            _damaged_file(report, item)
+            return
+        report.records += 1
+        if item.damage:
+            _damaged_record(report, path, item.offset, item.damage)
+        elif item.kind in _READ_TYPES:
             try:
-                record = next(records, None)
-                if record is None:
-                    break
-                # Read before asking for the offset: warcio reads the record to its end then.
-                block, digest_ok = _read_block(record)
-                offset = iterator.get_record_offset()
-            except Exception as exc:  # warcio raises all sorts on damaged input
-                _damaged_file(report, path, iterator.offset, f"unreadable record: {_brief(exc)}")
-                return
-            damage = _framing_damage(record, iterator, gzipped, warnings)
-            if damage:
-                _damaged_file(report, path, offset, damage)
-                return
-            count += 1
-            report.records += 1
-            if not digest_ok:
-                _damaged_record(
-                    report, path, offset, f"{record.rec_type} record: block digest does not match"
-                )
-            elif record.rec_type in _READ_TYPES:
-                try:
-                    yield _parse(record, offset, block)
-                except ValueError as exc:
-                    _damaged_record(report, path, offset, f"{record.rec_type} record: {exc}")
-        if iterator.offset < size:
-            _damaged_file(report, path, iterator.offset, "file ends inside a record (cut short?)")
-        elif count == 0:
-            _damaged_file(report, path, None, "holds no WARC record")
+                yield _parse(item)
+            except ValueError as exc:
+                _damaged_record(report, path, item.offset, f"{item.kind} record: {exc}")
 
 
-def _read_block(record: Any) -> tuple[bytes, bool]:
-    """The part of the block the rules need, and whether the block matches its digest.
-
-    That part is the HTTP head of a ``response`` (its body is only hashed) and the whole
-    block of a ``revisit`` or ``metadata`` record.
-    """
-    kind = record.rec_type
-    # As warcio does: writers disagree on what a revisit's block digest covers.
-    checker = None if kind == "revisit" else _Digest.of(record.rec_headers, "WARC-Block-Digest")
-    kept = bytearray()
-    keep = kind in _READ_TYPES
-    while chunk := record.raw_stream.read(_CHUNK):
-        if checker is not None:
-            checker.update(chunk)
-        if keep:
-            kept += chunk
-            if kind == "response" and (b"\r\n\r\n" in kept or len(kept) > _MAX_HEAD):
-                keep = False
-    return bytes(kept), checker is None or checker.matches()
-
-
-def _framing_damage(record: Any, iterator: Any, gzipped: bool, warnings: int) -> str | None:
-    """Why the records after ``record`` cannot be trusted to start where warcio thinks."""
-    if record.format != "warc" or not record.rec_type:
-        return "not a WARC record"
-    length = record.rec_headers.get_header("Content-Length") or ""
-    if not length.isdigit() or getattr(record.raw_stream, "limit", None) != 0:
-        return f"{record.rec_type} record cut short (file truncated?)"
-    if gzipped and not (iterator.reader.decompressor and iterator.reader.decompressor.eof):
-        return f"{record.rec_type} record is not a whole gzip member (file truncated?)"
-    if iterator.err_count != warnings:
-        return f"{record.rec_type} record is longer than its Content-Length says"
-    return None
-
-
-def _parse(record: Any, offset: int, block: bytes) -> _Record:
-    headers = record.rec_headers
-    kind = record.rec_type
+def _parse(record: ScannedRecord) -> _Record:
+    headers = record.headers
+    kind = record.kind
     target_uri = headers.get_header("WARC-Target-URI")
     if not target_uri:
         raise ValueError("no WARC-Target-URI")
     date = datetime.fromisoformat(headers.get_header("WARC-Date") or "")
     if date.tzinfo is None:
         raise ValueError(f"WARC-Date {date.isoformat()} has no time zone")
-    status, http_headers = _http_head(block) if kind != "metadata" else (None, {})
+    status, http_headers = http_head(record.kept) if kind != "metadata" else (None, {})
     return _Record(
         kind=kind,
-        offset=offset,
+        offset=record.offset,
         record_id=headers.get_header("WARC-Record-ID") or "",
         target_uri=target_uri,
         date=date,
@@ -282,56 +199,8 @@ def _parse(record: Any, offset: int, block: bytes) -> _Record:
         headers=http_headers,
         profile=headers.get_header("WARC-Profile"),
         payload_digest=headers.get_header("WARC-Payload-Digest") or None,
-        fields=parse_fields(block) if kind == "metadata" else None,
+        fields=parse_fields(record.kept) if kind == "metadata" else None,
     )
-
-
-def _http_head(block: bytes) -> tuple[int | None, dict[str, str]]:
-    """Status and headers of an HTTP head, decoded as the crawl decodes them (ISO-8859-1)."""
-    if not block.startswith(b"HTTP/"):
-        return None, {}
-    head = block.split(b"\r\n\r\n", 1)[0]
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    parts = status_line.split(maxsplit=2)
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise ValueError(f"HTTP status line {status_line[:80]!r} has no status code")
-    headers: dict[str, str] = {}
-    for line in lines:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers.setdefault(name.strip().lower(), value.strip(" \t"))
-    return int(parts[1]), headers
-
-
-class _Digest:
-    """Checks a ``WARC-*-Digest`` value (``ALGORITHM:VALUE``, base32 or hex) against data."""
-
-    def __init__(self, value: str, hasher: Any) -> None:
-        self.value = value
-        self.hasher = hasher
-
-    @classmethod
-    def of(cls, headers: Any, name: str) -> _Digest | None:
-        """A checker for the digest named ``name``; None without one or for an unknown kind."""
-        declared = headers.get_header(name) or ""
-        algorithm, sep, value = declared.partition(":")
-        if not sep:
-            return None
-        try:
-            hasher = hashlib.new(algorithm.strip().lower().replace("-", ""))
-        except ValueError:
-            return None
-        return cls(value.strip(), hasher)
-
-    def update(self, data: bytes) -> None:
-        self.hasher.update(data)
-
-    def matches(self) -> bool:
-        raw = self.hasher.digest()
-        value = self.value.rstrip("=")
-        return value.upper() == base64.b32encode(raw).decode("ascii").rstrip("=") or (
-            value.lower() == raw.hex() or value == base64.b64encode(raw).decode("ascii").rstrip("=")
-        )
 
 
 class _Replay:
@@ -438,9 +307,8 @@ class _Replay:
         logger.log(level, "%s", problem)
 
 
-def _damaged_file(report: RebuildReport, path: Path, offset: int | None, message: str) -> None:
+def _damaged_file(report: RebuildReport, problem: Problem) -> None:
     report.damaged_files += 1
-    problem = Problem(str(path), offset, message)
     report.problems.append(problem)
     logger.warning("%s; the rest of the file is left out", problem)
 
@@ -450,9 +318,3 @@ def _damaged_record(report: RebuildReport, path: Path, offset: int, message: str
     problem = Problem(str(path), offset, message)
     report.problems.append(problem)
     logger.warning("%s; record left out", problem)
-
-
-def _brief(error: Exception) -> str:
-    """One printable line of an error message (warcio quotes the damaged bytes)."""
-    text = " ".join(str(error).split())[:100] or type(error).__name__
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urldefrag
 
-from warcio.archiveiterator import ArchiveIterator
-
+from archive.scan import Problem, walk_records
 from archive.state import surt_key
 
 logger = logging.getLogger(__name__)
@@ -161,35 +160,14 @@ class ArchiveIndex:
             self._problem(f"{path}: not a readable WACZ package: {exc}")
 
     def _add_records(self, stream: IO[bytes], where: Callable[[int], Location], name: str) -> None:
-        iterator = ArchiveIterator(stream)
-        offset = 0
-        try:
-            for record in iterator:
-                offset = iterator.get_record_offset()
-                kind = record.rec_type
-                if kind not in ("response", "revisit"):
-                    continue
-                headers = record.rec_headers
-                url = urldefrag(headers.get_header("WARC-Target-URI") or "")[0]
-                date = _warc_date(headers.get_header("WARC-Date"))
-                if not url or date is None:
-                    continue
-                self.add(
-                    Capture(
-                        url=url,
-                        date=date,
-                        kind=kind,
-                        location=where(offset),
-                        payload_digest=headers.get_header("WARC-Payload-Digest"),
-                        record_id=headers.get_header("WARC-Record-ID"),
-                    )
-                )
-        except Exception as exc:  # warcio raises many kinds on damaged input
-            position = iterator.offset if hasattr(iterator, "offset") else offset
-            self._problem(
-                f"{name}:{position}: unreadable ({type(exc).__name__}: {brief(exc)}); "
-                "the rest of this file is not replayed"
-            )
+        for item in walk_records(stream, name, _capture_fields):
+            if isinstance(item, Problem):
+                self._problem(f"{item}; the rest of this file is left out")
+                return
+            if item.value is None:
+                continue
+            kind, url, date, payload_digest, record_id = item.value
+            self.add(Capture(url, date, kind, where(item.offset), payload_digest, record_id))
 
     def _add_cdxj(self, path: Path) -> None:
         try:
@@ -222,6 +200,27 @@ class ArchiveIndex:
     def _problem(self, message: str) -> None:
         self.problems.append(message)
         logger.warning("%s", message)
+
+
+def _capture_fields(
+    record: Any, iterator: Any
+) -> tuple[str, str, datetime, str | None, str | None] | None:
+    """Kind, URL, date, payload digest and record id of a response or revisit, else None."""
+    kind = record.rec_type
+    if kind not in ("response", "revisit"):
+        return None
+    headers = record.rec_headers
+    url = urldefrag(headers.get_header("WARC-Target-URI") or "")[0]
+    date = _warc_date(headers.get_header("WARC-Date"))
+    if not url or date is None:
+        return None
+    return (
+        kind,
+        url,
+        date,
+        headers.get_header("WARC-Payload-Digest"),
+        headers.get_header("WARC-Record-ID"),
+    )
 
 
 def _in_package(path: Path, member: str, offset: int) -> Location:

@@ -23,10 +23,10 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse
 from tqdm import tqdm
-from warcio.archiveiterator import ArchiveIterator
 
 from archive.replay import CaptureReader, ReplayRecordError
 from archive.replayindex import ArchiveIndex, Location, archive_files
+from archive.scan import Problem, walk_records
 from archive.state import surt_key
 from crawler.discovery import next_page_link
 from crawler.extraction import extract_article, merge_pages
@@ -119,40 +119,49 @@ def _article_pages(
         logger.info("%s: WACZ packages are read through their index only", path)
         return
     done = 0
-    size = path.stat().st_size
     try:
-        with path.open("rb") as stream:
-            iterator = ArchiveIterator(stream)
-            for record in iterator:
-                page = _page_of(record, site_for)
-                # The payload first: get_record_offset() reads the record to its end.
-                body = record.content_stream().read() if page else b""
-                offset = iterator.get_record_offset()
-                end = offset + iterator.get_record_length()
-                bar.update(end - done)
-                done = end
-                if page is None:
-                    continue
-                url, date, record_id, headers = page
-                yield _Page(
-                    url=url,
-                    date=date,
-                    location=Location(path, offset),
-                    record_id=record_id,
-                    headers=headers,
-                    body=body,
-                )
-    except Exception as exc:  # warcio and zlib raise many kinds on damaged input
-        _unreadable(report, path, done, type(exc).__name__)
-    else:
-        if done < size:  # warcio stops quietly at some damage
-            _unreadable(report, path, done, "not a whole WARC record")
-    bar.update(max(size - done, 0))
+        stream = path.open("rb")
+    except OSError as exc:
+        report.problems.append(f"{path}: cannot open: {exc.strerror or exc}")
+        return
+    with stream:
+        for item in walk_records(stream, str(path), _page_reader(site_for), parse_http=True):
+            if isinstance(item, Problem):
+                report.problems.append(f"{item}; the rest of the file skipped")
+                logger.warning("%s; the rest of the file skipped", item)
+                break
+            end = item.offset + item.length
+            bar.update(end - done)
+            done = end
+            if item.value is None:
+                continue
+            (url, date, record_id, headers), body = item.value
+            yield _Page(
+                url=url,
+                date=date,
+                location=Location(path, item.offset),
+                record_id=record_id,
+                headers=headers,
+                body=body,
+            )
+    bar.update(max(path.stat().st_size - done, 0))
 
 
-def _page_of(
-    record: Any, site_for: Callable[[str], SiteConfig]
-) -> tuple[str, datetime, str, list[tuple[bytes, bytes]]] | None:
+def _page_reader(
+    site_for: Callable[[str], SiteConfig],
+) -> Callable[[Any, Any], tuple[_PageHead, bytes] | None]:
+    def read(record: Any, iterator: Any) -> tuple[_PageHead, bytes] | None:
+        head = _page_of(record, site_for)
+        # Decoded (content coding removed) as a crawl's pipelines see the page.
+        return None if head is None else (head, record.content_stream().read())
+
+    return read
+
+
+_PageHead = tuple[str, datetime, str, list[tuple[bytes, bytes]]]
+
+
+def _page_of(record: Any, site_for: Callable[[str], SiteConfig]) -> _PageHead | None:
     """URL, date, record id and HTTP headers of an article's 200 response, else None."""
     if record.rec_type != "response" or record.http_headers is None:
         return None
@@ -167,12 +176,6 @@ def _page_of(
     ]
     date = _warc_date(record.rec_headers.get_header("WARC-Date"))
     return url, date, record.rec_headers.get_header("WARC-Record-ID") or "", headers
-
-
-def _unreadable(report: ReextractReport, path: Path, offset: int, why: str) -> None:
-    problem = f"{path}:{offset}: unreadable from here on ({why}); the rest of the file skipped"
-    report.problems.append(problem)
-    logger.warning("%s", problem)
 
 
 def _article(
