@@ -77,6 +77,8 @@ class ArchivedRecord:
 
     kind: str
     record_id: str | None
+    date: str | None
+    """``WARC-Date`` as written (a CDXJ index keeps whole seconds only)."""
     profile: str | None
     refers_to_uri: str | None
     refers_to_date: str | None
@@ -126,6 +128,7 @@ class CaptureReader:
         return ArchivedRecord(
             kind=record.rec_type,
             record_id=warc.get_header("WARC-Record-ID"),
+            date=warc.get_header("WARC-Date"),
             profile=warc.get_header("WARC-Profile"),
             refers_to_uri=warc.get_header("WARC-Refers-To-Target-URI"),
             refers_to_date=warc.get_header("WARC-Refers-To-Date"),
@@ -213,7 +216,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             "warc_file": capture.location.warc_file,
             "warc_offset": capture.location.offset,
             "warc_record_id": record.record_id,
-            "warc_date": capture.date.isoformat(),
+            "warc_date": (_date(record.date) or capture.date).isoformat(),
             "warc_type": kind,
         }
         self.stats.inc_value(f"replay/served/{kind}")

@@ -206,3 +206,38 @@ def test_reextract_names_damaged_records_and_extracts_the_rest(
         assert again[url]["warc_record_id"] == live[url]["warc_record_id"]
         if live[url]["pages"] == 1:  # a later page may lie in the damaged part
             assert again[url]["content_hash"] == live[url]["content_hash"]
+
+
+def scrapy_command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("form", ["wacz", "cdxj"])
+def test_replay_from_a_wacz_package_or_a_cdxj_index(
+    form: str, archive: Archive, tmp_path: Path
+) -> None:
+    run1 = tmp_path / "run1"
+    run1.mkdir()
+    for path in archive.live[0].files:
+        (run1 / path.name).symlink_to(path)
+    if form == "wacz":
+        source = tmp_path / "run1.wacz"
+        made = scrapy_command("warc", "pack", str(run1), "-o", str(source))
+    else:
+        source = run1 / "index.cdxj"
+        made = scrapy_command("warc", "index", str(run1), "-o", str(source))
+    assert made.returncode == 0, made.stdout + made.stderr
+    replayed = replay(tmp_path / "replay", archive.origin, source)
+    again, live = by_url(replayed.items), by_url(archive.live[0].items)
+    assert set(again) == set(live)
+    for url, item in again.items():
+        differ = {name for name in item if item[name] != live[url][name]}
+        assert not differ, (form, url, {n: (item[n], live[url][n]) for n in differ})
+    assert replayed.stats["replay/served/response"] == replayed.stats["downloader/response_count"]
