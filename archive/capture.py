@@ -119,7 +119,7 @@ class WarcCaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("WARC_ENABLED", True):
-            raise NotConfigured("WARC_ENABLED is off")
+            raise NotConfigured  # switched off: no message, no warning
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

@@ -58,9 +58,9 @@ class ConditionalGetMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("CONDITIONAL_GET_ENABLED", True):
-            raise NotConfigured("CONDITIONAL_GET_ENABLED is off")
+            raise NotConfigured  # switched off: no message, no warning
         if not (settings.getbool("STATE_ENABLED", True) and settings.getbool("WARC_ENABLED", True)):
-            raise NotConfigured("conditional GET needs STATE_ENABLED and WARC_ENABLED")
+            raise NotConfigured  # nothing to compare with
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:

@@ -48,7 +48,7 @@ class CrawlStateExtension:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("STATE_ENABLED", True):
-            raise NotConfigured("STATE_ENABLED is off")
+            raise NotConfigured  # switched off: no message, no warning
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

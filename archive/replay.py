@@ -69,6 +69,7 @@ class ReplayAddon:
             off.append("STATE_ENABLED")
         for name in off:
             settings.set(name, False, priority=priority)
+        logger.info("Replay from %s: %s off", settings.get("REPLAY_FROM"), ", ".join(off))
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ class FinishedJobCleanup:
         settings = crawler.settings
         jobdir = settings.get("JOBDIR")
         if not jobdir or not settings.getbool("JOBDIR_CLEAR_WHEN_FINISHED", True):
-            raise NotConfigured("no JOBDIR, or JOBDIR_CLEAR_WHEN_FINISHED is off")
+            raise NotConfigured  # nothing to clear: no message, no warning
         extension = cls(Path(jobdir))
         # Connected after Scrapy's SpiderState, which writes spider.state on this signal.
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

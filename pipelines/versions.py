@@ -39,7 +39,7 @@ class VersionsPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("STATE_ENABLED", True):
-            raise NotConfigured("STATE_ENABLED is off: items are not versioned")
+            raise NotConfigured  # no state: items are not versioned
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:

@@ -11,6 +11,7 @@ import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
@@ -27,10 +28,18 @@ class Command(ScrapyCrawlCommand):
             except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
         settings = self.settings
-        if settings is not None and settings.getbool("STATE_ENABLED", True):
+        if settings is not None and _uses_state(settings):
             try:
                 # Opened and closed again: the crawl's own store opens it for good.
                 SqliteCrawlState(settings.get("STATE_PATH")).close()
             except CrawlStateError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
         super().run(args, opts)
+
+
+def _uses_state(settings: BaseSettings) -> bool:
+    """Whether the crawl opens its state file (a replay does only when told where it is)."""
+    if not settings.getbool("STATE_ENABLED", True):
+        return False
+    replay = bool(settings.get("REPLAY_FROM"))
+    return not replay or settings.getpriority("STATE_PATH") == SETTINGS_PRIORITIES["cmdline"]
