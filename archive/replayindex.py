@@ -228,14 +228,16 @@ def _in_package(path: Path, member: str, offset: int) -> Location:
 
 
 def archive_files(sources: Iterable[Path]) -> Iterator[Path]:
-    """WARC, WACZ and CDXJ files among ``sources`` (files, or folders one level deep)."""
+    """WARC, WACZ and CDXJ files among ``sources`` (files, or folders one level deep).
+
+    A folder holding WARC or WACZ files gives those only: an index beside them lists the
+    same captures again.  A folder of indexes alone gives its CDXJ files.
+    """
     for source in sources:
         if source.is_dir():
-            yield from sorted(
-                p
-                for p in source.iterdir()
-                if p.name.endswith(WARC_NAMES) or p.suffix in (".wacz", *_CDXJ_NAMES)
-            )
+            children = sorted(source.iterdir())
+            archives = [p for p in children if p.name.endswith(WARC_NAMES) or p.suffix == ".wacz"]
+            yield from archives or [p for p in children if p.suffix in _CDXJ_NAMES]
         elif source.is_file():
             yield source
         else:

@@ -7,7 +7,8 @@ as a crawl numbers them: an article's content fingerprint that did not change gi
 so one item comes out per version.  Revisits repeat a payload already read and are passed.
 
 Memory holds an index of the captures (for later pages and revisits) and one fingerprint per
-article, never a page body longer than it takes to extract it.
+article, never a page body longer than it takes to extract it: it grows with the archive, by
+about 2.5 kB a capture (``benchmarks/bench_reextract.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from scrapy.http import HtmlResponse
 from tqdm import tqdm
 
 from archive.replay import CaptureReader, ReplayRecordError
-from archive.replayindex import ArchiveIndex, Location, archive_files
+from archive.replayindex import WARC_NAMES, ArchiveIndex, Location, archive_files
 from archive.scan import Problem, walk_records
 from archive.state import surt_key
 from crawler.discovery import next_page_link
@@ -84,7 +85,7 @@ def reextract(
     reader = CaptureReader()
     report = ReextractReport(problems=list(index.problems))
     versions: dict[str, _Version] = {}
-    files = [f for f in archive_files(sources) if f.suffix != ".cdxj"]
+    files = [f for f in archive_files(sources) if f.name.endswith(WARC_NAMES)]
     total = sum(f.stat().st_size for f in files)
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -175,6 +176,8 @@ def _page_of(record: Any, site_for: Callable[[str], SiteConfig]) -> _PageHead | 
         for name, value in record.http_headers.headers
     ]
     date = _warc_date(record.rec_headers.get_header("WARC-Date"))
+    if date is None:
+        return None  # no usable date: not a capture anyone can place in time
     return url, date, record.rec_headers.get_header("WARC-Record-ID") or "", headers
 
 
@@ -268,5 +271,10 @@ def _numbered(article: Article, versions: dict[str, _Version]) -> bool:
     return True
 
 
-def _warc_date(text: str | None) -> datetime:
-    return datetime.fromisoformat((text or "").replace("Z", "+00:00"))
+def _warc_date(text: str | None) -> datetime | None:
+    """``WARC-Date`` as an aware datetime (UTC when it names no zone), None if unreadable."""
+    try:
+        moment = datetime.fromisoformat((text or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from archive.replayindex import ArchiveIndex
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
@@ -241,3 +242,22 @@ def test_replay_from_a_wacz_package_or_a_cdxj_index(
         differ = {name for name in item if item[name] != live[url][name]}
         assert not differ, (form, url, {n: (item[n], live[url][n]) for n in differ})
     assert replayed.stats["replay/served/response"] == replayed.stats["downloader/response_count"]
+
+
+def test_an_index_beside_the_warc_files_does_not_count_them_twice(
+    archive: Archive, tmp_path: Path
+) -> None:
+    folder = tmp_path / "run1"
+    folder.mkdir()
+    for path in archive.live[0].files:
+        (folder / path.name).symlink_to(path)
+    alone = ArchiveIndex.load([folder]).captures
+    made = scrapy_command("warc", "index", str(folder), "-o", str(folder / "index.cdxj"))
+    assert made.returncode == 0, made.stderr
+    (folder / "index.cdx").write_bytes((folder / "index.cdxj").read_bytes())
+    assert alone > 0 and ArchiveIndex.load([folder]).captures == alone
+    assert ArchiveIndex.load([folder / "index.cdxj"]).captures == alone
+    output = tmp_path / "items.jsonl"
+    again = scrapy_command("reextract", str(folder), "-o", str(output))
+    assert again.returncode == 0 and "skipped" not in again.stderr, again.stderr
+    assert len(output.read_text().splitlines()) == len(archive.live[0].items)
