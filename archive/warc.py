@@ -205,19 +205,9 @@ class WarcWriter:
         block_digest = records.digest(http_head)
 
         def build(warcinfo_id: str) -> list[bytes]:
-            members = []
-            if request is not None:
-                members.append(
-                    records.request_member(
-                        request,
-                        request_id,
-                        date,
-                        target_uri,
-                        revisit_id,
-                        warcinfo_id,
-                        self.gzip_level,
-                    )
-                )
+            members = self._request_members(
+                request, request_id, date, target_uri, revisit_id, warcinfo_id
+            )
             revisit_fields = [
                 ("WARC-Type", "revisit"),
                 ("WARC-Record-ID", revisit_id),
@@ -295,19 +285,9 @@ class WarcWriter:
                 ("WARC-Block-Digest", metadata_digest),
                 ("Content-Type", _WARC_FIELDS),
             ]
-            members = []
-            if request is not None:
-                members.append(
-                    records.request_member(
-                        request,
-                        request_id,
-                        date,
-                        target_uri,
-                        revisit_id,
-                        warcinfo_id,
-                        self.gzip_level,
-                    )
-                )
+            members = self._request_members(
+                request, request_id, date, target_uri, revisit_id, warcinfo_id
+            )
             members.append(records.record_member(revisit_fields, b"", b"", self.gzip_level))
             if keep_headers:
                 members.append(
@@ -385,6 +365,30 @@ class WarcWriter:
     def _final_name(self) -> str:
         assert self._path is not None
         return final_path(self._path).name
+
+    def _request_members(
+        self,
+        request: CapturedRequest | None,
+        request_id: str,
+        date: str,
+        target_uri: str,
+        concurrent_to: str,
+        warcinfo_id: str,
+    ) -> list[bytes]:
+        """The ``request`` record of a revisit, when one is to be written."""
+        if request is None:
+            return []
+        return [
+            records.request_member(
+                request,
+                request_id,
+                date,
+                target_uri,
+                concurrent_to,
+                warcinfo_id,
+                self.gzip_level,
+            )
+        ]
 
     def _append(self, build: Callable[[str], list[bytes]], *, located: int = -1) -> tuple[int, int]:
         """Write the members ``build`` makes, rotating first if they would overflow the file.
