@@ -37,7 +37,7 @@ from twisted.web.http_headers import Headers as TxHeaders
 
 from archive.crawlstate import crawl_state
 from archive.naming import check_prefix
-from archive.reader import ArchivedResponseError, read_response
+from archive.reader import ArchivedRecordError, read_response
 from archive.records import digest
 from archive.state import CaptureState, CrawlState
 from archive.warc import (
@@ -274,7 +274,7 @@ class WarcCaptureMiddleware:
                 previous.warc_offset,
                 payload_digest=previous.payload_digest,
             )
-        except ArchivedResponseError as exc:
+        except ArchivedRecordError as exc:
             logger.warning("Cannot refer to the archived capture of %s (%s)", previous.url, exc)
             self.stats.inc_value("state/fallback/unreadable")
             return False

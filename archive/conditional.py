@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Self
 from urllib.parse import urldefrag
 
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
+from scrapy.http import Response
 
 from archive.capture import CONDITIONAL_META_KEY, DEFAULT_DIR, UNREADABLE_META_KEY
 from archive.crawlstate import crawl_state
-from archive.reader import ArchivedResponse, ArchivedResponseError, read_response
+from archive.reader import ArchivedRecord, ArchivedRecordError, archived_response, read_response
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -50,7 +49,7 @@ class ConditionalGetMiddleware:
         self.stats = crawler.stats
         self.directory = Path(crawler.settings.get("WARC_DIR", DEFAULT_DIR))
         # The archived page each conditional request would confirm, read before sending it.
-        self._archived: weakref.WeakKeyDictionary[Request, ArchivedResponse] = (
+        self._archived: weakref.WeakKeyDictionary[Request, ArchivedRecord] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -89,7 +88,7 @@ class ConditionalGetMiddleware:
                 previous.warc_offset,
                 payload_digest=previous.payload_digest,
             )
-        except ArchivedResponseError as exc:
+        except ArchivedRecordError as exc:
             logger.warning(
                 "Cannot use the archived capture of %s (%s); fetching it in full", url, exc
             )
@@ -117,13 +116,12 @@ class ConditionalGetMiddleware:
             retry = request.replace(dont_filter=True)
             retry.meta[DONT_META_KEY] = True
             return retry
-        headers = Headers(archived.headers)
-        cls = responsetypes.from_args(headers=headers, url=response.url, body=archived.body)
-        return cls(
-            url=response.url,
-            status=archived.status,
-            headers=headers,
-            body=archived.body,
+        assert archived.status is not None  # read_response returns HTTP responses only
+        return archived_response(
+            response.url,
+            archived.status,
+            archived.headers,
+            archived.body,
             flags=[*response.flags, NOT_MODIFIED_FLAG],
             request=request,
             certificate=response.certificate,

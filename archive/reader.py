@@ -1,62 +1,193 @@
-"""Read one archived HTTP response back from a WARC file, given where state says it is."""
+"""Read archived records back from WARC files and WACZ packages, where an index says they are."""
 
 from __future__ import annotations
 
+import gzip
 import os
+import zipfile
+import zlib
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from archive.records import digest
+from archive.scan import brief
 
 
-class ArchivedResponseError(Exception):
+class ArchivedRecordError(Exception):
     """The record is missing, unreadable or not the one expected; the message says which."""
 
 
 @dataclass(frozen=True, slots=True)
-class ArchivedResponse:
-    """A ``response`` record's HTTP status, headers and body (content coding kept)."""
+class Location:
+    """A record's place: a WARC file, or a WARC member of a WACZ package, and an offset."""
+
+    path: Path
+    offset: int
+    member: str | None = None
+
+    @property
+    def warc_file(self) -> str:
+        """The WARC file's name, as items and state name it."""
+        return Path(self.member).name if self.member else self.path.name
+
+    def __str__(self) -> str:
+        where = f"{self.path}!{self.member}" if self.member else str(self.path)
+        return f"{where}:{self.offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedRecord:
+    """A ``response`` or ``revisit`` record read back: WARC fields, HTTP head, payload."""
 
     url: str
-    status: int
+    kind: str
+    record_id: str | None
+    date: str | None
+    """``WARC-Date`` as written (a CDXJ index keeps whole seconds only)."""
+    profile: str | None
+    refers_to_uri: str | None
+    refers_to_date: str | None
+    status: int | None
     headers: list[tuple[bytes, bytes]]
+    payload_digest: str | None
+    """``WARC-Payload-Digest``: for a response, checked against the payload read."""
     body: bytes
+    """As stored (content coding kept), or decoded when read with ``decoded=True``."""
+
+
+class CaptureReader:
+    """Reads records at their :class:`Location`, keeping WACZ packages open until closed."""
+
+    def __init__(self) -> None:
+        self._files = ExitStack()
+        self._packages: dict[Path, zipfile.ZipFile] = {}
+
+    def read(self, location: Location, *, decoded: bool = False) -> ArchivedRecord:
+        """The record at ``location``; a response's payload digest must match."""
+        try:
+            with self._open(location) as stream:
+                stream.seek(location.offset)
+                record = next(iter(ArchiveIterator(stream)), None)
+                if record is None:
+                    raise ArchivedRecordError(f"{location}: no record there")
+                raw = record.raw_stream.read()
+                head = record.http_headers
+                warc = record.rec_headers
+                # Decoded again from the stored bytes: content_stream() would consume raw_stream.
+                body = _decoded(raw, head) if decoded else raw
+        except ArchivedRecordError:
+            raise
+        except Exception as exc:  # warcio and zlib raise many kinds on damaged input
+            raise ArchivedRecordError(f"{location}: unreadable record ({brief(exc)})") from exc
+        expected = warc.get_header("WARC-Payload-Digest")
+        if record.rec_type == "response" and expected and digest(raw) != expected:
+            raise ArchivedRecordError(
+                f"{location}: payload digest {digest(raw)} is not {expected} (truncated or damaged)"
+            )
+        status = None
+        headers: list[tuple[bytes, bytes]] = []
+        if head is not None and head.get_statuscode():
+            status = int(head.get_statuscode())
+            headers = header_pairs(head)
+        return ArchivedRecord(
+            url=warc.get_header("WARC-Target-URI") or "",
+            kind=record.rec_type,
+            record_id=warc.get_header("WARC-Record-ID"),
+            date=warc.get_header("WARC-Date"),
+            profile=warc.get_header("WARC-Profile"),
+            refers_to_uri=warc.get_header("WARC-Refers-To-Target-URI"),
+            refers_to_date=warc.get_header("WARC-Refers-To-Date"),
+            status=status,
+            headers=headers,
+            payload_digest=expected,
+            body=body,
+        )
+
+    def close(self) -> None:
+        self._files.close()
+        self._packages.clear()
+
+    def _open(self, location: Location) -> IO[bytes]:
+        if location.member is None:
+            return location.path.open("rb")
+        package = self._packages.get(location.path)
+        if package is None:
+            package = self._files.enter_context(zipfile.ZipFile(location.path))
+            self._packages[location.path] = package
+        return package.open(location.member)
 
 
 def read_response(
     path: str | os.PathLike[str], offset: int, *, payload_digest: str | None = None
-) -> ArchivedResponse:
-    """The ``response`` record at ``offset`` of ``path``.
+) -> ArchivedRecord:
+    """The ``response`` record at ``offset`` of the WARC file ``path``, with its HTTP status.
 
-    With ``payload_digest`` the body must have that digest: state pointing at the wrong
+    With ``payload_digest`` the record must have that digest: state pointing at the wrong
     record must not pass another page off as this one.
     """
-    path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            stream.seek(offset)
-            record = next(iter(ArchiveIterator(stream)), None)
-            if record is None or record.rec_type != "response" or record.http_headers is None:
-                kind = record.rec_type if record is not None else "nothing"
-                raise ArchivedResponseError(f"{path}@{offset}: expected a response, found {kind}")
-            body = record.raw_stream.read()
-            head = record.http_headers
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-    except (OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
-        raise ArchivedResponseError(f"{path}@{offset}: cannot read the record: {exc}") from exc
-    if payload_digest and digest(body) != payload_digest:
-        raise ArchivedResponseError(
-            f"{path}@{offset}: payload digest {digest(body)} is not {payload_digest}"
+    location = Location(Path(path), offset)
+    with closing(CaptureReader()) as reader:
+        record = reader.read(location)
+    if record.kind != "response" or record.status is None:
+        raise ArchivedRecordError(f"{location}: expected an HTTP response, found {record.kind}")
+    if payload_digest and record.payload_digest != payload_digest:
+        raise ArchivedRecordError(
+            f"{location}: payload digest {record.payload_digest} is not {payload_digest}"
         )
-    try:
-        status = int(head.get_statuscode())
-    except (TypeError, ValueError) as exc:
-        raise ArchivedResponseError(f"{path}@{offset}: no HTTP status line") from exc
-    headers = [
+    return record
+
+
+def archived_response(
+    url: str,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    **kwargs: Any,
+) -> Response:
+    """A Scrapy response of the class its headers and body call for (HTML, XML, text...)."""
+    scrapy_headers = Headers(headers)
+    cls = responsetypes.from_args(headers=scrapy_headers, url=url, body=body)
+    return cls(url=url, status=status, headers=scrapy_headers, body=body, **kwargs)
+
+
+def header_pairs(head: Any) -> list[tuple[bytes, bytes]]:
+    """warcio's HTTP headers as ``(name, value)`` bytes, read as received (ISO-8859-1)."""
+    return [
         (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
         for name, value in head.headers
     ]
-    return ArchivedResponse(url=url, status=status, headers=headers, body=body)
+
+
+def parse_warc_date(text: str | None) -> datetime | None:
+    """``WARC-Date`` as an aware datetime (UTC when it names no zone); None if unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _decoded(body: bytes, head: Any) -> bytes:
+    """``body`` without its HTTP content coding (gzip, deflate, br), as a browser reads it."""
+    coding = (head.get_header("Content-Encoding") or "").strip().lower() if head else ""
+    if coding in ("gzip", "x-gzip"):
+        return gzip.decompress(body)
+    if coding == "deflate":
+        try:
+            return zlib.decompress(body)
+        except zlib.error:  # raw deflate, as some servers send it
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    if coding == "br":
+        import brotli
+
+        return bytes(brotli.decompress(body))
+    return body

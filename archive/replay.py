@@ -16,26 +16,18 @@ captured is a 404.  Items point at the record they were read from, as in the liv
 
 from __future__ import annotations
 
-import gzip
 import logging
-import zipfile
-import zlib
-from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
+from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
-from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture import META_KEY
-from archive.records import digest
-from archive.replayindex import ArchiveIndex, Capture, Location, ReplaySourceError
-from archive.replayindex import brief as _brief
+from archive.reader import ArchivedRecordError, CaptureReader, archived_response
+from archive.replayindex import ArchiveIndex, Capture, ReplaySourceError
 from archive.warc import SERVER_NOT_MODIFIED
 
 if TYPE_CHECKING:
@@ -48,10 +40,6 @@ HANDLER = "archive.replay.ReplayDownloadHandler"
 #: Response flag of every replayed response; ``replay_missing`` for a URL never captured.
 REPLAYED_FLAG = "replayed"
 MISSING_FLAG = "replay_missing"
-
-
-class ReplayRecordError(Exception):
-    """A capture could not be read back; the message names file, offset and why."""
 
 
 class ReplayAddon:
@@ -70,86 +58,6 @@ class ReplayAddon:
         for name in off:
             settings.set(name, False, priority=priority)
         logger.info("Replay from %s: %s off", settings.get("REPLAY_FROM"), ", ".join(off))
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedRecord:
-    """A ``response`` or ``revisit`` record read back: WARC fields, HTTP head, payload."""
-
-    kind: str
-    record_id: str | None
-    date: str | None
-    """``WARC-Date`` as written (a CDXJ index keeps whole seconds only)."""
-    profile: str | None
-    refers_to_uri: str | None
-    refers_to_date: str | None
-    status: int | None
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-    """As stored (content coding kept), or decoded when read with ``decoded=True``."""
-
-
-class CaptureReader:
-    """Reads records at their :class:`Location`, keeping WACZ packages open until closed."""
-
-    def __init__(self) -> None:
-        self._files = ExitStack()
-        self._packages: dict[Path, zipfile.ZipFile] = {}
-
-    def read(self, location: Location, *, decoded: bool = False) -> ArchivedRecord:
-        """The record at ``location``; a response's payload digest must match."""
-        try:
-            with self._open(location) as stream:
-                stream.seek(location.offset)
-                record = next(iter(ArchiveIterator(stream)), None)
-                if record is None:
-                    raise ReplayRecordError(f"{location}: no record there")
-                raw = record.raw_stream.read()
-                head = record.http_headers
-                warc = record.rec_headers
-                # Decoded again from the stored bytes: content_stream() would consume raw_stream.
-                body = _decoded(raw, head) if decoded else raw
-        except ReplayRecordError:
-            raise
-        except Exception as exc:  # warcio and zlib raise many kinds on damaged input
-            raise ReplayRecordError(f"{location}: unreadable record ({_brief(exc)})") from exc
-        expected = warc.get_header("WARC-Payload-Digest")
-        if record.rec_type == "response" and expected and digest(raw) != expected:
-            raise ReplayRecordError(
-                f"{location}: payload digest {digest(raw)} is not {expected} (truncated or damaged)"
-            )
-        status = None
-        headers: list[tuple[bytes, bytes]] = []
-        if head is not None and head.get_statuscode():
-            status = int(head.get_statuscode())
-            headers = [
-                (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
-                for name, value in head.headers
-            ]
-        return ArchivedRecord(
-            kind=record.rec_type,
-            record_id=warc.get_header("WARC-Record-ID"),
-            date=warc.get_header("WARC-Date"),
-            profile=warc.get_header("WARC-Profile"),
-            refers_to_uri=warc.get_header("WARC-Refers-To-Target-URI"),
-            refers_to_date=warc.get_header("WARC-Refers-To-Date"),
-            status=status,
-            headers=headers,
-            body=body,
-        )
-
-    def close(self) -> None:
-        self._files.close()
-        self._packages.clear()
-
-    def _open(self, location: Location) -> IO[bytes]:
-        if location.member is None:
-            return location.path.open("rb")
-        package = self._packages.get(location.path)
-        if package is None:
-            package = self._files.enter_context(zipfile.ZipFile(location.path))
-            self._packages[location.path] = package
-        return package.open(location.member)
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):
@@ -184,7 +92,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         for capture in self.index.nearest(request.url, self.at):
             try:
                 return self._response(request, capture)
-            except ReplayRecordError as exc:
+            except ArchivedRecordError as exc:
                 logger.warning("%s; trying another capture of %s", exc, request.url)
                 self.stats.inc_value("replay/damaged_records")
         self.stats.inc_value("replay/missing")
@@ -204,7 +112,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
                 capture.payload_digest,
             )
             if original is None:
-                raise ReplayRecordError(f"{capture.location}: the capture it revisits is missing")
+                raise ArchivedRecordError(f"{capture.location}: the capture it revisits is missing")
             payload = self.reader.read(original.location)
             body = payload.body
             kind = "revisit"
@@ -212,7 +120,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             if record.profile == SERVER_NOT_MODIFIED or status in (None, 304):
                 status, headers, kind = payload.status, payload.headers, "not_modified"
         if status is None:
-            raise ReplayRecordError(f"{capture.location}: no HTTP status line")
+            raise ArchivedRecordError(f"{capture.location}: no HTTP status line")
         request.meta[META_KEY] = {
             "warc_file": capture.location.warc_file,
             "warc_offset": capture.location.offset,
@@ -221,15 +129,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             "warc_type": kind,
         }
         self.stats.inc_value(f"replay/served/{kind}")
-        response_headers = Headers(headers)
-        cls = responsetypes.from_args(headers=response_headers, url=request.url, body=body)
-        return cls(
-            url=request.url,
-            status=status,
-            headers=response_headers,
-            body=body,
-            request=request,
-            flags=[REPLAYED_FLAG],
+        return archived_response(
+            request.url, status, headers, body, request=request, flags=[REPLAYED_FLAG]
         )
 
 
@@ -257,20 +158,3 @@ def _date(text: str | None) -> datetime | None:
         return parse_replay_at(text)
     except ValueError:
         return None
-
-
-def _decoded(body: bytes, head: Any) -> bytes:
-    """``body`` without its HTTP content coding (gzip, deflate, br), as a browser reads it."""
-    coding = (head.get_header("Content-Encoding") or "").strip().lower() if head else ""
-    if coding in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if coding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:  # raw deflate, as some servers send it
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    if coding == "br":
-        import brotli
-
-        return bytes(brotli.decompress(body))
-    return body

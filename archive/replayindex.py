@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urldefrag
 
+from archive.reader import Location, parse_warc_date
 from archive.scan import Problem, walk_records
 from archive.state import surt_key
 
@@ -35,24 +36,6 @@ _CDXJ_NAMES = (".cdxj", ".cdx")
 
 class ReplaySourceError(Exception):
     """The replay source cannot be used at all; the message names it and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """A record's place: a WARC file, or a WARC member of a WACZ package, and an offset."""
-
-    path: Path
-    offset: int
-    member: str | None = None
-
-    @property
-    def warc_file(self) -> str:
-        """The WARC file's name, as items and state name it."""
-        return Path(self.member).name if self.member else self.path.name
-
-    def __str__(self) -> str:
-        where = f"{self.path}!{self.member}" if self.member else str(self.path)
-        return f"{where}:{self.offset}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +194,7 @@ def _capture_fields(
         return None
     headers = record.rec_headers
     url = urldefrag(headers.get_header("WARC-Target-URI") or "")[0]
-    date = _warc_date(headers.get_header("WARC-Date"))
+    date = parse_warc_date(headers.get_header("WARC-Date"))
     if not url or date is None:
         return None
     return (
@@ -257,19 +240,3 @@ def _cdx_digest(value: str | None) -> str | None:
     if not value:
         return None
     return value if ":" in value else f"sha1:{value}"
-
-
-def _warc_date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def brief(error: Exception) -> str:
-    """The error in one short line; warcio quotes the damaged bytes, which are left out."""
-    text = str(error).split(", first line:")[0]
-    return " ".join(text.split())[:120] or type(error).__name__

@@ -243,8 +243,8 @@ def http_head(block: bytes) -> tuple[int | None, dict[str, str]]:
 
 
 def brief(error: Exception) -> str:
-    """One printable line of an error message (warcio quotes the damaged bytes)."""
-    text = " ".join(str(error).split())[:100] or type(error).__name__
+    """One printable line of an error message, without the damaged bytes warcio quotes."""
+    text = " ".join(str(error).split(", first line:")[0].split())[:100] or type(error).__name__
     return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 

@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,14 @@ from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse
 from tqdm import tqdm
 
-from archive.replay import CaptureReader, ReplayRecordError
-from archive.replayindex import WARC_NAMES, ArchiveIndex, Location, archive_files
+from archive.reader import (
+    ArchivedRecordError,
+    CaptureReader,
+    Location,
+    header_pairs,
+    parse_warc_date,
+)
+from archive.replayindex import WARC_NAMES, ArchiveIndex, archive_files
 from archive.scan import Problem, walk_records
 from archive.state import surt_key
 from crawler.discovery import next_page_link
@@ -171,11 +177,8 @@ def _page_of(record: Any, site_for: Callable[[str], SiteConfig]) -> _PageHead | 
         return None
     if not site_for(url).is_article(url):
         return None
-    headers = [
-        (name.encode("latin-1", "replace"), value.encode("latin-1", "replace"))
-        for name, value in record.http_headers.headers
-    ]
-    date = _warc_date(record.rec_headers.get_header("WARC-Date"))
+    headers = header_pairs(record.http_headers)
+    date = parse_warc_date(record.rec_headers.get_header("WARC-Date"))
     if date is None:
         return None  # no usable date: not a capture anyone can place in time
     return url, date, record.rec_headers.get_header("WARC-Record-ID") or "", headers
@@ -206,7 +209,7 @@ def _article(
                 break
             response = later
             rest.append(extract_article(response, site))
-    except (ReplayRecordError, ValueError) as exc:
+    except (ArchivedRecordError, ValueError) as exc:
         problem = f"{page.location}: article {page.url} left out: {exc}"
         report.problems.append(problem)
         logger.warning("%s", problem)
@@ -269,12 +272,3 @@ def _numbered(article: Article, versions: dict[str, _Version]) -> bool:
     number_version(item, previous, digests)
     versions[key] = _Version(int(item["version"]), fingerprint, digests)
     return True
-
-
-def _warc_date(text: str | None) -> datetime | None:
-    """``WARC-Date`` as an aware datetime (UTC when it names no zone), None if unreadable."""
-    try:
-        moment = datetime.fromisoformat((text or "").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
