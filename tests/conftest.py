@@ -14,6 +14,7 @@ from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer, LoopbackServer, static_server
 
 DEMO_ARTICLES = 240
+SMALL_ARTICLES = 30
 CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 
@@ -27,6 +28,20 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> SiteManifest:
 def demo_site_v2(tmp_path_factory: pytest.TempPathFactory) -> SiteManifest:
     """Edition 2 of the same site: some articles updated, widget-only, new, one removed."""
     return generate_site(tmp_path_factory.mktemp("demo-edition-2"), DEMO_ARTICLES, edition=2)
+
+
+@pytest.fixture(scope="session")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> SiteManifest:
+    """Edition 1 of a 30-article demo site, for crawls that need a site, not its size."""
+    return generate_site(tmp_path_factory.mktemp("small-site"), SMALL_ARTICLES, edition=1)
+
+
+@pytest.fixture(scope="session")
+def small_server(small_site: SiteManifest) -> Iterator[DemoServer]:
+    """``small_site`` served on loopback for the whole session; do not ``switch`` it."""
+    assert small_site.directory is not None
+    with DemoServer(small_site.directory) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

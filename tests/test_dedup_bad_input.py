@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,27 +11,13 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.state import ArticleState
 from archive.state_sqlite import SqliteCrawlState
-from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
 from tests.crawling import CrawlResult, run_crawl
 
 pytestmark = pytest.mark.slow
 
-ARTICLES = 30
 ALL_DUE = {"REVISIT_ALL_DUE": "True"}
-
-
-@pytest.fixture(scope="module")
-def small_site(tmp_path_factory: pytest.TempPathFactory) -> SiteManifest:
-    return generate_site(tmp_path_factory.mktemp("small-site"), ARTICLES, edition=1)
-
-
-@pytest.fixture(scope="module")
-def server(small_site: SiteManifest) -> Iterator[DemoServer]:
-    assert small_site.directory is not None
-    with DemoServer(small_site.directory) as running:
-        yield running
 
 
 def record_types(warc_files: list[Path]) -> Counter[str]:
@@ -48,20 +33,20 @@ def crawl(out: Path, server: DemoServer, settings: dict[str, str] | None = None)
 
 
 def test_a_state_file_held_by_another_crawl_stops_the_run_before_any_fetch(
-    tmp_path: Path, server: DemoServer
+    tmp_path: Path, small_server: DemoServer
 ) -> None:
-    served = len(server.requests)
+    served = len(small_server.requests)
     with SqliteCrawlState(tmp_path / "state.sqlite", "demo"):
-        result = crawl(tmp_path, server)
+        result = crawl(tmp_path, small_server)
     assert result.returncode == 2
     assert "in use by another crawl" in result.log and "Traceback" not in result.log
     assert str(tmp_path / "state.sqlite") in result.log
-    assert len(server.requests) == served
+    assert len(small_server.requests) == served
     assert not (tmp_path / "warc").exists()
 
 
 def test_a_state_file_of_a_newer_schema_is_refused_and_left_as_it_was(
-    tmp_path: Path, server: DemoServer
+    tmp_path: Path, small_server: DemoServer
 ) -> None:
     path = tmp_path / "state.sqlite"
     SqliteCrawlState(path).close()
@@ -69,30 +54,30 @@ def test_a_state_file_of_a_newer_schema_is_refused_and_left_as_it_was(
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
     before = path.read_bytes()
-    result = crawl(tmp_path, server)
+    result = crawl(tmp_path, small_server)
     assert result.returncode == 2
     assert "schema version 99" in result.log and "Traceback" not in result.log
     assert path.read_bytes() == before
 
 
 def test_a_file_that_is_no_state_file_is_refused_by_name(
-    tmp_path: Path, server: DemoServer
+    tmp_path: Path, small_server: DemoServer
 ) -> None:
     path = tmp_path / "state.sqlite"
     path.write_bytes(b"items,that,are,no,database\n" * 40)
-    result = crawl(tmp_path, server)
+    result = crawl(tmp_path, small_server)
     assert result.returncode == 2
     assert f"{path} is not a Kabarsip state file" in result.log
     assert path.read_bytes() == b"items,that,are,no,database\n" * 40
 
 
 def test_a_state_file_of_another_site_is_shared_and_its_articles_left_alone(
-    tmp_path: Path, server: DemoServer, small_site: SiteManifest
+    tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
 ) -> None:
     path = tmp_path / "state.sqlite"
     with SqliteCrawlState(path, "liputan6") as state:
         other = next(iter(_one_article(state)))
-    result = crawl(tmp_path, server)
+    result = crawl(tmp_path, small_server)
     assert result.returncode == 0
     assert len(result.items) == len(small_site.live())
     assert {item["version"] for item in result.items} == {1}
@@ -128,14 +113,14 @@ def _one_article(state: SqliteCrawlState) -> list[ArticleState]:
 
 
 def test_captures_deleted_from_the_archive_are_fetched_and_stored_in_full_again(
-    tmp_path: Path, server: DemoServer, small_site: SiteManifest
+    tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
 ) -> None:
-    first = crawl(tmp_path, server)
+    first = crawl(tmp_path, small_server)
     assert first.returncode == 0 and len(first.items) == len(small_site.live())
     deleted = sorted(first.warc_dir.glob("*.warc.gz"))
     for path in deleted:
         path.unlink()
-    second = crawl(tmp_path, server, ALL_DUE)
+    second = crawl(tmp_path, small_server, ALL_DUE)
     assert second.returncode == 0
     kinds = record_types(sorted(second.warc_dir.glob("*.warc.gz")))
     fetched = second.stats["downloader/response_count"]
@@ -150,15 +135,15 @@ def test_captures_deleted_from_the_archive_are_fetched_and_stored_in_full_again(
 
 
 def test_a_damaged_capture_is_fetched_in_full_instead_of_confirmed(
-    tmp_path: Path, server: DemoServer, small_site: SiteManifest
+    tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
 ) -> None:
-    first = crawl(tmp_path, server)
+    first = crawl(tmp_path, small_server)
     assert first.returncode == 0
     files = sorted(first.warc_dir.glob("*.warc.gz"))
     kept = {path: path.read_bytes() for path in files}
     for path in files:  # same names and sizes, unreadable records
         path.write_bytes(bytes(len(kept[path])))
-    second = crawl(tmp_path, server, ALL_DUE)
+    second = crawl(tmp_path, small_server, ALL_DUE)
     assert second.returncode == 0
     new_files = sorted(set(second.warc_dir.glob("*.warc.gz")) - set(files))
     kinds = record_types(new_files)

@@ -3,13 +3,11 @@ header-only ``identical-payload-digest`` revisit, and pywb replays each as the p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from archive.warc import IDENTICAL_PAYLOAD_DIGEST
-from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
 from tests.crawling import run_crawl
@@ -18,44 +16,31 @@ from tests.test_dedup_e2e import read_records
 
 pytestmark = pytest.mark.slow
 
-ARTICLES = 40
 NO_CONDITIONAL = {"CONDITIONAL_GET_ENABLED": "False", "REVISIT_ALL_DUE": "True"}
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> SiteManifest:
-    return generate_site(tmp_path_factory.mktemp("identical-site"), ARTICLES, edition=1)
-
-
-@pytest.fixture(scope="module")
-def server(site: SiteManifest) -> Iterator[DemoServer]:
-    assert site.directory is not None
-    with DemoServer(site.directory) as running:
-        yield running
 
 
 @pytest.mark.parametrize("detail", ["compact", "full"])
 def test_unchanged_pages_become_identical_payload_revisits_that_replay(
-    detail: str, tmp_path: Path, server: DemoServer, site: SiteManifest
+    detail: str, tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
 ) -> None:
     settings = {**NO_CONDITIONAL, "WARC_DEDUP_DETAIL": detail}
-    first = run_crawl(tmp_path, "demo", server.origin, settings)
+    first = run_crawl(tmp_path, "demo", small_server.origin, settings)
     first_files = sorted(first.warc_dir.glob("*.warc.gz"))
-    served = len(server.requests)
-    second = run_crawl(tmp_path, "demo", server.origin, settings)
+    served = len(small_server.requests)
+    second = run_crawl(tmp_path, "demo", small_server.origin, settings)
     assert second.returncode == 0 and second.stats.get("log_count/ERROR", 0) == 0
     assert not any(b"If-None-Match" in line for line in second.log.encode().splitlines())
     new_files = sorted(set(second.warc_dir.glob("*.warc.gz")) - set(first_files))
     records = [r for path in new_files for r in read_records(path)]
     fetched = second.stats["downloader/response_count"]
-    assert len(server.requests) - served == fetched
+    assert len(small_server.requests) - served == fetched
     revisits = [r for r in records if r.type == "revisit"]
     assert [r for r in records if r.type == "response"] == []
     assert len(revisits) == fetched
     assert {r.profile for r in revisits} == {IDENTICAL_PAYLOAD_DIGEST}
     requests = [r for r in records if r.type == "request"]
     assert len(requests) == (fetched if detail == "full" else 0)
-    assert second.stats["versions/unchanged"] == len(site.live())
+    assert second.stats["versions/unchanged"] == len(small_site.live())
     added = sum(path.stat().st_size for path in new_files)
     before = sum(path.stat().st_size for path in first_files)
     print(f"{detail}: run 2 added {added} bytes, {added / before:.1%} of run 1's {before}")

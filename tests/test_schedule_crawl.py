@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,7 +10,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.state_sqlite import SqliteCrawlState
-from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
 from crawler.sites import load_site
@@ -19,27 +17,14 @@ from tests.crawling import run_crawl
 
 pytestmark = pytest.mark.slow
 
-ARTICLES = 30
 ON_SCHEDULE = {"REVISIT_ALL_DUE": "False"}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> SiteManifest:
-    return generate_site(tmp_path_factory.mktemp("schedule-site"), ARTICLES, edition=1)
-
-
-@pytest.fixture(scope="module")
-def server(site: SiteManifest) -> Iterator[DemoServer]:
-    assert site.directory is not None
-    with DemoServer(site.directory) as running:
-        yield running
-
-
 def test_known_articles_are_skipped_until_due_and_the_due_ones_fetched(
-    tmp_path: Path, server: DemoServer, site: SiteManifest
+    tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
 ) -> None:
-    first = run_crawl(tmp_path, "demo", server.origin, ON_SCHEDULE)
-    assert first.returncode == 0 and len(first.items) == len(site.live())
+    first = run_crawl(tmp_path, "demo", small_server.origin, ON_SCHEDULE)
+    assert first.returncode == 0 and len(first.items) == len(small_site.live())
     state_path = tmp_path / "state.sqlite"
     schedule = load_site("demo").revisit
     with SqliteCrawlState(state_path) as state:
@@ -53,14 +38,14 @@ def test_known_articles_are_skipped_until_due_and_the_due_ones_fetched(
             past = datetime.now(UTC) - timedelta(minutes=1)
             state.put_article(dataclasses.replace(article, next_visit=past))
 
-    served = len(server.requests)
-    second = run_crawl(tmp_path, "demo", server.origin, ON_SCHEDULE)
+    served = len(small_server.requests)
+    second = run_crawl(tmp_path, "demo", small_server.origin, ON_SCHEDULE)
     assert second.returncode == 0
     stats = second.stats
     assert stats["schedule/due"] == len(due)
     assert stats["schedule/skipped_not_due"] == len(articles) - len(due)
-    fetched = {entry.target for entry in server.requests[served:]}
-    article_paths = {truth.path for truth in site.live()}
+    fetched = {entry.target for entry in small_server.requests[served:]}
+    article_paths = {truth.path for truth in small_site.live()}
     assert fetched & article_paths == {urlpath(a.url) for a in due}
     assert stats["versions/unchanged"] == len(due)
     assert "schedule/skipped_not_due" in second.log or "skipped-not-due" in second.log
