@@ -25,12 +25,11 @@ from typing import IO, Any
 from urllib.parse import urldefrag
 
 from archive.reader import Location, parse_warc_date
-from archive.scan import Problem, walk_records
+from archive.scan import WARC_SUFFIXES, Problem, walk_records
 from archive.state import surt_key
 
 logger = logging.getLogger(__name__)
 
-WARC_NAMES = (".warc.gz", ".warc")
 _CDXJ_NAMES = (".cdxj", ".cdx")
 
 
@@ -68,7 +67,7 @@ class ArchiveIndex:
         found = False
         for path in archive_files(sources):
             found = True
-            if path.name.endswith(WARC_NAMES):
+            if path.name.endswith(WARC_SUFFIXES):
                 index._add_warc(path)
             elif path.suffix == ".wacz":
                 index._add_wacz(path)
@@ -133,7 +132,7 @@ class ArchiveIndex:
     def _add_wacz(self, path: Path) -> None:
         try:
             with zipfile.ZipFile(path) as package:
-                members = [n for n in package.namelist() if n.endswith(WARC_NAMES)]
+                members = [n for n in package.namelist() if n.endswith(WARC_SUFFIXES)]
                 for member in sorted(members):
                     with package.open(member) as stream:
                         self._add_records(
@@ -219,7 +218,9 @@ def archive_files(sources: Iterable[Path]) -> Iterator[Path]:
     for source in sources:
         if source.is_dir():
             children = sorted(source.iterdir())
-            archives = [p for p in children if p.name.endswith(WARC_NAMES) or p.suffix == ".wacz"]
+            archives = [
+                p for p in children if p.name.endswith(WARC_SUFFIXES) or p.suffix == ".wacz"
+            ]
             yield from archives or [p for p in children if p.suffix in _CDXJ_NAMES]
         elif source.is_file():
             yield source

@@ -32,8 +32,8 @@ from archive.reader import (
     header_pairs,
     parse_warc_date,
 )
-from archive.replayindex import WARC_NAMES, ArchiveIndex, archive_files
-from archive.scan import Problem, walk_records
+from archive.replayindex import ArchiveIndex, archive_files
+from archive.scan import WARC_SUFFIXES, Problem, walk_records
 from archive.state import surt_key
 from crawler.discovery import next_page_link
 from crawler.extraction import extract_article, merge_pages
@@ -91,7 +91,7 @@ def reextract(
     reader = CaptureReader()
     report = ReextractReport(problems=list(index.problems))
     versions: dict[str, _Version] = {}
-    files = [f for f in archive_files(sources) if f.name.endswith(WARC_NAMES)]
+    files = [f for f in archive_files(sources) if f.name.endswith(WARC_SUFFIXES)]
     total = sum(f.stat().st_size for f in files)
     show = sys.stderr.isatty() if progress is None else progress
     try:
