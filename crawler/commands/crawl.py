@@ -2,25 +2,49 @@
 
 An invalid site file, or a state file that another crawl holds, that a newer Kabarsip wrote or
 that is no state file at all, is a user error: one clear line (exit 2), not a traceback, and
-nothing fetched or written.
+nothing fetched or written.  A start-up check may also raise
+:class:`~crawler.outcome.CrawlFailure`; a crawl that ran exits with the code its outcome
+recorded (:mod:`crawler.outcome`), after one line on standard error saying why.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.spiders import Spider
 
 from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from crawler.extraction import check_selectors
+from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
 from crawler.sites import SiteConfigError, load_site
 
 
 class Command(ScrapyCrawlCommand):
+    crawler: Crawler | None = None
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        try:
+            self._check(opts)
+        except CrawlFailure as failure:
+            self._fail(failure.code, str(failure))
+            return
+        super().run(args, opts)
+        if self.exitcode:
+            return
+        crawler = self.crawler
+        if crawler is None or crawler.stats is None:
+            return
+        code = int(crawler.stats.get_value(EXIT_CODE_STAT, 0) or 0)
+        if code:
+            self._fail(ExitCode(code), str(crawler.stats.get_value(FAILURE_STAT, "")))
+
+    def _check(self, opts: argparse.Namespace) -> None:
         site = opts.spargs.get("site")
         if site:
             try:
@@ -34,7 +58,15 @@ class Command(ScrapyCrawlCommand):
                 SqliteCrawlState(settings.get("STATE_PATH")).close()
             except CrawlStateError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
-        super().run(args, opts)
+
+    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
+        # Kept: its stats say how the crawl ended once the process has stopped.
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
+    def _fail(self, code: ExitCode, message: str) -> None:
+        print(f"kabarsip: crawl failed: {message}", file=sys.stderr)
+        self.exitcode = int(code)
 
 
 def _uses_state(settings: BaseSettings) -> bool:
