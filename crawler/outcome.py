@@ -21,7 +21,16 @@ Components report a failure by closing the spider with one of the reasons in
 
 from __future__ import annotations
 
+import logging
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from scrapy.utils.defer import deferred_from_coro
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
 
 
 class ExitCode(IntEnum):
@@ -53,3 +62,21 @@ class CrawlFailure(Exception):
     def __init__(self, code: ExitCode, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def fail_crawl(crawler: Crawler, reason: str, message: str) -> None:
+    """End the run as failed: log ``message`` once, keep it for the exit line, close the spider.
+
+    ``reason`` is one of :data:`CLOSE_REASONS`; the first failure of a run is the one reported.
+    """
+    code = CLOSE_REASONS[reason]
+    stats = crawler.stats
+    assert stats is not None
+    if stats.get_value(EXIT_CODE_STAT):
+        return
+    stats.set_value(EXIT_CODE_STAT, int(code))
+    stats.set_value(FAILURE_STAT, message)
+    logger.error("%s; closing the spider", message)
+    engine = crawler.engine
+    if engine is not None and engine.spider is not None:
+        deferred_from_coro(engine.close_spider_async(reason=reason))
