@@ -29,7 +29,6 @@ from urllib.parse import urldefrag
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.web.client import URI
 from twisted.web.http import RESPONSES
@@ -51,6 +50,7 @@ from archive.warc import (
     WarcWriter,
     repair_open_files,
 )
+from crawler.outcome import fail_crawl
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -114,7 +114,6 @@ class WarcCaptureMiddleware:
         # Requests handed to the download handler: a response to any other request came
         # from a cache or a short-circuiting middleware, not from the network.
         self._on_wire: weakref.WeakSet[Request] = weakref.WeakSet()
-        self._failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -176,7 +175,7 @@ class WarcCaptureMiddleware:
         try:
             kind, location = self._write(self.writer, url, request, captured, previous)
         except WarcWriteError as exc:
-            self._stop_crawl(exc)
+            self.write_failed(exc)
             raise IgnoreRequest(f"not archived, so not processed: {request.url}") from exc
         request.meta[META_KEY] = {
             "warc_file": location.warc_file,
@@ -291,14 +290,11 @@ class WarcCaptureMiddleware:
             self._on_wire.discard(request)
             self.stats.inc_value("warc/skipped/exception")
 
-    def _stop_crawl(self, error: WarcWriteError) -> None:
+    def write_failed(self, error: WarcWriteError) -> None:
+        """Count a failed write of this crawl's WARC writer and fail the run (exit 4)."""
         self.stats.inc_value("warc/errors/write")
-        if self._failed:
-            return
-        self._failed = True
         # An archive-first crawl that cannot archive would only produce items nothing backs.
-        logger.error("%s; closing the spider", error)
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_failed"))
+        fail_crawl(self.crawler, "warc_write_failed", error.strerror or str(error))
 
 
 def _next_state(

@@ -6,6 +6,12 @@ Settings (defaults in brackets):
   versions, no schedule).
 - ``STATE_PATH`` ["data/state.sqlite"]: the SQLite state file; one crawl at a time uses it.
 - ``STATE_FSYNC`` [False]: make every state write durable against power loss.
+- ``STATE_CHECK_SECONDS`` [10.0]: time SQLite's ``quick_check`` may take on the file when it
+  is opened; a damaged file fails the run (exit 6), a larger one is used unchecked.
+
+A state file that cannot be opened, or that fails a read or write during the crawl (damage
+found late, a full disk), ends the run as failed (close reason ``state_failed``, exit 6) with
+one line naming the file; the step that hit the error stops quietly (:class:`CrawlStateFailed`).
 
 Components reach the store through :func:`crawl_state`, so none of them opens a file itself.
 """
@@ -16,11 +22,11 @@ import logging
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
 
 from archive.state import DEFAULT_STATE_PATH, CrawlState, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
+from crawler.outcome import fail_crawl
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -28,19 +34,36 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_CHECK_SECONDS = 10.0
+
+
+class CrawlStateFailed(CloseSpider, IgnoreRequest, DropItem):
+    """The state store failed mid-crawl, and the run is already failing because of it.
+
+    One exception for every place that uses the store, each of which Scrapy ends quietly: a
+    spider callback closes the spider, a downloader middleware drops its request and an item
+    pipeline its item, with no traceback per request or item.
+    """
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.reason = "state_failed"
+        self.log_level = "DEBUG"
+
 
 class CrawlStateExtension:
     """Opens the state store on ``spider_opened`` and closes it on ``spider_closed``.
 
-    A store that cannot be opened (held by another crawl, newer schema, not a state file)
-    closes the spider with reason ``state_unavailable`` before anything is fetched: a run
-    without its state would archive and emit everything again.
+    A store that cannot be opened (held by another crawl, newer schema, not a state file,
+    damaged) fails the run before anything is fetched: a run without its state would archive
+    and emit everything again.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.path = crawler.settings.get("STATE_PATH") or str(DEFAULT_STATE_PATH)
         self.fsync = crawler.settings.getbool("STATE_FSYNC", False)
+        self.check_seconds = crawler.settings.getfloat("STATE_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)
         self.store: CrawlState | None = None
         # Set once opening failed or the spider closed: the store is not (re)opened after.
         self.done = False
@@ -58,22 +81,33 @@ class CrawlStateExtension:
         self.open()
 
     def open(self) -> CrawlState | None:
-        """Open the store (once); on failure log why and ask the engine to stop."""
+        """Open the store (once); on failure fail the run, which stops the engine."""
         if self.store is not None or self.done:
             return self.store
         spider = self.crawler.spider
         site = getattr(spider, "site_name", None) or getattr(spider, "name", None)
         try:
-            self.store = SqliteCrawlState(self.path, site, fsync=self.fsync)
+            self.store = SqliteCrawlState(
+                self.path,
+                site,
+                fsync=self.fsync,
+                check_seconds=self.check_seconds,
+                on_error=self._failed,
+            )
         except CrawlStateError as exc:
             self.done = True
-            logger.error("%s", exc)
             assert self.crawler.stats is not None
             self.crawler.stats.set_value("state/error", str(exc))
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="state_unavailable"))
+            fail_crawl(self.crawler, "state_failed", str(exc))
             return None
         logger.info("Crawl state: %s", self.path)
         return self.store
+
+    def _failed(self, error: CrawlStateError) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("state/errors")
+        fail_crawl(self.crawler, "state_failed", str(error))
+        raise CrawlStateFailed(str(error)) from error
 
     def spider_closed(self, spider: Spider) -> None:
         self.done = True

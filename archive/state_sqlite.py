@@ -16,12 +16,13 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from archive.state import (
     DEFAULT_STATE_PATH,
@@ -34,6 +35,8 @@ from archive.state import (
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 #: Statements that bring a file from version ``N - 1`` to ``N``.
@@ -105,6 +108,10 @@ SET gone_at = CASE WHEN status = 'gone' THEN coalesce(gone_at, :when) ELSE :when
 WHERE key = :key
 """
 _PAGE = 1000
+#: What to do about a damaged state file: the WARC files hold all it knew.
+_REBUILD = "rebuild it from the WARC files: scrapy state rebuild --state {} --force"
+#: SQLite virtual machine steps between two looks at the clock during the integrity check.
+_CHECK_STEPS = 10_000
 
 
 class SqliteCrawlState(CrawlState):
@@ -121,13 +128,26 @@ class SqliteCrawlState(CrawlState):
         site: str | None = None,
         *,
         fsync: bool = False,
+        check_seconds: float | None = None,
+        on_error: Callable[[CrawlStateError], None] | None = None,
     ) -> None:
+        """``check_seconds``: run SQLite's ``quick_check`` first, for at most that long.
+
+        ``on_error`` hears of every error of a read or write after opening (damage found
+        late, disk full...) before it is raised as :class:`CrawlStateError`.
+        """
         self.path = Path(path)
         self.site = site
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._on_error = on_error
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CrawlStateError(
+                f"cannot create the folder of state file {self.path}: {exc.strerror}"
+            ) from exc
         self._lock_fd: int | None = _take_lock(self.path)
         try:
-            self._db: sqlite3.Connection | None = self._open(fsync)
+            self._db: sqlite3.Connection | None = self._open(fsync, check_seconds)
         except BaseException:
             self._release_lock()
             raise
@@ -135,64 +155,62 @@ class SqliteCrawlState(CrawlState):
     @property
     def sites(self) -> list[str]:
         """Sites that have opened this file, in the order they first did."""
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'sites'").fetchone()
+        row = self._fetchone("SELECT value FROM meta WHERE key = 'sites'", ())
         return list(json.loads(row[0])) if row else []
 
     def get_capture(self, url: str) -> CaptureState | None:
-        row = self._conn.execute(f"{_SELECT_CAPTURES} WHERE url = ?", (url,)).fetchone()
-        return None if row is None else _capture(row)
+        row = self._fetchone(f"{_SELECT_CAPTURES} WHERE url = ?", (url,))
+        return None if row is None else self._loaded(_capture, row)
 
     def put_capture(self, state: CaptureState) -> None:
-        self._conn.execute(_PUT_CAPTURE, _row(state, _CAPTURE_COLUMNS))
+        self._execute(_PUT_CAPTURE, _row(state, _CAPTURE_COLUMNS))
 
     def get_article(self, canonical_url: str) -> ArticleState | None:
         key = surt_key(canonical_url)
-        row = self._conn.execute(f"{_SELECT_ARTICLES} WHERE key = ?", (key,)).fetchone()
-        return None if row is None else _article(row)
+        row = self._fetchone(f"{_SELECT_ARTICLES} WHERE key = ?", (key,))
+        return None if row is None else self._loaded(_article, row)
 
     def find_article(self, url: str) -> ArticleState | None:
         key = surt_key(url)
-        row = self._conn.execute(
+        row = self._fetchone(
             f"{_SELECT_ARTICLES} WHERE key = ?1 OR url_key = ?1 ORDER BY key != ?1 LIMIT 1",
             (key,),
-        ).fetchone()
-        return None if row is None else _article(row)
+        )
+        return None if row is None else self._loaded(_article, row)
 
     def put_article(self, state: ArticleState) -> None:
-        self._conn.execute(
+        self._execute(
             _PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
         )
 
     def mark_gone(self, canonical_url: str, when: datetime) -> bool:
         params = {"when": _store_time(when), "key": surt_key(canonical_url)}
-        return self._conn.execute(_MARK_GONE, params).rowcount > 0
+        return self._execute(_MARK_GONE, params).rowcount > 0
 
     def due_articles(
         self, site: str, now: datetime, limit: int | None = None
     ) -> list[ArticleState]:
-        rows = self._conn.execute(
+        rows = self._fetchall(
             f"{_SELECT_ARTICLES} WHERE site = ? AND status = 'live' AND next_visit IS NOT NULL"
             " AND next_visit <= ? ORDER BY next_visit, key LIMIT ?",
             (site, _store_time(now), -1 if limit is None else limit),
         )
-        return [_article(row) for row in rows]
+        return [self._loaded(_article, row) for row in rows]
 
     def articles(self, site: str | None = None) -> Iterator[ArticleState]:
         where = "" if site is None else "site = ? AND "
         # Page by key so no cursor stays open while the caller writes between items.
         query = f"{_SELECT_ARTICLES} WHERE {where}key > ? ORDER BY key LIMIT {_PAGE}"
         last = ""
-        while rows := self._conn.execute(
-            query, (last,) if site is None else (site, last)
-        ).fetchall():
-            yield from (_article(row) for row in rows)
+        while rows := self._fetchall(query, (last,) if site is None else (site, last)):
+            yield from (self._loaded(_article, row) for row in rows)
             last = rows[-1][0]
 
     def captures(self) -> Iterator[CaptureState]:
         query = f"{_SELECT_CAPTURES} WHERE url > ? ORDER BY url LIMIT {_PAGE}"
         last = ""
-        while rows := self._conn.execute(query, (last,)).fetchall():
-            yield from (_capture(row) for row in rows)
+        while rows := self._fetchall(query, (last,)):
+            yield from (self._loaded(_capture, row) for row in rows)
             last = rows[-1][0]
 
     def close(self) -> None:
@@ -209,13 +227,48 @@ class SqliteCrawlState(CrawlState):
             raise CrawlStateError(f"state file {self.path} was already closed")
         return self._db
 
-    def _open(self, fsync: bool) -> sqlite3.Connection:
+    def _execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise self._failure(_describe(self.path, exc)) from exc
+
+    def _fetchone(self, sql: str, params: Sequence[Any]) -> Any:
+        try:
+            return self._conn.execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
+            raise self._failure(_describe(self.path, exc)) from exc
+
+    def _fetchall(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._failure(_describe(self.path, exc)) from exc
+
+    def _loaded(self, make: Callable[[Sequence[Any]], T], row: Sequence[Any]) -> T:
+        """A state object from ``row``; a row SQLite found sound but that is not is damage."""
+        try:
+            return make(row)
+        except (ValueError, TypeError) as exc:
+            raise self._failure(
+                f"state file {self.path} holds a damaged row ({exc}); {_REBUILD.format(self.path)}"
+            ) from exc
+
+    def _failure(self, message: str) -> CrawlStateError:
+        error = CrawlStateError(message)
+        if self._on_error is not None:
+            self._on_error(error)
+        return error
+
+    def _open(self, fsync: bool, check_seconds: float | None) -> sqlite3.Connection:
         # Autocommit: every statement is its own transaction, committed when it returns.
         try:
             db = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
             raise CrawlStateError(_describe(self.path, exc)) from exc
         try:
+            if check_seconds is not None:
+                self._quick_check(db, check_seconds)
             # Nothing is written before the version check: a newer file stays as it is.
             version = self._schema_version(db)
             if version is None:
@@ -244,6 +297,32 @@ class SqliteCrawlState(CrawlState):
             db.close()
             raise
         return db
+
+    def _quick_check(self, db: sqlite3.Connection, seconds: float) -> None:
+        """SQLite's ``quick_check`` (page structure, no index cross-check), for ``seconds``.
+
+        A file too large to check in time is used unchecked, with a warning.
+        """
+        deadline = time.monotonic() + seconds
+        db.set_progress_handler(lambda: time.monotonic() > deadline, _CHECK_STEPS)
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                raise
+            logger.warning(
+                "state file %s: integrity check stopped after %.0f s, file used unchecked",
+                self.path,
+                seconds,
+            )
+            return
+        finally:
+            db.set_progress_handler(None, 0)
+        if problems != ["ok"]:
+            raise CrawlStateError(
+                f"state file {self.path} is damaged ({'; '.join(problems)[:200]}); "
+                f"{_REBUILD.format(self.path)}"
+            )
 
     def _schema_version(self, db: sqlite3.Connection) -> int | None:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
@@ -332,10 +411,7 @@ def _describe(path: Path, error: sqlite3.Error) -> str:
             "set STATE_PATH to another file"
         )
     if code == sqlite3.SQLITE_CORRUPT:
-        return (
-            f"state file {path} is damaged ({error}); move it away and rebuild the state from "
-            "the WARC files"
-        )
+        return f"state file {path} is damaged ({error}); {_REBUILD.format(path)}"
     return f"cannot use state file {path}: {error}"
 
 

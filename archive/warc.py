@@ -50,6 +50,9 @@ DEFAULT_PREFIX = "KABARSIP"
 DEFAULT_MAX_SIZE = 1_000_000_000
 DEFAULT_GZIP_LEVEL = 6
 
+#: Serials tried when a new file's name is taken before giving up.
+_MAX_NAME_CLASHES = 1000
+
 _HTTP_RESPONSE = "application/http;msgtype=response"
 _WARC_FIELDS = "application/warc-fields"
 
@@ -414,15 +417,23 @@ class WarcWriter:
             self._write_warcinfo()
 
     def _open_file(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            what = "is not a folder" if isinstance(exc, FileExistsError) else exc.strerror
+            raise WarcWriteError(
+                exc.errno, f"cannot create WARC files in {self.directory}: {what}"
+            ) from exc
         opened_at = datetime.now(UTC)
-        while True:
+        # A name clash (a file left by an earlier process with the same pid) is the only
+        # reason to try the next serial, and only so many serials are tried.
+        for _ in range(_MAX_NAME_CLASHES):
             name = warc_name(self.prefix, opened_at, self._serial, self.hostname, self._pid)
             self._serial += 1
             path = self.directory / (name + OPEN_SUFFIX)
             if (self.directory / name).exists():
                 continue
             try:
-                self.directory.mkdir(parents=True, exist_ok=True)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
             except FileExistsError:
                 continue
@@ -431,6 +442,12 @@ class WarcWriter:
                     exc.errno, f"cannot create WARC file {path}: {exc.strerror}"
                 ) from exc
             break
+        else:
+            raise WarcWriteError(
+                errno.EEXIST,
+                f"cannot create a WARC file in {self.directory}: {_MAX_NAME_CLASHES} names "
+                "in a row are taken",
+            )
         # Blocking: a repair that grabbed this brand-new file first skips it and lets go.
         fcntl.flock(fd, fcntl.LOCK_EX)
         self._fd, self._path = fd, path

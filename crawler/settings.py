@@ -61,6 +61,9 @@ WARC_DEDUP_DETAIL = "compact"
 STATE_ENABLED = True
 STATE_PATH = "data/state.sqlite"
 STATE_FSYNC = False
+# Seconds SQLite's quick_check may take on the state file at start; a damaged file stops the
+# crawl (exit 6), one too large to check in time is used unchecked with a warning.
+STATE_CHECK_SECONDS = 10.0
 # Ask known URLs with If-None-Match / If-Modified-Since.
 CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).

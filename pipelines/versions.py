@@ -24,6 +24,7 @@ from archive.capture import WarcCaptureMiddleware
 from archive.crawlstate import crawl_state
 from archive.decisions import Decision, seen_again, version_state
 from archive.schedule import DEFAULT_SCHEDULE
+from archive.warc import WarcWriteError
 from pipelines import spider_site
 from pipelines.fingerprint import field_digests, fingerprint
 
@@ -88,15 +89,19 @@ class VersionsPipeline:
     def _record(self, decision: Decision) -> None:
         capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
         writer = capture.writer if capture is not None else None
-        if writer is None:
+        if capture is None or writer is None:
             return
-        # A failed write propagates: a version the archive does not hold must not be emitted.
-        writer.write_metadata(
-            decision.url,
-            decision.fields(),
-            refers_to=decision.warc_record_id or None,
-            date=decision.captured_at,
-        )
+        try:
+            writer.write_metadata(
+                decision.url,
+                decision.fields(),
+                refers_to=decision.warc_record_id or None,
+                date=decision.captured_at,
+            )
+        except WarcWriteError as exc:
+            # A version the archive does not hold must not be emitted; the run fails (exit 4).
+            capture.write_failed(exc)
+            raise DropItem(f"decision not archived: {decision.url}", log_level="DEBUG") from exc
         self.stats.inc_value("warc/records/metadata")
         self.stats.set_value("warc/bytes", writer.bytes_written)
 

@@ -25,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture import WarcCaptureMiddleware, wire_request
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriteError, WarcWriter
+from crawler.outcome import EXIT_CODE_STAT, ExitCode
 
 WARCIO = Path(sys.executable).with_name("warcio")
 PAGE = (
@@ -338,6 +339,7 @@ def test_warcinfo_names_the_crawl(crawl: Crawl) -> None:
 class StubEngine:
     def __init__(self) -> None:
         self.close_reasons: list[str] = []
+        self.spider = Spider("news")
 
     def close_spider_async(self, *, reason: str) -> None:
         self.close_reasons.append(reason)
@@ -409,6 +411,7 @@ def test_write_failure_drops_the_response_and_says_why(
 
     assert engine.close_reasons == ["warc_write_failed"]
     assert middleware.stats.get_value("warc/errors/write") == 2
+    assert middleware.stats.get_value(EXIT_CODE_STAT) == ExitCode.ARCHIVE
 
 
 def test_disabled_capture_is_not_configured(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from archive.state import ArticleState
 from archive.state_sqlite import SqliteCrawlState
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
+from crawler.outcome import ExitCode
 from tests.crawling import CrawlResult, run_crawl
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,7 @@ def test_a_state_file_held_by_another_crawl_stops_the_run_before_any_fetch(
     served = len(small_server.requests)
     with SqliteCrawlState(tmp_path / "state.sqlite", "demo"):
         result = crawl(tmp_path, small_server)
-    assert result.returncode == 2
+    assert result.returncode == ExitCode.STATE
     assert "in use by another crawl" in result.log and "Traceback" not in result.log
     assert str(tmp_path / "state.sqlite") in result.log
     assert len(small_server.requests) == served
@@ -55,7 +56,7 @@ def test_a_state_file_of_a_newer_schema_is_refused_and_left_as_it_was(
     db.close()
     before = path.read_bytes()
     result = crawl(tmp_path, small_server)
-    assert result.returncode == 2
+    assert result.returncode == ExitCode.STATE
     assert "schema version 99" in result.log and "Traceback" not in result.log
     assert path.read_bytes() == before
 
@@ -66,7 +67,7 @@ def test_a_file_that_is_no_state_file_is_refused_by_name(
     path = tmp_path / "state.sqlite"
     path.write_bytes(b"items,that,are,no,database\n" * 40)
     result = crawl(tmp_path, small_server)
-    assert result.returncode == 2
+    assert result.returncode == ExitCode.STATE
     assert f"{path} is not a Kabarsip state file" in result.log
     assert path.read_bytes() == b"items,that,are,no,database\n" * 40
 

@@ -1,8 +1,9 @@
-"""``scrapy crawl``, checking the ``-a site=`` site file and the state file before it starts.
+"""``scrapy crawl``, checking the site file, ``WARC_DIR`` and the state file before it starts.
 
-An invalid site file, or a state file that another crawl holds, that a newer Kabarsip wrote or
-that is no state file at all, is a user error: one clear line (exit 2), not a traceback, and
-nothing fetched or written.  A start-up check may also raise
+An invalid site file is a user error (exit 2); a ``WARC_DIR`` that is no writable folder is an
+archive failure (exit 4); a state file that another crawl holds, that a newer Kabarsip wrote,
+that is no state file at all or that is damaged is a state failure (exit 6).  Each is one clear
+line, not a traceback, and nothing is fetched or written.  A start-up check may also raise
 :class:`~crawler.outcome.CrawlFailure`; a crawl that ran exits with the code its outcome
 recorded (:mod:`crawler.outcome`), after one line on standard error saying why.
 """
@@ -18,8 +19,11 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.spiders import Spider
 
+from archive.capture import DEFAULT_DIR
+from archive.crawlstate import DEFAULT_CHECK_SECONDS
 from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
+from archive.warcdir import UnusableWarcDirError, check_warc_dir
 from crawler.extraction import check_selectors
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
 from crawler.sites import SiteConfigError, load_site
@@ -52,12 +56,22 @@ class Command(ScrapyCrawlCommand):
             except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
         settings = self.settings
-        if settings is not None and _uses_state(settings):
+        if settings is None:
+            return
+        if _uses(settings, "STATE_ENABLED", "STATE_PATH"):
             try:
                 # Opened and closed again: the crawl's own store opens it for good.
-                SqliteCrawlState(settings.get("STATE_PATH")).close()
+                SqliteCrawlState(
+                    settings.get("STATE_PATH"),
+                    check_seconds=settings.getfloat("STATE_CHECK_SECONDS", DEFAULT_CHECK_SECONDS),
+                ).close()
             except CrawlStateError as exc:
-                raise UsageError(str(exc), print_help=False) from exc
+                raise CrawlFailure(ExitCode.STATE, str(exc)) from exc
+        if _uses(settings, "WARC_ENABLED"):
+            try:
+                check_warc_dir(settings.get("WARC_DIR") or DEFAULT_DIR)
+            except UnusableWarcDirError as exc:
+                raise CrawlFailure(ExitCode.ARCHIVE, str(exc)) from exc
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         # Kept: its stats say how the crawl ended once the process has stopped.
@@ -69,9 +83,17 @@ class Command(ScrapyCrawlCommand):
         self.exitcode = int(code)
 
 
-def _uses_state(settings: BaseSettings) -> bool:
-    """Whether the crawl opens its state file (a replay does only when told where it is)."""
-    if not settings.getbool("STATE_ENABLED", True):
+def _uses(settings: BaseSettings, switch: str, replay_keeps: str | None = None) -> bool:
+    """Whether the crawl uses what ``switch`` turns on.
+
+    A replay turns WARC writing and state off unless the command line turns them on (state
+    also when the command line names ``replay_keeps``, its file).
+    """
+    if not settings.getbool(switch, True):
         return False
-    replay = bool(settings.get("REPLAY_FROM"))
-    return not replay or settings.getpriority("STATE_PATH") == SETTINGS_PRIORITIES["cmdline"]
+    if not settings.get("REPLAY_FROM"):
+        return True
+    cmdline = SETTINGS_PRIORITIES["cmdline"]
+    return settings.getpriority(switch) == cmdline or (
+        replay_keeps is not None and settings.getpriority(replay_keeps) == cmdline
+    )
