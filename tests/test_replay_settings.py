@@ -9,7 +9,7 @@ from scrapy.settings import Settings
 
 from archive.replay import ReplayAddon, parse_replay_at
 from crawler import settings as project_settings
-from crawler.commands.crawl import _uses_state
+from crawler.commands.crawl import _uses
 
 
 def test_replay_at_reads_14_digits_iso_and_zones() -> None:
@@ -36,6 +36,10 @@ def crawl_settings(**cmdline: str) -> Settings:
     return settings
 
 
+def _uses_state(settings: Settings) -> bool:
+    return _uses(settings, "STATE_ENABLED", "STATE_PATH")
+
+
 def test_replay_switches_capture_and_state_off_but_keeps_a_state_path_given() -> None:
     live = crawl_settings()
     assert live.getbool("WARC_ENABLED") and _uses_state(live)
@@ -47,3 +51,4 @@ def test_replay_switches_capture_and_state_off_but_keeps_a_state_path_given() ->
     assert told.getbool("STATE_ENABLED") and _uses_state(told)
     forced = crawl_settings(REPLAY_FROM="data/warc", WARC_ENABLED="True")
     assert forced.getbool("WARC_ENABLED")  # the command line still wins
+    assert not _uses(replay, "WARC_ENABLED") and _uses(forced, "WARC_ENABLED")
