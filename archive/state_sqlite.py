@@ -306,7 +306,12 @@ class SqliteCrawlState(CrawlState):
         deadline = time.monotonic() + seconds
         db.set_progress_handler(lambda: time.monotonic() > deadline, _CHECK_STEPS)
         try:
-            problems = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+            problems = [
+                line
+                for row in db.execute("PRAGMA quick_check(3)")
+                for line in str(row[0]).splitlines()
+                if line and not line.startswith("*** ")
+            ]
         except sqlite3.OperationalError as exc:
             if "interrupted" not in str(exc):
                 raise
@@ -320,7 +325,7 @@ class SqliteCrawlState(CrawlState):
             db.set_progress_handler(None, 0)
         if problems != ["ok"]:
             raise CrawlStateError(
-                f"state file {self.path} is damaged ({'; '.join(problems)[:200]}); "
+                f"state file {self.path} is damaged ({'; '.join(problems)[:160]}); "
                 f"{_REBUILD.format(self.path)}"
             )
 
@@ -404,7 +409,8 @@ def _read_pid(fd: int) -> int | None:
 
 
 def _describe(path: Path, error: sqlite3.Error) -> str:
-    code = getattr(error, "sqlite_errorcode", None)
+    extended = getattr(error, "sqlite_errorcode", None)
+    code = None if extended is None else extended & 0xFF
     if code == sqlite3.SQLITE_NOTADB:
         return (
             f"{path} is not a Kabarsip state file (not an SQLite database); move it away or "
@@ -412,6 +418,8 @@ def _describe(path: Path, error: sqlite3.Error) -> str:
         )
     if code == sqlite3.SQLITE_CORRUPT:
         return f"state file {path} is damaged ({error}); {_REBUILD.format(path)}"
+    if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
+        return f"state file {path} could not be written ({error}); free space in {path.parent}"
     return f"cannot use state file {path}: {error}"
 
 
