@@ -38,6 +38,7 @@ from archive.crawlstate import crawl_state
 from archive.naming import check_prefix
 from archive.reader import ArchivedRecordError, read_response
 from archive.records import digest
+from archive.repair import final_path
 from archive.state import CaptureState, CrawlState
 from archive.warc import (
     DEFAULT_GZIP_LEVEL,
@@ -197,7 +198,7 @@ class WarcCaptureMiddleware:
         previous = self.state.get_capture(url)
         if previous is None or not previous.payload_digest:
             return None
-        if not (self.directory / previous.warc_file).is_file():
+        if self._archived_path(previous.warc_file) is None:
             # Refer only to what is there: without the original a revisit replays nothing.
             if previous.warc_file not in self._missing_files:
                 self._missing_files.add(previous.warc_file)
@@ -265,11 +266,26 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("warc/records/response")
         return "response", location
 
+    def _archived_path(self, warc_file: str) -> Path | None:
+        """Where the WARC file that state names ``warc_file`` is, if anywhere.
+
+        State names files by their final name; the file this crawl is writing still has its
+        ``.open`` name (a URL fetched again in the same run: a retry, a redirect back).
+        """
+        path = self.directory / warc_file
+        if path.is_file():
+            return path
+        current = self.writer.path if self.writer is not None else None
+        if current is not None and final_path(current).name == warc_file:
+            return current
+        return None
+
     def _readable(self, previous: CaptureState) -> bool:
         """Whether the capture a revisit would name can be read back, digest and all."""
+        path = self._archived_path(previous.warc_file) or self.directory / previous.warc_file
         try:
             read_response(
-                self.directory / previous.warc_file,
+                path,
                 previous.warc_offset,
                 payload_digest=previous.payload_digest,
             )

@@ -24,6 +24,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture import WarcCaptureMiddleware, wire_request
+from archive.state_sqlite import SqliteCrawlState
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriteError, WarcWriter
 from crawler.outcome import EXIT_CODE_STAT, ExitCode
 
@@ -422,3 +423,27 @@ def test_disabled_capture_is_not_configured(tmp_path: Path) -> None:
 def test_bad_prefix_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="WARC_PREFIX"):
         make_middleware(tmp_path, WARC_PREFIX="berita/arsip")
+
+
+def test_a_url_fetched_again_in_the_same_run_is_no_missing_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A retry finds its first answer in the file still being written, not a missing file."""
+    middleware = make_middleware(tmp_path / "warc")
+    middleware.spider_opened(Spider("news"))
+    with SqliteCrawlState(tmp_path / "state.sqlite") as state:
+        middleware.state = state
+        url = "https://news.example/a"
+        answers = [(503, b"busy, try again"), (200, PAGE), (200, PAGE)]
+        kinds = []
+        for status, body in answers:
+            request = Request(url)
+            middleware.process_request(request)
+            middleware.process_response(request, HtmlResponse(url, status=status, body=body))
+            kinds.append(request.meta["warc"]["warc_type"])
+        middleware.spider_closed(Spider("news"))
+    assert "State refers to" not in caplog.text
+    assert middleware.stats.get_value("state/fallback/warc_missing") is None
+    assert middleware.stats.get_value("state/fallback/unreadable") is None
+    # The unchanged third answer refers to the second, in the same (then open) file.
+    assert kinds == ["response", "response", "revisit"]
