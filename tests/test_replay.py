@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from archive.replayindex import ArchiveIndex
+from archive.scan import Problem, scan_file
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
@@ -184,8 +185,17 @@ def test_reextract_names_damaged_records_and_extracts_the_rest(
     for path in files:
         (damaged / path.name).write_bytes(path.read_bytes())
     hit = damaged / files[-1].name
+    live = by_url(archive.live[0].items)
+    # Damage the middle of one article's response record, found by the scanner.
+    victim = sorted(url for url, item in live.items() if item["warc_file"] == hit.name)[0]
+    record = next(
+        item
+        for item in scan_file(hit)
+        if not isinstance(item, Problem) and item.offset == live[victim]["warc_offset"]
+    )
+    middle = record.offset + record.length // 2
     data = bytearray(hit.read_bytes())
-    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    data[middle : middle + 64] = bytes(64)
     hit.write_bytes(bytes(data))
     output = tmp_path / "items.jsonl"
     command = subprocess.run(
@@ -199,7 +209,7 @@ def test_reextract_names_damaged_records_and_extracts_the_rest(
     assert command.returncode == 0, command.stderr
     assert f"skipped {hit}:" in command.stderr
     again = by_url([json.loads(line) for line in output.read_text().splitlines()])
-    live = by_url(archive.live[0].items)
+    assert victim not in again
     intact = {path.name for path in files[:-1]}
     from_intact = {url for url, item in live.items() if item["warc_file"] in intact}
     assert from_intact and from_intact <= set(again) and set(again) < set(live)
