@@ -70,10 +70,18 @@ UNREADABLE_META_KEY = "archived_unreadable"
 #: Response flags Scrapy sets on a body it did not fully receive, as ``WARC-Truncated`` values.
 _TRUNCATED_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
 DEDUP_DETAILS = ("compact", "full")
+#: First field of the ``metadata`` record written for a fetch that got no response.
+FAILURE_FIELD = "kabarsip-fetch-error"
+MAX_ERROR_MESSAGE = 1000
+MAX_CAUSES = 3
 
 
 class WarcCaptureMiddleware:
     """Write a request and a response record for every response that came off the network.
+
+    A fetch that failed without a response (timeout, reset, oversize...) becomes its request
+    record and a warc-fields ``metadata`` record naming the error (:func:`failure_fields`),
+    counted as ``warc/records/failure``; such records are never captures.
 
     Meant for priority 950 in ``DOWNLOADER_MIDDLEWARES``: it then sees the request exactly as
     sent and the response before decompression, redirects and retries are handled.  Where the
@@ -302,9 +310,25 @@ class WarcCaptureMiddleware:
             self.stats.inc_value("warc/records/metadata")
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if request in self._on_wire:
-            self._on_wire.discard(request)
+        """Archive a fetch that failed with no response: what was sent, and what went wrong."""
+        if request not in self._on_wire:
+            return
+        self._on_wire.discard(request)
+        if self.writer is None or isinstance(exception, IgnoreRequest):
+            # Refused before it went out (robots, scope...): there is nothing the server said.
             self.stats.inc_value("warc/skipped/exception")
+            return
+        url = urldefrag(request.url)[0]
+        try:
+            self.writer.write_failure(
+                url, wire_request(request), failure_fields(exception), date=datetime.now(UTC)
+            )
+        except WarcWriteError as exc:
+            self.write_failed(exc)
+            return
+        self.stats.inc_value("warc/records/request")
+        self.stats.inc_value("warc/records/failure")
+        self.stats.set_value("warc/bytes", self.writer.bytes_written)
 
     def write_failed(self, error: WarcWriteError) -> None:
         """Count a failed write of this crawl's WARC writer and fail the run (exit 4)."""
@@ -345,6 +369,41 @@ def _header(response: CapturedResponse, name: bytes) -> str | None:
         if key.lower() == wanted:
             return value.decode("latin-1")
     return None
+
+
+def failure_fields(exception: BaseException) -> list[tuple[str, str]]:
+    """The ``metadata`` fields of a failed fetch: the error's class and message, and causes.
+
+    Scrapy wraps the network's errors in its own (``DownloadTimeoutError``...), and Twisted
+    the reasons of a failed response: the causes are what tell a reset from a cut body.
+    """
+    fields = [(FAILURE_FIELD, _qualified_name(exception))]
+    fields.append(("error-message", _message(exception)))
+    causes: list[BaseException] = []
+    cause = exception.__cause__ or exception.__context__
+    while cause is not None and len(causes) < MAX_CAUSES:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for cause in causes:
+        reasons = getattr(cause, "reasons", None)
+        found = [getattr(reason, "value", reason) for reason in reasons or ()]
+        # A wrapper of reasons says nothing of its own beyond its class.
+        own = _qualified_name(cause) if found else f"{_qualified_name(cause)}: {_message(cause)}"
+        fields.append(("error-cause", own))
+        fields.extend(
+            ("error-cause", f"{_qualified_name(error)}: {_message(error)}")
+            for error in found[:MAX_CAUSES]
+        )
+    return fields
+
+
+def _message(error: BaseException) -> str:
+    return (str(error) or type(error).__name__)[:MAX_ERROR_MESSAGE]
+
+
+def _qualified_name(error: object) -> str:
+    kind = type(error)
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 def wire_request(request: Request) -> CapturedRequest:

@@ -331,6 +331,52 @@ class WarcWriter:
         offset, length = self._append(build)
         return RecordLocation(self._final_name(), offset, length, record_id, "")
 
+    def write_failure(
+        self,
+        target_uri: str,
+        request: CapturedRequest,
+        fields: Iterable[tuple[str, str]],
+        *,
+        date: datetime,
+    ) -> RecordLocation:
+        """Write a fetch that got no response: its ``request``, then a ``metadata`` record.
+
+        The metadata record (``application/warc-fields``, ``WARC-Concurrent-To`` the request)
+        holds ``fields`` describing the failure.  Neither record is a capture: replay tools
+        and indexes skip both.  Returns the metadata record's location.
+        """
+        warc_date = records.warc_date(date)
+        request_id, metadata_id = records.new_record_id(), records.new_record_id()
+        block = records.fields_block(fields)
+        block_digest = records.digest(block)
+
+        def build(warcinfo_id: str) -> list[bytes]:
+            metadata_fields = [
+                ("WARC-Type", "metadata"),
+                ("WARC-Record-ID", metadata_id),
+                ("WARC-Date", warc_date),
+                ("WARC-Target-URI", target_uri),
+                ("WARC-Concurrent-To", request_id),
+                ("WARC-Warcinfo-ID", warcinfo_id),
+                ("WARC-Block-Digest", block_digest),
+                ("Content-Type", _WARC_FIELDS),
+            ]
+            return [
+                records.request_member(
+                    request,
+                    request_id,
+                    warc_date,
+                    target_uri,
+                    metadata_id,
+                    warcinfo_id,
+                    self.gzip_level,
+                ),
+                records.record_member(metadata_fields, block, b"", self.gzip_level),
+            ]
+
+        offset, length = self._append(build)
+        return RecordLocation(self._final_name(), offset, length, metadata_id, "")
+
     def close(self) -> None:
         """Finish the current file: rename ``.open`` away (or remove it when empty).
 

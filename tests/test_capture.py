@@ -381,14 +381,37 @@ def test_response_that_never_went_on_the_wire_is_not_recorded(tmp_path: Path) ->
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_download_is_counted_not_recorded(tmp_path: Path) -> None:
+def test_failed_download_is_recorded_as_request_and_failure(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
     middleware.spider_opened(Spider("news"))
     request = Request("https://news.example/a")
     middleware.process_request(request)
 
-    middleware.process_exception(request, TimeoutError())
+    middleware.process_exception(request, TimeoutError("took longer than 180.0 seconds"))
+    middleware.spider_closed(Spider("news"))
+    assert middleware.stats.get_value("warc/records/failure") == 1
+    kinds = [(record.type, record.headers.get("Content-Type")) for record in read_all(tmp_path)]
+    assert kinds == [
+        ("warcinfo", "application/warc-fields"),
+        ("request", "application/http;msgtype=request"),
+        ("metadata", "application/warc-fields"),
+    ]
+    assert read_all(tmp_path)[-1].payload == (
+        b"kabarsip-fetch-error: builtins.TimeoutError\r\n"
+        b"error-message: took longer than 180.0 seconds\r\n"
+    )
+
+
+def test_a_request_refused_before_it_went_out_is_counted_not_recorded(tmp_path: Path) -> None:
+    middleware = make_middleware(tmp_path)
+    middleware.spider_opened(Spider("news"))
+    request = Request("https://news.example/a")
+    middleware.process_request(request)
+
+    middleware.process_exception(request, IgnoreRequest("forbidden by robots.txt"))
+    middleware.spider_closed(Spider("news"))
     assert middleware.stats.get_value("warc/skipped/exception") == 1
+    assert not list(tmp_path.glob("*.warc.gz"))
 
 
 def test_write_failure_drops_the_response_and_says_why(
