@@ -33,28 +33,62 @@ class RepairedFile:
     cut_bytes: int
 
 
+@dataclass(frozen=True, slots=True)
+class RepairResult:
+    """What became of one ``.open`` file: repaired, left alone, or not repairable."""
+
+    path: str
+    repaired: RepairedFile | None = None
+    left_alone: str | None = None
+    """Why it was not touched: a running writer holds it, or it was only just created."""
+    error: str | None = None
+    """Why it could not be repaired: its final name is taken, an I/O error..."""
+
+
 def repair_open_files(directory: str | os.PathLike[str]) -> list[RepairedFile]:
     """Cut leftover ``*.warc.gz.open`` files to their last whole record and rename them.
 
     Files a live writer holds (its ``flock``) are skipped, and so is a file whose final name
     is already taken.  A file without a single whole record is removed.
     """
+    repaired = []
+    for result in map(repair_open_file, open_files(directory)):
+        if result.repaired is not None:
+            repaired.append(result.repaired)
+        elif result.error is not None:
+            logger.error("Cannot finish %s: %s", result.path, result.error)
+        elif result.left_alone is not None:
+            logger.info("Leaving %s alone: %s", result.path, result.left_alone)
+    return repaired
+
+
+def open_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The ``.open`` WARC files in ``directory``, by name; none when it is no folder."""
     root = Path(directory)
     if not root.is_dir():
         return []
-    repaired = []
-    for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
+    return sorted(root.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}"))
+
+
+def repair_open_file(path: Path) -> RepairResult:
+    """Cut one ``.open`` file to its last whole record and give it its final name.
+
+    A file a running writer holds is left alone; OS errors are reported, not raised.
+    """
+    try:
         result = _repair(path)
-        if result is not None:
-            repaired.append(result)
-            logger.warning(
-                "Repaired %s: kept %d records (%d bytes), cut %d bytes",
-                path,
-                result.records,
-                result.kept_bytes,
-                result.cut_bytes,
-            )
-    return repaired
+    except OSError as exc:
+        return RepairResult(str(path), error=exc.strerror or str(exc))
+    if isinstance(result, RepairedFile):
+        logger.warning(
+            "Repaired %s: kept %d records (%d bytes), cut %d bytes",
+            path,
+            result.records,
+            result.kept_bytes,
+            result.cut_bytes,
+        )
+        return RepairResult(str(path), repaired=result)
+    return result
 
 
 def _whole_records_end(read: Callable[[int], bytes]) -> tuple[int, int]:
@@ -86,26 +120,29 @@ def _whole_records_end(read: Callable[[int], bytes]) -> tuple[int, int]:
     return end, count
 
 
-def _repair(path: Path) -> RepairedFile | None:
+def _repair(path: Path) -> RepairedFile | RepairResult:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
-        return None
+        return RepairResult(str(path), left_alone="finished by its writer meanwhile")
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            logger.info("Leaving %s alone: a running writer holds it", path)
-            return None
+            return RepairResult(str(path), left_alone="a running crawl is writing it")
         try:
             current = path.stat()
         except FileNotFoundError:
-            return None
+            return RepairResult(str(path), left_alone="finished by its writer meanwhile")
         if current.st_ino != os.fstat(fd).st_ino:
-            return None  # finished and renamed while we waited; a new file took the name
+            # Finished and renamed while we waited; a new file took the name.
+            return RepairResult(str(path), left_alone="a running crawl is writing it")
         size = current.st_size
         if size == 0 and time.time() - current.st_mtime < _EMPTY_GRACE_SECONDS:
-            return None
+            return RepairResult(str(path), left_alone="just created, its writer may be starting")
+        final = final_path(path)
+        if final.exists():
+            return RepairResult(str(path), error=f"{final} already exists; move one of them aside")
         offset = 0
 
         def read(n: int) -> bytes:
@@ -118,16 +155,11 @@ def _repair(path: Path) -> RepairedFile | None:
         if kept < size:
             os.ftruncate(fd, kept)
             os.fsync(fd)
-        final: Path | None = None
         if kept == 0:
             path.unlink()
-        else:
-            final = final_path(path)
-            if final.exists():
-                logger.error("Cannot finish %s: %s already exists; move one aside", path, final)
-                return None
-            path.rename(final)
-        return RepairedFile(str(path), str(final) if final else None, records, kept, size - kept)
+            return RepairedFile(str(path), None, 0, 0, size)
+        path.rename(final)
+        return RepairedFile(str(path), str(final), records, kept, size - kept)
     finally:
         os.close(fd)
 

@@ -75,8 +75,8 @@ def verify_files(
         leftover = Problem(
             str(path),
             None,
-            "unfinished WARC file left by a crash; the next crawl into this directory cuts it "
-            "back to its last whole record",
+            "unfinished WARC file left by a crash; scrapy warc repair (or the next crawl into "
+            "this directory) cuts it back to its last whole record",
         )
         report.leftovers.append(leftover)
         if on_problem is not None:

@@ -1,4 +1,4 @@
-"""``scrapy warc index|pack|verify [WARC_DIR_OR_FILE ...]``: tools for the WARC archive.
+"""``scrapy warc index|pack|repair|verify [WARC_DIR_OR_FILE ...]``: tools for the WARC archive.
 
 - ``index [-o FILE]``: sorted CDXJ index (cdxj-indexer) for pywb and ReplayWeb.page, to
   stdout or FILE; a damaged file is indexed up to the damage, named in a warning, and the
@@ -6,11 +6,14 @@
 - ``pack -o FILE.wacz [--title TEXT]``: a WACZ (py-wacz) that ReplayWeb.page opens, listing
   the article versions as its pages; the files are verified first and nothing is packed
   when one is damaged.
+- ``repair``: cut the ``.open`` files a killed crawl left to their last whole record and
+  give them their final names (what the next crawl would do), one line per file; a file a
+  running crawl writes is left alone; exit status 1 when a file could not be repaired.
 - ``verify``: every record's framing and digests; one line ``FILE:OFFSET: problem`` per
   problem, then a summary; exit status 1 when anything is damaged.
 
 Paths default to the WARC_DIR setting; directories give their ``*.warc.gz`` and ``*.warc``
-files (and their ``.open`` files, which are reported, never read).
+files (and their ``.open`` files, which are reported, never read, except by ``repair``).
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
 from archive.index import write_index
+from archive.naming import OPEN_SUFFIX
 from archive.pack import PackError, pack
+from archive.repair import open_files, repair_open_file
 from archive.scan import FoundFiles, Problem, find_warc_files
 from archive.verify import VerifyReport, files_to_check, verify_files
 from crawler.commands.state import DEFAULT_WARC_DIR
 
-ACTIONS = ("index", "pack", "verify")
+ACTIONS = ("index", "pack", "repair", "verify")
 
 
 class Command(ScrapyCommand):
@@ -42,10 +47,10 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "index|pack|verify [WARC_DIR_OR_FILE ...] [-o FILE] [--title TEXT]"
+        return "index|pack|repair|verify [WARC_DIR_OR_FILE ...] [-o FILE] [--title TEXT]"
 
     def short_desc(self) -> str:
-        return "Index (CDXJ), pack (WACZ) or verify the WARC files"
+        return "Index (CDXJ), pack (WACZ), repair or verify the WARC files"
 
     def long_desc(self) -> str:
         return (
@@ -53,6 +58,9 @@ class Command(ScrapyCommand):
             "setting) to stdout or -o FILE. "
             "pack: verify the WARC files, then write them as the WACZ -o FILE.wacz, with the "
             "article versions as its page list. "
+            "repair: cut the .open files a killed crawl left back to their last whole record "
+            "and rename them, leaving alone those a running crawl writes; exit 1 when one "
+            "could not be repaired. "
             "verify: check the framing and the block and payload digests of every record; "
             "report each problem as FILE:OFFSET: problem and exit 1 when any file is damaged."
         )
@@ -67,7 +75,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args or args[0] not in ACTIONS:
             raise UsageError(
-                "give the action: scrapy warc index|pack|verify [WARC_DIR_OR_FILE ...]"
+                "give the action: scrapy warc index|pack|repair|verify [WARC_DIR_OR_FILE ...]"
             )
         action, given = args[0], args[1:]
         assert self.settings is not None
@@ -76,10 +84,13 @@ class Command(ScrapyCommand):
         ]
         if opts.title and action != "pack":
             raise UsageError("--title is for pack only", print_help=False)
-        if opts.output and action == "verify":
-            raise UsageError("verify writes no file: -o is for index and pack", print_help=False)
+        if opts.output and action in ("verify", "repair"):
+            raise UsageError(f"{action} writes no file: -o is for index and pack", print_help=False)
         if action == "pack" and not opts.output:
             raise UsageError("pack needs -o FILE.wacz", print_help=False)
+        if action == "repair":
+            self.exitcode = _repair(paths)
+            return
         try:
             found = find_warc_files(paths)
         except FileNotFoundError as exc:
@@ -116,6 +127,44 @@ def _archive_files(found: FoundFiles) -> list[Path]:
             f"two files share the name {', '.join(twice)}: give one of each", print_help=False
         )
     return found.warc
+
+
+def _repair(paths: list[Path]) -> int:
+    """Repair the ``.open`` files of ``paths`` (folders, or ``.open`` files by name)."""
+    leftovers: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            leftovers.extend(open_files(path))
+        elif path.name.endswith(OPEN_SUFFIX) and path.is_file():
+            leftovers.append(path)
+        elif path.exists():
+            raise UsageError(f"{path}: not a folder or a .open WARC file", print_help=False)
+        else:
+            raise UsageError(f"no such WARC file or directory: {path}", print_help=False)
+    counts: Counter[str] = Counter()
+    for result in map(repair_open_file, leftovers):
+        done = result.repaired
+        if done is not None and done.final_path is not None:
+            counts["repaired"] += 1
+            print(
+                f"repaired {result.path} -> {done.final_path}: kept {done.records} records "
+                f"({done.kept_bytes} bytes), cut {done.cut_bytes} bytes"
+            )
+        elif done is not None:
+            counts["removed"] += 1
+            print(f"removed {result.path}: not one whole record in its {done.cut_bytes} bytes")
+        elif result.left_alone is not None:
+            counts["left alone"] += 1
+            print(f"left alone {result.path}: {result.left_alone}")
+        else:
+            counts["failed"] += 1
+            print(f"error: cannot repair {result.path}: {result.error}", file=sys.stderr)
+    if not leftovers:
+        print(f"no unfinished WARC files in {', '.join(map(str, paths))}")
+    else:
+        kinds = ("repaired", "removed", "left alone", "failed")
+        print(", ".join(f"{counts[kind]} {kind}" for kind in kinds))
+    return 1 if counts["failed"] else 0
 
 
 def _verify(found: FoundFiles) -> int:
