@@ -149,14 +149,17 @@ def rebuild_state(
 
 def _find_files(paths: Iterable[str | os.PathLike[str]], report: RebuildReport) -> list[Path]:
     found = find_warc_files(paths)
-    for path in sorted([*found.open, *found.other], key=lambda path: (path.name, str(path))):
+    skipped = [*found.open, *found.other, *found.not_files]
+    for path in sorted(skipped, key=lambda path: (path.name, str(path))):
         _skip_file(path, report)
     return found.warc
 
 
 def _skip_file(path: Path, report: RebuildReport) -> None:
-    if path.name.endswith(OPEN_SUFFIX):
-        reason = "still being written, or left by a crash (the next crawl repairs it)"
+    if not path.is_file():
+        reason = "named like a WARC file but not a regular file"
+    elif path.name.endswith(OPEN_SUFFIX):
+        reason = "still being written, or left by a crash (scrapy warc repair finishes it)"
     else:
         reason = f"not named like a WARC file ({' or '.join(WARC_SUFFIXES)})"
     logger.warning("Skipping %s: %s", path, reason)

@@ -53,8 +53,16 @@ def repair_open_files(directory: str | os.PathLike[str]) -> list[RepairedFile]:
     """
     repaired = []
     for result in map(repair_open_file, open_files(directory)):
-        if result.repaired is not None:
-            repaired.append(result.repaired)
+        done = result.repaired
+        if done is not None:
+            repaired.append(done)
+            logger.warning(
+                "Repaired %s: kept %d records (%d bytes), cut %d bytes",
+                result.path,
+                done.records,
+                done.kept_bytes,
+                done.cut_bytes,
+            )
         elif result.error is not None:
             logger.error("Cannot finish %s: %s", result.path, result.error)
         elif result.left_alone is not None:
@@ -80,13 +88,6 @@ def repair_open_file(path: Path) -> RepairResult:
     except OSError as exc:
         return RepairResult(str(path), error=exc.strerror or str(exc))
     if isinstance(result, RepairedFile):
-        logger.warning(
-            "Repaired %s: kept %d records (%d bytes), cut %d bytes",
-            path,
-            result.records,
-            result.kept_bytes,
-            result.cut_bytes,
-        )
         return RepairResult(str(path), repaired=result)
     return result
 

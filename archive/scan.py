@@ -70,6 +70,8 @@ class FoundFiles:
     """``.open`` files: being written, or left by a crash."""
     other: list[Path] = field(default_factory=list)
     """Files given by name that are not named like WARC files."""
+    not_files: list[Path] = field(default_factory=list)
+    """Entries named like WARC or ``.open`` files that are no regular files (a directory...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,13 @@ def find_warc_files(paths: Iterable[str | os.PathLike[str]]) -> FoundFiles:
     seen: set[Path] = set()
     for given in map(Path, paths):
         if given.is_dir():
-            candidates = sorted(child for child in given.iterdir() if child.is_file())
+            children = sorted(given.iterdir())
+            candidates = [child for child in children if child.is_file()]
+            found.not_files.extend(
+                child
+                for child in children
+                if not child.is_file() and child.name.endswith((*WARC_SUFFIXES, OPEN_SUFFIX))
+            )
         elif given.exists():
             candidates = [given]
         else:
@@ -125,7 +133,7 @@ def find_warc_files(paths: Iterable[str | os.PathLike[str]]) -> FoundFiles:
             else:
                 continue
             seen.add(path.resolve())
-    for kind in (found.warc, found.open, found.other):
+    for kind in (found.warc, found.open, found.other, found.not_files):
         kind.sort(key=lambda path: (path.name, str(path)))
     return found
 

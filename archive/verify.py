@@ -81,6 +81,8 @@ def verify_files(
         report.leftovers.append(leftover)
         if on_problem is not None:
             on_problem(leftover)
+    for path in found.not_files:
+        problem(Problem(str(path), None, "named like a WARC file but not a regular file"))
     for path in files_to_check(found):
         report.files += 1
         size = _size(path)

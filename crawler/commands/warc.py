@@ -95,7 +95,9 @@ class Command(ScrapyCommand):
             found = find_warc_files(paths)
         except FileNotFoundError as exc:
             raise UsageError(str(exc), print_help=False) from None
-        if not (found.warc or found.other or (action == "verify" and found.open)):
+        if not (
+            found.warc or found.other or (action == "verify" and (found.open or found.not_files))
+        ):
             raise UsageError(f"no WARC files in {', '.join(map(str, paths))}", print_help=False)
         try:
             if action == "verify":
@@ -114,6 +116,8 @@ def _archive_files(found: FoundFiles) -> list[Path]:
     """The files to index or pack: WARC files with base names unique among them."""
     for path in found.open:
         _warn(f"skipping {path}: still being written, or left by a crash")
+    for path in found.not_files:
+        _warn(f"skipping {path}: named like a WARC file but not a regular file")
     if found.other:
         raise UsageError(
             f"not named like a WARC file (.warc.gz or .warc): {', '.join(map(str, found.other))}",
