@@ -41,6 +41,7 @@ U_304 = f"{SITE}/berita/2026/03/gempa-cianjur"
 U_304_HEAD = f"{SITE}/berita/2026/03/pemilu-daerah"
 U_304_EMPTY_DIGEST = f"{SITE}/berita/2026/03/kereta-cepat"
 U_META = f"{SITE}/berita/2026/03/timnas"
+U_FAILED = f"{SITE}/berita/2026/03/tak-terjangkau"
 
 T1 = datetime(2026, 3, 2, 7, 30, 15, 123456, tzinfo=UTC)
 T15 = T1 + timedelta(hours=12)
@@ -223,6 +224,17 @@ def layouts(tmp_path_factory: pytest.TempPathFactory) -> Layouts:
             refers_to=originals[U_META].record_id,
             date=T4,
         )
+        # T4: fetches that got no response, of a captured page and of one never captured.
+        for url in (U_DEDUP, U_FAILED):
+            run3.write_failure(
+                url,
+                get_request(url),
+                [
+                    ("kabarsip-fetch-error", "scrapy.exceptions.DownloadTimeoutError"),
+                    ("error-message", f"Getting {url} took longer than 180.0 seconds."),
+                ],
+                date=T4,
+            )
     # What Kabarsip must not write.
     rejected = warcs / "REJECTED.warc.gz"
     # WARC-Refers-To alone names the right record, but pywb does not look records up by ID.
@@ -391,6 +403,14 @@ def test_index_lists_only_responses_and_revisits(pywb: PywbServer) -> None:
     assert [line["timestamp"] for line in pywb.cdx(U_META)] == [ts14(T1)]
     later = pywb.replay(U_META, ts14(T4))
     assert (later.status, later.memento, later.body) == (200, ts14(T1), GZ_A)
+
+
+def test_a_failed_fetch_is_never_a_capture(pywb: PywbServer) -> None:
+    assert [line["timestamp"] for line in pywb.cdx(U_DEDUP)] == [ts14(T1), ts14(T2)]
+    later = pywb.replay(U_DEDUP, ts14(T4))
+    assert (later.status, later.memento, later.body) == (200, ts14(T2), GZ_A)
+    assert pywb.cdx(U_FAILED) == []
+    assert pywb.replay(U_FAILED, ts14(T4)).status == 404
 
 
 def test_every_file_passes_warcio_check(layouts: Layouts) -> None:
