@@ -26,6 +26,14 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
 
+# --- Scope -------------------------------------------------------------------------------
+# Every request (discovery, redirects, later pages) stays on the site file's domains, and
+# connects only to public addresses: private, loopback, link-local, CGNAT, multicast and
+# reserved ones are refused after DNS resolution (so a name that resolves to one is refused
+# too), unless inside one of these networks, e.g. ["127.0.0.1/32"] (the demo's).
+SCOPE_ALLOW_NETWORKS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.ScopedResolver"
+
 # --- Discovery ---------------------------------------------------------------------------
 # Section pages followed per section (pagination depth).
 SECTION_MAX_PAGES = 50
@@ -37,6 +45,9 @@ SITEMAP_MAX_SIZE = 50 * 1024 * 1024
 # Conditional GET (900) sits just above it, so the archive sees the validators it sends and
 # the spider sees the archived page a 304 confirms.
 DOWNLOADER_MIDDLEWARES = {
+    # Scope and politeness: Scrapy's own, replaced at their places.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.scope.ScopeMiddleware": 50,
     "archive.conditional.ConditionalGetMiddleware": 900,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
