@@ -11,9 +11,13 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # --- Politeness (real crawls) -------------------------------------------------------------
-# Who we are and how to reach the operator; set KABARSIP_CONTACT to your own URL or e-mail.
-KABARSIP_CONTACT = "https://github.com/kabarsip/kabarsip"
-USER_AGENT = f"Kabarsip/0.1 (news archiver; +{KABARSIP_CONTACT})"
+# How to reach whoever runs the crawl: a URL or an e-mail address. Empty: the environment
+# variable KABARSIP_CONTACT. Required for any site beyond loopback (the crawl refuses to start
+# without it); read when the crawl starts (crawler.identity).
+KABARSIP_CONTACT = ""
+# Sent as is only without a contact; otherwise built at crawl time as
+# "Kabarsip/0.1 (news archiver; +CONTACT)", unless given with -s. WARC_OPERATOR defaults to it.
+USER_AGENT = "Kabarsip/0.1 (news archiver)"
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -118,7 +122,7 @@ STATS_FILE = ""
 # --- Replay --------------------------------------------------------------------------------
 # REPLAY_FROM (WARC/WACZ files, CDXJ indexes or folders) answers every request from the
 # archive instead of the network; REPLAY_AT picks the capture time (default: the latest).
-ADDONS = {"archive.replay.ReplayAddon": 0}
+ADDONS = {"archive.replay.ReplayAddon": 0, "crawler.identity.OperatorIdentity": 10}
 REPLAY_FROM = ""
 REPLAY_AT = ""
 

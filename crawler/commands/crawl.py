@@ -21,6 +21,7 @@ from scrapy.spiders import Spider
 from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from crawler.extraction import check_selectors
+from crawler.identity import check_operator
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
 from crawler.sites import SiteConfigError, load_site
 
@@ -46,12 +47,15 @@ class Command(ScrapyCrawlCommand):
 
     def _check(self, opts: argparse.Namespace) -> None:
         site = opts.spargs.get("site")
+        settings = self.settings
         if site:
             try:
-                check_selectors(load_site(site))
+                config = load_site(site)
+                check_selectors(config)
             except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
-        settings = self.settings
+            if settings is not None:
+                check_operator(config, settings)
         if settings is not None and _uses_state(settings):
             try:
                 # Opened and closed again: the crawl's own store opens it for good.
