@@ -130,3 +130,5 @@ REPLAY_AT = ""
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote-control endpoint runs code sent to it: off unless asked for, like telnet.
+REMOTE_CONTROL_ENABLED = False
