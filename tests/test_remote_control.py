@@ -47,8 +47,9 @@ def test_a_crawl_listens_on_no_port(tmp_path: Path) -> None:
 
     with ScriptedServer({"/section/": held}) as server:
         site = tmp_path / "tahan.toml"
+        start = f"{server.origin()}/section/"
         site.write_text(
-            f'name = "tahan"\ndomains = ["127.0.0.1"]\nstart_urls = ["{server.origin()}/section/"]\n'
+            f'name = "tahan"\ndomains = ["127.0.0.1"]\nstart_urls = ["{start}"]\n'
             "article_pattern = 'x'\n",
             encoding="utf-8",
         )
