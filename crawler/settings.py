@@ -19,6 +19,8 @@ KABARSIP_CONTACT = ""
 # "Kabarsip/0.1 (news archiver; +CONTACT)", unless given with -s. WARC_OPERATOR defaults to it.
 USER_AGENT = "Kabarsip/0.1 (news archiver)"
 ROBOTSTXT_OBEY = True
+# robots.txt answering 5xx or 429 (after its retries) disallows its host for the run (RFC 9309);
+# 4xx allows all; an HTML or binary body counts as no rules (crawler.middlewares.robots).
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
@@ -29,6 +31,12 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
+# A 429/503 with Retry-After (seconds or HTTP date) holds back its host that long, then retries;
+# a longer wait than this many seconds gives the request up, logged and counted.
+RETRY_AFTER_MAX = 120
+# Redirects followed per request; longer chains, loops and redirects to the URL itself are
+# dropped, logged and counted (crawler.middlewares.redirect).
+REDIRECT_MAX_TIMES = 10
 
 # --- Scope -------------------------------------------------------------------------------
 # Every request (discovery, redirects, later pages) stays on the site file's domains, and
@@ -52,6 +60,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Scope and politeness: Scrapy's own, replaced at their places.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.scope.ScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsRulesMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.redirect.RedirectGuardMiddleware": 600,
     "archive.conditional.ConditionalGetMiddleware": 900,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
