@@ -181,6 +181,17 @@ def test_a_robots_txt_that_is_no_rules_allows_everything_counted(
     assert f"robots.txt of 127.0.0.1:{server.port} is not robots rules" in result.log
 
 
+def test_robots_rules_served_as_html_are_still_obeyed(tmp_path: Path) -> None:
+    rules = Answer(200, b"User-agent: *\nDisallow: /b/\n", {"Content-Type": "text/html"})
+    with ScriptedServer({"/robots.txt": rules, "/a/": EMPTY, "/b/": EMPTY}) as server:
+        result = crawl_server(tmp_path, server, ["/a/"], ["/b/"])
+        paths = server.paths()
+
+    assert "/a/" in paths
+    assert "/b/" not in paths
+    assert "robotstxt/unparsable" not in result.stats
+
+
 def test_a_robots_txt_answering_4xx_allows_everything(tmp_path: Path) -> None:
     routes = {"/robots.txt": Answer(403, b"<html>Disallow: /</html>"), "/a/": EMPTY}
     with ScriptedServer(routes) as server:

@@ -5,7 +5,8 @@
 - 4xx, or a redirect left unresolved: no robots.txt, everything allowed
   (``robotstxt/unavailable``);
 - a 2xx body that is HTML or binary (an error page served as 200) holds no rules: everything
-  allowed, logged and counted (``robotstxt/unparsable``).
+  allowed, logged and counted (``robotstxt/unparsable``); rules labelled ``text/html`` are
+  still rules.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ logger = logging.getLogger(__name__)
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
-def unparsable(response: Response) -> bool:
-    """Whether a 2xx robots.txt body is a web page or binary data rather than rules."""
-    head = response.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    content_type = (response.headers.get("Content-Type") or b"").lower()
-    return b"html" in content_type or head.startswith(b"<") or b"\x00" in head
+def unparsable(body: bytes) -> bool:
+    """Whether a 2xx robots.txt body is a web page or binary data rather than rules.
+
+    Decided by the body alone: some servers send good rules labelled ``text/html``.
+    """
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") or b"\x00" in head
 
 
 class RobotsRulesMiddleware(RobotsTxtMiddleware):
@@ -41,7 +44,7 @@ class RobotsRulesMiddleware(RobotsTxtMiddleware):
             body = DISALLOW_ALL
         elif response.status >= 300:
             self._stats.inc_value("robotstxt/unavailable")
-        elif unparsable(response):
+        elif unparsable(response.body):
             self._stats.inc_value("robotstxt/unparsable")
             logger.warning(
                 "robots.txt of %s is not robots rules (%s): read as none, everything allowed",
