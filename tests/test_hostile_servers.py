@@ -6,6 +6,9 @@ crawls it as a user would and checks what was asked of it, when, and what the cr
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from itertools import pairwise
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demo import PROJECT_DIR, crawl_command
 from crawler.middlewares.retry import retry_after_seconds
 from tests.crawling import CrawlResult, run_crawl
 from tests.hostile import Answer, Route, ScriptedServer, page, redirect
@@ -109,6 +113,40 @@ def test_retries_asked_with_retry_after_stay_bounded(tmp_path: Path) -> None:
     assert result.stats["retry/retry_after/waited"] == 2
     assert result.stats["retry/max_reached"] == 1
     assert all(b.at - a.at >= 1.0 for a, b in pairwise(hits))
+
+
+def test_a_crawl_stopped_during_a_retry_after_wait_ends_at_once(tmp_path: Path) -> None:
+    with ScriptedServer({"/a/": Answer(429, b"", {"Retry-After": "100"})}) as server:
+        a = server.origin()
+        site = tmp_path / "tunggu.toml"
+        site.write_text(
+            f'name = "tunggu"\ndomains = ["127.0.0.1"]\nstart_urls = ["{a}/a/"]\n'
+            "article_pattern = 'x'\n",
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        out.mkdir()
+        crawl = subprocess.Popen(
+            crawl_command(str(site), a, out, out / "stats.json"), cwd=PROJECT_DIR
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not server.hits_for("/a/") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.0)  # the 429 is read and the host held back
+            stopped = time.monotonic()
+            crawl.send_signal(signal.SIGTERM)
+            crawl.wait(timeout=60)
+            took = time.monotonic() - stopped
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+        hits = server.hits_for("/a/")
+
+    assert len(hits) == 1
+    assert took < 10
+    log = (out / "crawl.log").read_text(encoding="utf-8")
+    assert "Holding back 127.0.0.1 for 100.0 s" in log
 
 
 @pytest.mark.parametrize(
