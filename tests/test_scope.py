@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demosite.server import DemoServer
 from crawler.middlewares.addresses import AddressPolicy, address_kind, parse_address
+from crawler.outcome import ExitCode
 from tests.crawling import CrawlResult, run_crawl
 from tests.hostile import Answer, ScriptedServer, page, redirect
 
@@ -216,6 +217,13 @@ def test_allowed_networks_let_their_addresses_through_and_no_others() -> None:
     assert AddressPolicy.from_settings(Settings({"SCOPE_ALLOW_NETWORKS": ""})).allowed == ()
 
 
-def test_a_malformed_allowed_network_is_refused_with_the_setting_named() -> None:
-    with pytest.raises(ValueError, match=r"SCOPE_ALLOW_NETWORKS: '10\.0\.0\.0/33'"):
-        AddressPolicy.from_settings(Settings({"SCOPE_ALLOW_NETWORKS": ["10.0.0.0/33"]}))
+def test_a_malformed_allowed_network_stops_the_crawl_at_start(tmp_path: Path) -> None:
+    result = run_crawl(
+        tmp_path / "out", "demo", "http://127.0.0.1:9", {"SCOPE_ALLOW_NETWORKS": "10.0.0.0/33"}
+    )
+
+    assert result.returncode == ExitCode.USAGE
+    assert (
+        "kabarsip: crawl failed: SCOPE_ALLOW_NETWORKS: '10.0.0.0/33' is not a network" in result.log
+    )
+    assert "Traceback" not in result.log

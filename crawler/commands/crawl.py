@@ -22,6 +22,7 @@ from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from crawler.extraction import check_selectors
 from crawler.identity import check_operator
+from crawler.middlewares.addresses import AddressPolicy
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
 from crawler.sites import SiteConfigError, load_site
 
@@ -56,6 +57,11 @@ class Command(ScrapyCrawlCommand):
                 raise UsageError(str(exc), print_help=False) from exc
             if settings is not None:
                 check_operator(config, settings)
+        if settings is not None:
+            try:
+                AddressPolicy.from_settings(settings)
+            except ValueError as exc:
+                raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
         if settings is not None and _uses_state(settings):
             try:
                 # Opened and closed again: the crawl's own store opens it for good.
