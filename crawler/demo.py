@@ -85,7 +85,9 @@ def crawl_command(site_file: str, origin: str, out: Path, stats_file: Path) -> l
         f"site={site_file}",
         "-a",
         f"origin={origin}",
-        # Loopback demo: no throttling, full concurrency.
+        # Loopback demo: the one internal address it may reach; no throttling, full concurrency.
+        "-s",
+        "SCOPE_ALLOW_NETWORKS=127.0.0.1/32",
         "-s",
         "AUTOTHROTTLE_ENABLED=False",
         "-s",

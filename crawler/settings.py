@@ -11,10 +11,16 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # --- Politeness (real crawls) -------------------------------------------------------------
-# Who we are and how to reach the operator; set KABARSIP_CONTACT to your own URL or e-mail.
-KABARSIP_CONTACT = "https://github.com/kabarsip/kabarsip"
-USER_AGENT = f"Kabarsip/0.1 (news archiver; +{KABARSIP_CONTACT})"
+# How to reach whoever runs the crawl: a URL or an e-mail address. Empty: the environment
+# variable KABARSIP_CONTACT. Required for any site beyond loopback (the crawl refuses to start
+# without it); read when the crawl starts (crawler.identity).
+KABARSIP_CONTACT = ""
+# Sent as is only without a contact; otherwise built at crawl time as
+# "Kabarsip/0.1 (news archiver; +CONTACT)", unless given with -s. WARC_OPERATOR defaults to it.
+USER_AGENT = "Kabarsip/0.1 (news archiver)"
 ROBOTSTXT_OBEY = True
+# robots.txt answering 5xx or 429 (after its retries) disallows its host for the run (RFC 9309);
+# 4xx allows all; an HTML or binary body counts as no rules (crawler.middlewares.robots).
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
@@ -25,6 +31,20 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
+# A 429/503 with Retry-After (seconds or HTTP date) holds back its host that long, then retries;
+# a longer wait than this many seconds gives the request up, logged and counted.
+RETRY_AFTER_MAX = 120
+# Redirects followed per request; longer chains, loops and redirects to the URL itself are
+# dropped, logged and counted (crawler.middlewares.redirect).
+REDIRECT_MAX_TIMES = 10
+
+# --- Scope -------------------------------------------------------------------------------
+# Every request (discovery, redirects, later pages) stays on the site file's domains, and
+# connects only to public addresses: private, loopback, link-local, CGNAT, multicast and
+# reserved ones are refused after DNS resolution (so a name that resolves to one is refused
+# too), unless inside one of these networks, e.g. ["127.0.0.1/32"] (the demo's).
+SCOPE_ALLOW_NETWORKS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.ScopedResolver"
 
 # --- Discovery ---------------------------------------------------------------------------
 # Section pages followed per section (pagination depth).
@@ -37,6 +57,15 @@ SITEMAP_MAX_SIZE = 50 * 1024 * 1024
 # Conditional GET (900) sits just above it, so the archive sees the validators it sends and
 # the spider sees the archived page a 304 confirms.
 DOWNLOADER_MIDDLEWARES = {
+    # Scope and politeness: Scrapy's own, replaced at their places.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.scope.ScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsRulesMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.redirect.RedirectGuardMiddleware": 600,
     "archive.conditional.ConditionalGetMiddleware": 900,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
@@ -110,7 +139,7 @@ STATS_FILE = ""
 # --- Replay --------------------------------------------------------------------------------
 # REPLAY_FROM (WARC/WACZ files, CDXJ indexes or folders) answers every request from the
 # archive instead of the network; REPLAY_AT picks the capture time (default: the latest).
-ADDONS = {"archive.replay.ReplayAddon": 0}
+ADDONS = {"archive.replay.ReplayAddon": 0, "crawler.identity.OperatorIdentity": 10}
 REPLAY_FROM = ""
 REPLAY_AT = ""
 
@@ -118,3 +147,5 @@ REPLAY_AT = ""
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote-control endpoint runs code sent to it: off unless asked for, like telnet.
+REMOTE_CONTROL_ENABLED = False

@@ -25,6 +25,8 @@ from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from archive.warcdir import UnusableWarcDirError, check_warc_dir
 from crawler.extraction import check_selectors
+from crawler.identity import check_operator
+from crawler.middlewares.addresses import AddressPolicy
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
 from crawler.sites import SiteConfigError, load_site
 
@@ -50,14 +52,21 @@ class Command(ScrapyCrawlCommand):
 
     def _check(self, opts: argparse.Namespace) -> None:
         site = opts.spargs.get("site")
+        settings = self.settings
         if site:
             try:
-                check_selectors(load_site(site))
+                config = load_site(site)
+                check_selectors(config)
             except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from exc
-        settings = self.settings
+            if settings is not None:
+                check_operator(config, settings)
         if settings is None:
             return
+        try:
+            AddressPolicy.from_settings(settings)
+        except ValueError as exc:
+            raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
         if _uses(settings, "STATE_ENABLED", "STATE_PATH"):
             try:
                 # Opened and closed again: the crawl's own store opens it for good.

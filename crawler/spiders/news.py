@@ -28,6 +28,7 @@ from crawler.discovery import (
 )
 from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
+from crawler.middlewares import Refused
 from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
 
@@ -294,6 +295,8 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         kind = failure.type.__name__ if failure.type is not None else "Error"
+        if failure.check(Refused):
+            return  # out of scope, a redirect loop...: logged and counted where it was refused
         if isinstance(failure.value, HttpError) and self._gone(failure.value.response):
             return
         self._skip(f"errors/{kind}", f"failed {url}: {failure.getErrorMessage()}")
