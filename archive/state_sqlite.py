@@ -2,7 +2,8 @@
 
 Several sites may share one file: article rows carry their site and :meth:`due_articles`
 filters by it, capture rows are keyed by URL, which no two sites share.  The ``meta`` table
-keeps the schema version and the sites that have used the file.
+keeps the schema version and the sites that have used the file; ``pending_items`` is the outbox
+of items decided but not yet durably written (:class:`~archive.state.PendingItem`).
 
 A side file ``NAME.lock`` holds an exclusive ``flock`` (and the holder's pid) while the store
 is open; the kernel drops it when the process dies, so a killed crawl never leaves a stale
@@ -16,7 +17,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from importlib import metadata
@@ -30,14 +31,24 @@ from archive.state import (
     CrawlState,
     CrawlStateError,
     CrawlStateLockedError,
+    PendingItem,
     surt_key,
 )
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_PENDING_TABLE = """CREATE TABLE pending_items (
+    seq INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    line TEXT NOT NULL,
+    UNIQUE (canonical_url, version)
+)"""
 #: Statements that bring a file from version ``N - 1`` to ``N``.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (_PENDING_TABLE,)}
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
@@ -79,6 +90,7 @@ _SCHEMA = (
     """CREATE INDEX articles_due ON articles (site, next_visit)
     WHERE status = 'live' AND next_visit IS NOT NULL""",
     "CREATE INDEX articles_by_site ON articles (site, key)",
+    _PENDING_TABLE,
 )
 
 _CAPTURE_COLUMNS = tuple(field.name for field in fields(CaptureState))
@@ -104,6 +116,10 @@ SET gone_at = CASE WHEN status = 'gone' THEN coalesce(gone_at, :when) ELSE :when
     next_visit = NULL
 WHERE key = :key
 """
+_PUT_PENDING = (
+    "INSERT OR REPLACE INTO pending_items (canonical_url, version, kind, target, line) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 _PAGE = 1000
 
 
@@ -163,6 +179,43 @@ class SqliteCrawlState(CrawlState):
             _PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
         )
 
+    def put_version(self, state: ArticleState, pending: PendingItem) -> None:
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self.put_article(state)
+            db.execute(
+                _PUT_PENDING,
+                (
+                    pending.canonical_url,
+                    pending.version,
+                    pending.kind,
+                    pending.target,
+                    pending.line,
+                ),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def pending_items(self) -> list[PendingItem]:
+        rows = self._conn.execute(
+            "SELECT canonical_url, version, kind, target, line FROM pending_items ORDER BY seq"
+        )
+        return [PendingItem(*row) for row in rows]
+
+    def clear_pending(self, keys: Iterable[tuple[str, int]]) -> None:
+        self._in_transaction(
+            "DELETE FROM pending_items WHERE canonical_url = ? AND version = ?", list(keys)
+        )
+
+    def move_pending(self, keys: Iterable[tuple[str, int]], target: str) -> None:
+        self._in_transaction(
+            "UPDATE pending_items SET target = ? WHERE canonical_url = ? AND version = ?",
+            [(target, *key) for key in keys],
+        )
+
     def mark_gone(self, canonical_url: str, when: datetime) -> bool:
         params = {"when": _store_time(when), "key": surt_key(canonical_url)}
         return self._conn.execute(_MARK_GONE, params).rowcount > 0
@@ -202,6 +255,16 @@ class SqliteCrawlState(CrawlState):
                 db.close()
             finally:
                 self._release_lock()
+
+    def _in_transaction(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(statement, rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     @property
     def _conn(self) -> sqlite3.Connection:
