@@ -95,8 +95,8 @@ def cut_torn_tail(path: Path) -> int:
         end = _last_newline_end(stream, size)
         if end < size:
             stream.truncate(end)
-            stream.flush()
-            os.fsync(stream.fileno())
+        # Lines a killed process wrote may be in the page cache only: make them durable.
+        os.fsync(stream.fileno())
         return size - end
 
 

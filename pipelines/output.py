@@ -45,7 +45,9 @@ logger = logging.getLogger(__name__)
 class ItemOutputPipeline:
     """Writes every item to this run's ``ITEMS_PATH`` file; versions only count once synced."""
 
-    def __init__(self, crawler: Crawler, template: str, sync_items: int, sync_seconds: float):
+    def __init__(
+        self, crawler: Crawler, template: str, sync_items: int, sync_seconds: float
+    ) -> None:
         self.crawler = crawler
         assert crawler.stats is not None
         self.stats = crawler.stats
@@ -54,7 +56,6 @@ class ItemOutputPipeline:
         self.sync_seconds = max(0.01, sync_seconds)
         self.path: Path | None = None
         self.file: ItemLogFile | None = None
-        self.failed = False
         # Appended but not yet synced: each line's key and kind (None: not versioned).
         self.unsynced: list[tuple[ItemKey | None, str | None]] = []
         # Versions staged by the versions pipeline, so that process_item does not add them again.
@@ -97,6 +98,8 @@ class ItemOutputPipeline:
                 "or set ITEMS_PATH"
             )
             return
+        if self.file is None:
+            return  # a write failed: the run is ending, the items stay pending
         if missing:
             self.stats.inc_value("items/recovered", len(missing))
             logger.warning(
@@ -184,7 +187,6 @@ class ItemOutputPipeline:
         )
 
     def _fail(self, message: str) -> None:
-        self.failed = True
         if self.file is not None:
             file, self.file = self.file, None
             file.abandon()
@@ -211,12 +213,18 @@ def _found_in(path: Path, count: int) -> set[ItemKey]:
     """Keys among the last ``count`` whole lines of ``path``, once a torn last line is cut."""
     try:
         cut = cut_torn_tail(path)
-        if cut:
-            logger.warning("Cut a torn last line (%d bytes) off items file %s", cut, path)
-        # A pending item is never followed in its file by a synced one: only the tail matters.
-        return last_keys(path, count)
     except FileNotFoundError:
         logger.warning("Items file %s is gone: its pending items are written again", path)
+        return set()
+    except OSError as exc:
+        # Still readable, maybe: a torn line is no item, so the keys can be read past it.
+        logger.warning("Cannot cut or sync items file %s: %s", path, _why(exc))
+    else:
+        if cut:
+            logger.warning("Cut a torn last line (%d bytes) off items file %s", cut, path)
+    try:
+        # A pending item is never followed in its file by a synced one: only the tail matters.
+        return last_keys(path, count)
     except OSError as exc:
         logger.warning(
             "Cannot read items file %s (%s): its pending items are written again", path, _why(exc)
