@@ -39,6 +39,8 @@ class KillCounts:
     left_pending: int = 0
     """Kills after which the state held items decided but not yet synced."""
     left_open_warc: int = 0
+    left_torn_items: int = 0
+    """Kills that cut an item file in the middle of a line."""
 
 
 def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
@@ -74,6 +76,11 @@ def pending_after_kill(out: Path) -> int:
         return 0
     with SqliteCrawlState(state) as store:
         return len(store.pending_items())
+
+
+def torn(path: Path) -> bool:
+    data = path.read_bytes()
+    return bool(data) and not data.endswith(b"\n")
 
 
 def check_series(out: Path, tmp_path: Path, articles: int) -> None:
@@ -123,6 +130,7 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
             counts.kills += 1
             counts.left_pending += pending_after_kill(out) > 0
             counts.left_open_warc += any((out / "warc").glob("*.open"))
+            counts.left_torn_items += any(torn(path) for path in (out / "items").glob("*.jsonl"))
         final = run_crawl(out, "demo", small_server.origin)
         assert final.returncode == 0, final.log[-3000:]
         check_series(out, tmp_path, len(small_site.live()))
@@ -130,5 +138,6 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
     assert counts.kills == SERIES * KILLS_PER_SERIES
     print(
         f"\nkill -9: {counts.kills} kills (normal run {duration:.1f} s), "
-        f"{counts.left_pending} left items pending, {counts.left_open_warc} left .open WARC files"
+        f"{counts.left_pending} left items pending, {counts.left_torn_items} a torn item line, "
+        f"{counts.left_open_warc} left .open WARC files"
     )
