@@ -223,6 +223,7 @@ def test_a_full_items_disk_ends_the_run_and_the_next_run_writes_exactly_the_rest
         assert full.returncode == ExitCode.OUTPUT, full.log[-3000:]
         (line,) = failure_lines(full)
         assert "No space left on device" in line and "next run writes them" in line
+        assert "Traceback" not in full.log
         written = full.stats.get("items/written", 0)
         assert 0 < written < len(small_site.live())
         assert full.stats.get("versions/new", 0) == written
