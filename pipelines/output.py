@@ -180,10 +180,9 @@ class ItemOutputPipeline:
 
     def _write_failed(self, exc: OSError) -> None:
         path = self.file.path if self.file is not None else self.path
-        waiting = len(self.unsynced) + 1
         self._fail(
-            f"cannot write items file {path}: {_why(exc)}; the {waiting} item(s) not written "
-            "stay pending in the state and the next run writes them"
+            f"cannot write items file {path}: {_why(exc)}; the items not yet written stay "
+            "pending in the state and the next run writes them"
         )
 
     def _fail(self, message: str) -> None:
