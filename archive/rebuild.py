@@ -6,7 +6,9 @@ opened) by the rules the live crawl applies when it writes them:
 - ``response``: a new full capture of its URL; ``revisit`` (identical payload): the fetch
   time and validators move on; ``revisit`` (server not modified): the fetch time moves on.
 - ``metadata`` holding a version decision (:mod:`archive.decisions`): the article's new
-  version, seen at the decision's date.
+  version, seen at the decision's date.  A decision of a version the article already has
+  replaces it: a crawl stopped between writing the record and putting the state leaves a
+  decision the next crawl makes again (version 1 then starts the article afresh).
 - A later ``response`` or ``revisit`` of an article's URL: 200 (or a 304) moves its
   ``last_seen`` and next visit on, 404 and 410 mark it gone.
 
@@ -82,6 +84,8 @@ class RebuildReport:
     """Records left out by the rules: revisits of URLs without a capture, non-HTTP responses."""
     decisions: int = 0
     """Version decisions applied."""
+    repeated_decisions: int = 0
+    """Decisions of a version the article already had: the first was never in the state."""
     captures: int = 0
     articles_live: int = 0
     articles_gone: int = 0
@@ -285,6 +289,12 @@ class _Replay:
             self.report.damaged_records += 1
             self._problem(Problem(str(path), record.offset, f"malformed version decision: {exc}"))
             return
+        if previous is not None and decision.version <= previous.version:
+            # Decided again: the crawl that wrote the earlier record was stopped before its
+            # state held the version, so the crawl after it decided from the state before.
+            self.report.repeated_decisions += 1
+            if decision.version == 1:
+                previous = None
         self.store.put_article(version_state(decision, previous, self._schedule(decision.site)))
         self.report.decisions += 1
 

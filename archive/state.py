@@ -11,12 +11,16 @@ Two kinds of record:
 The WARC files are the source of truth; this is an index of them that a crawl consults.  A
 WARC record is flushed before its state is put, so a crash can cost a duplicate capture, never
 a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backend.
+
+A new article version is put together with a :class:`PendingItem`, its item not yet durably
+written (the outbox): the item output clears it once the item is fsynced, and the next run
+writes whatever a crash left pending, so every version is emitted exactly once.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -151,6 +155,25 @@ class ArticleState:
         return surt_key(self.canonical_url)
 
 
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """An article version's item, decided but not yet durably written to the item output."""
+
+    canonical_url: str
+    """The article's key as the item has it: ``canonical_url``, else ``url``."""
+    version: int
+    kind: str
+    """``emit_reason``: "new" or "updated"."""
+    target: str
+    """The item file it was being written to."""
+    line: str
+    """The item's JSON line, without its newline."""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.canonical_url, self.version)
+
+
 class CrawlState(ABC):
     """Store of capture and article state; one crawl at a time uses a store.
 
@@ -177,6 +200,22 @@ class CrawlState(ABC):
     @abstractmethod
     def put_article(self, state: ArticleState) -> None:
         """Record ``state``, replacing any earlier state of its key."""
+
+    @abstractmethod
+    def put_version(self, state: ArticleState, pending: PendingItem) -> None:
+        """Record a new version and its pending item together: both or neither."""
+
+    @abstractmethod
+    def pending_items(self) -> list[PendingItem]:
+        """Items of versions put but not yet cleared, in the order they were put."""
+
+    @abstractmethod
+    def clear_pending(self, keys: Iterable[tuple[str, int]]) -> None:
+        """Forget the pending items of these ``(canonical_url, version)``: they are written."""
+
+    @abstractmethod
+    def move_pending(self, keys: Iterable[tuple[str, int]], target: str) -> None:
+        """These pending items are now being written to the item file ``target``."""
 
     @abstractmethod
     def mark_gone(self, canonical_url: str, when: datetime) -> bool:

@@ -2,7 +2,8 @@
 
 Several sites may share one file: article rows carry their site and :meth:`due_articles`
 filters by it, capture rows are keyed by URL, which no two sites share.  The ``meta`` table
-keeps the schema version and the sites that have used the file.
+keeps the schema version and the sites that have used the file; ``pending_items`` is the outbox
+of items decided but not yet durably written (:class:`~archive.state.PendingItem`).
 
 A side file ``NAME.lock`` holds an exclusive ``flock`` (and the holder's pid) while the store
 is open; the kernel drops it when the process dies, so a killed crawl never leaves a stale
@@ -17,7 +18,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from importlib import metadata
@@ -31,6 +32,7 @@ from archive.state import (
     CrawlState,
     CrawlStateError,
     CrawlStateLockedError,
+    PendingItem,
     surt_key,
 )
 
@@ -38,9 +40,18 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_PENDING_TABLE = """CREATE TABLE pending_items (
+    seq INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    line TEXT NOT NULL,
+    UNIQUE (canonical_url, version)
+)"""
 #: Statements that bring a file from version ``N - 1`` to ``N``.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (_PENDING_TABLE,)}
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
@@ -82,6 +93,7 @@ _SCHEMA = (
     """CREATE INDEX articles_due ON articles (site, next_visit)
     WHERE status = 'live' AND next_visit IS NOT NULL""",
     "CREATE INDEX articles_by_site ON articles (site, key)",
+    _PENDING_TABLE,
 )
 
 _CAPTURE_COLUMNS = tuple(field.name for field in fields(CaptureState))
@@ -107,6 +119,10 @@ SET gone_at = CASE WHEN status = 'gone' THEN coalesce(gone_at, :when) ELSE :when
     next_visit = NULL
 WHERE key = :key
 """
+_PUT_PENDING = (
+    "INSERT OR REPLACE INTO pending_items (canonical_url, version, kind, target, line) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 _PAGE = 1000
 #: What to do about a damaged state file: the WARC files hold all it knew.
 _REBUILD = "rebuild it from the WARC files: scrapy state rebuild --state {} --force"
@@ -183,6 +199,32 @@ class SqliteCrawlState(CrawlState):
             _PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
         )
 
+    def put_version(self, state: ArticleState, pending: PendingItem) -> None:
+        row = (pending.canonical_url, pending.version, pending.kind, pending.target, pending.line)
+
+        def write(db: sqlite3.Connection) -> None:
+            self.put_article(state)
+            db.execute(_PUT_PENDING, row)
+
+        self._transaction(write)
+
+    def pending_items(self) -> list[PendingItem]:
+        rows = self._fetchall(
+            "SELECT canonical_url, version, kind, target, line FROM pending_items ORDER BY seq", ()
+        )
+        return [PendingItem(*row) for row in rows]
+
+    def clear_pending(self, keys: Iterable[tuple[str, int]]) -> None:
+        self._in_transaction(
+            "DELETE FROM pending_items WHERE canonical_url = ? AND version = ?", list(keys)
+        )
+
+    def move_pending(self, keys: Iterable[tuple[str, int]], target: str) -> None:
+        self._in_transaction(
+            "UPDATE pending_items SET target = ? WHERE canonical_url = ? AND version = ?",
+            [(target, *key) for key in keys],
+        )
+
     def mark_gone(self, canonical_url: str, when: datetime) -> bool:
         params = {"when": _store_time(when), "key": surt_key(canonical_url)}
         return self._execute(_MARK_GONE, params).rowcount > 0
@@ -220,6 +262,23 @@ class SqliteCrawlState(CrawlState):
                 db.close()
             finally:
                 self._release_lock()
+
+    def _in_transaction(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._transaction(lambda db: db.executemany(statement, rows))
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], object]) -> None:
+        """Run ``work`` in one write transaction: all of it is committed, or none."""
+        db = self._conn
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                work(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._failure(_describe(self.path, exc)) from exc
 
     @property
     def _conn(self) -> sqlite3.Connection:

@@ -69,12 +69,6 @@ class CrawlReport:
 
 def crawl_command(site_file: str, origin: str, out: Path, stats_file: Path) -> list[str]:
     """The ``scrapy crawl news`` command line for a loopback demo crawl into ``out``."""
-    feeds = {
-        str(out / "items" / "%(site_name)s-%(time)s.jsonl"): {
-            "format": "jsonlines",
-            "store_empty": False,
-        }
-    }
     return [
         sys.executable,
         "-m",
@@ -95,7 +89,7 @@ def crawl_command(site_file: str, origin: str, out: Path, stats_file: Path) -> l
         "-s",
         f"WARC_DIR={out / 'warc'}",
         "-s",
-        f"FEEDS={json.dumps(feeds)}",
+        f"ITEMS_PATH={out / 'items' / '%(site_name)s-%(time)s.jsonl'}",
         "-s",
         f"STATS_FILE={stats_file}",
         "-s",

@@ -38,6 +38,11 @@ source). ``authors`` are who wrote the article: the people credited as author or
 the organisation credited so ("Liputan6.com"), else a closing contributor sign-off. Editors are
 never authors: a page that credits only an editor has no authors. ``authors_raw`` keeps the
 bylines and credit lines as shown.
+
+An article spread over several pages is emitted whole (``pages`` of them) or not at all: when
+a later page cannot be fetched or archived, the article is held back (stat
+``articles/held_back/page_failed``), its state left as it was, and the next run fetches it
+again. An item never carries a silently truncated body.
 """
 
 from __future__ import annotations

@@ -67,6 +67,11 @@ def _versions(item: ItemAdapter, site: SiteConfig) -> str | None:
     return None
 
 
+def _output(item: ItemAdapter, site: SiteConfig) -> str | None:
+    # Offline commands write their items themselves.
+    return None
+
+
 # The pure core of each item pipeline. A pipeline missing here cannot run offline;
 # ``pipeline_steps`` refuses it rather than silently producing different items than a crawl.
 STEPS: dict[str, Step] = {
@@ -75,6 +80,7 @@ STEPS: dict[str, Step] = {
     "pipelines.authors.AuthorsPipeline": _authors,
     "pipelines.validate.ValidatePipeline": _validate,
     "pipelines.versions.VersionsPipeline": _versions,
+    "pipelines.output.ItemOutputPipeline": _output,
 }
 
 

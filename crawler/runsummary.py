@@ -1,5 +1,7 @@
 """One log line per crawl saying what it did: article versions, schedule and WARC records.
 
+New and updated versions count once their items are durably written (:mod:`pipelines.output`).
+
 ``summarise`` and ``format_summary`` are pure, so the demo prints the same line from a stats
 file that :class:`RunSummary` logs when the spider closes.
 """
@@ -57,7 +59,7 @@ STATS_KEYS: dict[str, str] = {
     "warc_bytes": "warc/bytes",
     "warc_files": "warc/files",
     "conditional_sent": "conditional/sent",
-    "items": "item_scraped_count",
+    "items": "items/written",
     "pages": "downloader/response_count",
 }
 

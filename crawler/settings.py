@@ -105,14 +105,19 @@ ITEM_PIPELINES = {
     "pipelines.authors.AuthorsPipeline": 500,
     "pipelines.validate.ValidatePipeline": 900,
     "pipelines.versions.VersionsPipeline": 950,
+    "pipelines.output.ItemOutputPipeline": 1000,
 }
-FEEDS = {
-    "data/items/%(site_name)s-%(time)s.jsonl": {
-        "format": "jsonlines",
-        "encoding": "utf8",
-        "store_empty": False,
-    },
-}
+# Kabarsip's own item output, one JSON Lines file per run (%(site_name)s, %(name)s, %(time)s
+# filled in). An article version counts as emitted once its item is fsynced there; a crash
+# leaves it pending in the state and the next run writes it. Empty: no such file (FEEDS
+# only, and versions count as emitted when decided, durable or not).
+ITEMS_PATH = "data/items/%(site_name)s-%(time)s.jsonl"
+# Group commit: fsync the item file after this many items, and at least this often (seconds)
+# while items wait; a crash costs only the next run's rewriting of the items not yet synced.
+ITEMS_SYNC_ITEMS = 100
+ITEMS_SYNC_SECONDS = 1.0
+# Extra outputs (`-o items.parquet`, ...): Scrapy feeds, buffered, not part of the commit.
+FEEDS: dict[str, dict[str, object]] = {}
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"parquet": "crawler.parquet.ParquetItemExporter"}
 # `-o parquet-dataset:data/parquet:parquet`: a Parquet dataset partitioned by site and day.

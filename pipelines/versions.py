@@ -8,6 +8,9 @@ Pages whose bytes changed only in ads or widgets are therefore archived but not 
 
 Each new version is first written to the WARC files as a decision record
 (:mod:`archive.decisions`), then to the state: ``scrapy state rebuild`` relies on that order.
+With the item output on (``ITEMS_PATH``), the state is put together with the pending item
+(:meth:`pipelines.output.ItemOutputPipeline.stage`) and the version counts as emitted
+(``versions/new``, ``versions/updated``) once its item is fsynced; without it, when decided.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from archive.schedule import DEFAULT_SCHEDULE
 from archive.warc import WarcWriteError
 from pipelines import spider_site
 from pipelines.fingerprint import field_digests, fingerprint
+from pipelines.output import ItemOutputPipeline
 
 
 class VersionsPipeline:
@@ -78,8 +82,13 @@ class VersionsPipeline:
             changed_fields=tuple(adapter.get("changed_fields") or ()),
         )
         self._record(decision)
-        state.put_article(version_state(decision, previous, schedule))
-        self.stats.inc_value(f"versions/{decision.kind}")
+        article = version_state(decision, previous, schedule)
+        output = self.crawler.get_item_pipeline(ItemOutputPipeline)
+        if output is not None:
+            output.stage(item, state, article)
+        else:
+            state.put_article(article)
+            self.stats.inc_value(f"versions/{decision.kind}")
         return item
 
     def _schedule(self) -> tuple[Any, ...]:

@@ -278,7 +278,7 @@ def test_process_page_reports_why_an_item_is_dropped() -> None:
 
 
 def test_every_item_pipeline_has_an_offline_step() -> None:
-    assert len(pipeline_steps()) == 5
+    assert len(pipeline_steps()) == 6
     with pytest.raises(LookupError, match=r"pipelines\.translate\.TranslatePipeline"):
         pipeline_steps({"pipelines.translate.TranslatePipeline": 950})
 

@@ -30,14 +30,8 @@ def test_crawl_command_keeps_state_beside_the_archive(tmp_path: Path) -> None:
     assert settings["REVISIT_ALL_DUE"] == "True"
     assert settings["WARC_DIR"] == str(out / "warc")
     assert settings["STATS_FILE"] == str(out / "stats.json")
-    (feed,) = json.loads(settings["FEEDS"]).items()
-    assert feed == (
-        str(out / "items" / "%(site_name)s-%(time)s.jsonl"),
-        {
-            "format": "jsonlines",
-            "store_empty": False,
-        },
-    )
+    assert settings["ITEMS_PATH"] == str(out / "items" / "%(site_name)s-%(time)s.jsonl")
+    assert "FEEDS" not in settings
 
 
 def fill(out: Path) -> None:
@@ -101,7 +95,7 @@ def test_fresh_refuses_a_folder_the_demo_did_not_write(tmp_path: Path) -> None:
 
 RERUN_STATS: dict[str, Any] = {
     "downloader/response_count": 312,
-    "item_scraped_count": 0,
+    "items/written": 0,
     "item_dropped_count": 240,
     "versions/unchanged": 240,
     "warc/records/not_modified": 312,
@@ -144,7 +138,7 @@ def test_report_of_a_first_run(tmp_path: Path) -> None:
     items = out / "items" / "demo-1.jsonl"
     stats = {
         "downloader/response_count": 312,
-        "item_scraped_count": 239,
+        "items/written": 239,
         "item_dropped_count": 1,
         "items/dropped/no_body": 1,
         "versions/new": 239,

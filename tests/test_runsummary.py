@@ -30,7 +30,7 @@ RERUN_STATS: dict[str, Any] = {
     "warc/files": 1,
     "conditional/sent": 240,
     "conditional/not_modified": 22,
-    "item_scraped_count": 36,
+    "items/written": 36,
     "downloader/response_count": 312,
 }
 RERUN_LINE = (
@@ -106,7 +106,7 @@ def test_first_run_summary(caplog: pytest.LogCaptureFixture) -> None:
         "warc/records/response": 312,
         "warc/records/request": 312,
         "warc/bytes": 3441061,
-        "item_scraped_count": 240,
+        "items/written": 240,
     }
     with caplog.at_level(logging.INFO):
         close(crawler, stats)

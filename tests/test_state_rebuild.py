@@ -376,6 +376,34 @@ def test_a_page_back_after_removal_is_live_again(tmp_path: Path) -> None:
 # --- damaged input -----------------------------------------------------------------------
 
 
+def test_a_version_decided_again_after_a_stop_is_the_one_the_state_kept(tmp_path: Path) -> None:
+    """A crawl killed between a decision record and its state: the next crawl decides again."""
+    with writer(tmp_path / "warc") as run:
+        lost = exchange(run, ARTICLE, T1, body=page("v1"))
+        decide(run, lost, T1)  # the crawl stopped before its state held version 1
+        again = exchange(run, ARTICLE, T2, body=page("v1"))
+        decide(run, again, T2)  # so the next one found the article new
+        changed = exchange(run, ARTICLE, T3, body=page("v2"))
+        decide(run, changed, T3, version=2, fingerprint="sha1:SECOND")  # stopped again
+        changed_again = exchange(run, ARTICLE, T4, body=page("v2"))
+        decide(run, changed_again, T4, version=2, fingerprint="sha1:SECOND")
+
+    report, _, articles = rebuilt(tmp_path, [tmp_path / "warc"])
+    assert (report.decisions, report.repeated_decisions) == (4, 2)
+    # What the live state held: version 1 first seen by the second crawl, version 2 by the
+    # fourth, each from the state before the record that never reached it.
+    assert articles[CANONICAL] == first_visit(
+        changed_again,
+        T2,
+        version=2,
+        fingerprint="sha1:SECOND",
+        last_seen=T4,
+        last_changed=T4,
+        next_visit=next_visit(datetime.fromisoformat(PUBLISHED), T4, DEMO_SCHEDULE, first_seen=T2),
+        field_digests={"title": "sha1:TITLE2", "body": "sha1:BODY2"},
+    )
+
+
 def _record_ids(path: Path) -> list[bytes]:
     data = path.read_bytes()
     data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data

@@ -318,13 +318,21 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def on_page_error(self, failure: Failure) -> Iterable[Article]:
-        """A later page of a multi-page article failed: emit what was fetched, counted."""
+        """A later page of a multi-page article failed: hold the article back, counted.
+
+        Nothing is emitted and its state is left as it was, so the next run fetches it again
+        (a new article is still unknown, a known one still due) and emits it whole.
+        """
         self.on_error(failure)
         meta = failure.request.meta  # type: ignore[attr-defined]
-        self.crawler.stats.inc_value("articles/multipage_incomplete")
         first: Article = meta["first"]
-        rest: list[Article] = meta["rest"]
-        return [merge_pages(first, rest) if rest else first]
+        self.crawler.stats.inc_value("articles/held_back/page_failed")
+        self.logger.warning(
+            "Held back %s: its page %s could not be fetched; the next run fetches it again",
+            first.url,
+            failure.request.url,  # type: ignore[attr-defined]
+        )
+        return []
 
     def _skip(self, stat: str, message: str) -> None:
         self.crawler.stats.inc_value(stat)
