@@ -92,10 +92,16 @@ PARQUET_ROW_GROUP_SIZE = 1000
 EXTENSIONS = {
     # Opened before anything is fetched; closed after every component is done with it.
     "archive.crawlstate.CrawlStateExtension": 100,
+    # Decides the exit code when the spider closes, before the stats file and summary are written.
+    "crawler.outcome.RunOutcome": 400,
     "crawler.statsfile.StatsFile": 500,
     "crawler.runsummary.RunSummary": 510,
     "crawler.jobdir.FinishedJobCleanup": 900,
 }
+# A finished run fails (exit 3) when more than this share of its download attempts (retries
+# and robots.txt included) ended in a network error, a 5xx or a 429; one that fetched nothing
+# (no answer below 400 but robots.txt) always fails.
+CRAWL_MAX_ERROR_RATIO = 0.5
 # One INFO line when a crawl ends: article versions, schedule skips, WARC records and bytes.
 RUN_SUMMARY_ENABLED = True
 # With JOBDIR, a run that finished leaves no queue or seen-requests file behind, so the next
