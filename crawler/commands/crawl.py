@@ -91,7 +91,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 check_selectors(load_site(site))
             except SiteConfigError as exc:
-                raise UsageError(str(exc), print_help=False) from exc
+                raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
         settings = self.settings
         if settings is not None and _uses_state(settings):
             try:
