@@ -82,7 +82,7 @@ FEEDS = {
     },
 }
 FEED_EXPORT_ENCODING = "utf-8"
-# Each value put into a feed path (``%(site_name)s``) is one file name: the path stays in its folder.
+# A value put into a feed path (``%(site_name)s``) is one file name: the path stays in its folder.
 FEED_URI_PARAMS = "crawler.paths.feed_uri_params"
 FEED_EXPORTERS = {"parquet": "crawler.parquet.ParquetItemExporter"}
 # `-o parquet-dataset:data/parquet:parquet`: a Parquet dataset partitioned by site and day.

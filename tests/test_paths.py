@@ -47,7 +47,7 @@ def test_a_safe_value_is_its_own_file_name() -> None:
     assert path_component("2026-01-27T09-30-15+00-00") == "2026-01-27T09-30-15+00-00"
 
 
-@pytest.mark.parametrize("name", TRAVERSALS + ["Kompas", "", "x" * 65, "-a", "a b"])
+@pytest.mark.parametrize("name", [*TRAVERSALS, "Kompas", "", "x" * 65, "-a", "a b"])
 def test_a_site_name_outside_the_safe_alphabet_is_refused(tmp_path: Path, name: str) -> None:
     site = tmp_path / "site.toml"
     site.write_text(
