@@ -21,7 +21,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 60
-# Larger pages are aborted and counted, not archived half-way.
+# Larger pages are aborted and counted, not archived half-way (per kind of page:
+# DOWNLOAD_MAXSIZE_BY_KIND below).
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
@@ -29,8 +30,26 @@ RETRY_TIMES = 2
 # --- Discovery ---------------------------------------------------------------------------
 # Section pages followed per section (pagination depth).
 SECTION_MAX_PAGES = 50
-# Largest decompressed sitemap body accepted (gzip bombs are refused above it).
-SITEMAP_MAX_SIZE = 50 * 1024 * 1024
+# Largest body accepted per kind of page, in bytes once decompressed (set as each request's
+# download_maxsize; DOWNLOAD_MAXSIZE covers anything else, such as Scrapy's own robots.txt
+# fetch). Larger ones are cancelled and counted, not archived; a gzipped sitemap or feed
+# inflating past its limit is refused unread. Sitemaps may hold 50 MB (52,428,800 bytes)
+# uncompressed by their protocol; RFC 9309 asks that at least 500 KiB of a robots.txt be read.
+DOWNLOAD_MAXSIZE_BY_KIND = {
+    "sitemap": 50 * 1024 * 1024,
+    "feed": 50 * 1024 * 1024,
+    "robots": 1024 * 1024,
+    "section": 32 * 1024 * 1024,
+    "article": 32 * 1024 * 1024,
+}
+# Sizes above which a page of each kind is logged as large (DOWNLOAD_WARNSIZE for the rest).
+DOWNLOAD_WARNSIZE_BY_KIND = {
+    "sitemap": 50 * 1024 * 1024,
+    "feed": 16 * 1024 * 1024,
+    "robots": 500 * 1024,
+    "section": 8 * 1024 * 1024,
+    "article": 8 * 1024 * 1024,
+}
 
 # --- WARC capture --------------------------------------------------------------------------
 # Closest to the network (950): records the raw response before decompression and redirects.
