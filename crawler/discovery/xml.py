@@ -190,10 +190,11 @@ def _repair(text: str) -> str:
 
 
 def text_chunks(body: bytes, url: str, max_size: int) -> Iterator[str]:
-    """The document as repaired text, a chunk at a time, without its XML declaration.
+    """The document as text lxml parses well, a chunk at a time, without its XML declaration.
 
-    What ``prepare_xml`` does to a whole body, done as the body is read: memory stays a few
-    chunks whatever the size. Empty chunks are never given.
+    Decoded (BOM, UTF-16, else UTF-8 with the declared single-byte charset for stray bytes),
+    HTML-only entities made character references and bare ampersands ``&amp;``, as the body is
+    read: memory stays a few chunks whatever the size. Empty chunks are never given.
     """
     chunks = body_chunks(body, url, max_size)
     head = b""

@@ -34,6 +34,7 @@ from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
 from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
+from crawler.sizes import size_limits
 
 
 def rebase(url: str, origin: str | None) -> str:
@@ -75,6 +76,8 @@ class NewsSpider(scrapy.Spider):
         self.discovering = True
         # Set while the pending article requests are being queued, a batch at a time.
         self.releasing = False
+        # Size limits per kind of page, read from the settings on first use.
+        self.limits: dict[str, dict[str, int]] | None = None
         self.discovered: set[str] = set()
         # Known articles passed over this run because they are not due (each counted once).
         self.not_due: set[str] = set()
@@ -177,18 +180,12 @@ class NewsSpider(scrapy.Spider):
 
     def _size_limits(self, kind: str) -> dict[str, int]:
         """``download_maxsize``/``download_warnsize`` meta for a page of ``kind``."""
-        return {
-            "download_maxsize": self._max_size(kind),
-            "download_warnsize": int(
-                self.settings.getdict("DOWNLOAD_WARNSIZE_BY_KIND").get(
-                    kind, self.settings.getint("DOWNLOAD_WARNSIZE")
-                )
-            ),
-        }
+        if self.limits is None:
+            self.limits = size_limits(self.settings)
+        return self.limits[kind]
 
     def _max_size(self, kind: str) -> int:
-        sizes = self.settings.getdict("DOWNLOAD_MAXSIZE_BY_KIND")
-        return int(sizes.get(kind, self.settings.getint("DOWNLOAD_MAXSIZE")))
+        return self._size_limits(kind)["download_maxsize"]
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.body, response.url):
