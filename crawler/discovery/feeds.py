@@ -14,6 +14,7 @@ from crawler.discovery.xml import (
     clean,
     free,
     local_name,
+    opening,
     root_name,
     text_chunks,
     trim,
@@ -73,7 +74,7 @@ def iter_feed(
     between parts. Feed-level Atom authors count for the entries after them.
     """
     texts = text_chunks(body, url, max_size)
-    first = next(texts, "")
+    first = opening(texts)
     name = root_name(first) if first.startswith("<") else None
     if name is None:
         raise DiscoveryError(f"{url}: not a feed: body is not XML {first[:40]!r}")

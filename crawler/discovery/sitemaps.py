@@ -17,6 +17,7 @@ from crawler.discovery.xml import (
     clean,
     free,
     local_name,
+    opening,
     prepend,
     root_name,
     text_chunks,
@@ -67,7 +68,7 @@ def iter_sitemap(body: bytes, url: str, *, max_size: int = DEFAULT_MAX_SIZE) -> 
     late (the entries before it were good).
     """
     texts = text_chunks(body, url, max_size)
-    first = next(texts, "")
+    first = opening(texts)
     if not first.startswith("<"):
         yield from _text_sitemap(first, texts, url)
         return

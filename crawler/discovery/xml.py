@@ -39,7 +39,9 @@ class DiscoveryError(ValueError):
 
 _XML_DECL = re.compile(r"^<\?xml\s[^>]*\?>")
 _PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*", re.S)
-_START_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_START_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)[\s/>]")
+# Text read at most to find a document's root element.
+_OPENING_LIMIT = 1024 * 1024
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 _BARE_AMPERSAND = re.compile(r"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z_][\w.-]*;)")
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
@@ -208,7 +210,8 @@ def text_chunks(body: bytes, url: str, max_size: int) -> Iterator[str]:
     pending = ""
 
     def pieces() -> Iterator[tuple[bytes, bool]]:
-        yield head[skip:], False
+        for start in range(skip, len(head), CHUNK_SIZE):
+            yield head[start : start + CHUNK_SIZE], False
         for chunk in chunks:
             yield chunk, False
         yield b"", True
@@ -220,12 +223,26 @@ def text_chunks(body: bytes, url: str, max_size: int) -> Iterator[str]:
             # NULs (feeds that start with a blank line) would make it an error.
             pending += text
             stripped = pending.lstrip("\ufeff\x00 \t\r\n")
-            if not stripped or (stripped.startswith("<?") and "?>" not in stripped and not final):
+            in_declaration = "<?xml".startswith(stripped[:5]) and "?>" not in stripped
+            if not final and (not stripped or in_declaration):
                 continue
             text = _XML_DECL.sub("", stripped, count=1).lstrip(" \t\r\n")
-            started, pending = True, ""
+            pending = ""
+            if not (text or final):
+                continue  # the declaration, and blank lines after it so far
+            started = True
         if repaired := repair.feed(text, final):
             yield repaired
+
+
+def opening(texts: Iterator[str]) -> str:
+    """The first texts of a document, up to its root element's start tag when it has one."""
+    first = ""
+    for text in texts:
+        first += text
+        if not first.startswith("<") or root_name(first) or len(first) > _OPENING_LIMIT:
+            break
+    return first
 
 
 def root_name(text: str) -> str | None:
