@@ -229,6 +229,32 @@ def test_binary_served_as_html_is_archived_and_not_emitted(tmp_path: Path) -> No
     assert_good_article_only(result, origin)
 
 
+def test_a_robots_txt_past_500_kib_is_read_to_its_end(tmp_path: Path) -> None:
+    """RFC 9309: crawlers read at least 500 KiB; the Sitemap line here comes after 600 KiB."""
+    with HostileServer({}) as server:
+        origin = server.origin
+        comments = "".join(f"# line {n} of a long robots.txt\n" for n in range(20000))
+        robots = f"User-agent: *\nAllow: /\n{comments}Sitemap: {origin}/sitemap.xml\n".encode()
+        assert len(robots) > 600 * 1024
+        server.route("/robots.txt", answer(robots, content_type="text/plain"))
+        server.route("/", answer(b"<html><body>Beranda</body></html>"))
+        server.route(
+            "/sitemap.xml", answer(urlset(origin, ["/read/good"]), content_type="text/xml")
+        )
+        server.route("/read/good", answer(article("Berita baik")))
+        site = tmp_path / "robots.toml"
+        site.write_text(
+            f'name = "robots"\ndomains = ["127.0.0.1"]\nstart_urls = ["{origin}/"]\n'
+            'robots_sitemaps = true\narticle_pattern = "/read/"\n\n[selectors]\n'
+            'title = "h1::text"\nparagraphs = "div.body p"\n',
+            encoding="utf-8",
+        )
+        result = run_crawl(tmp_path / "out", str(site), origin, FAST)
+    assert result.returncode == 0, result.log
+    assert result.stats["discovery/articles/sitemap"] == 1
+    assert_good_article_only(result, origin)
+
+
 # --- documents of legal but large size -------------------------------------------------------
 
 SITEMAP_BYTES = 51_000_000  # above the old 32 MiB limit, below the protocol's 52,428,800
