@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from crawler import settings as project_settings
+from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode, fetch_failure
 from tests.crawling import CrawlResult, run_crawl
@@ -212,3 +215,20 @@ def test_an_unexpected_error_while_building_the_crawl_exits_1_with_one_traceback
     [line] = failure_lines(result)
     assert "RuntimeError('component bug')" in line
     assert result.log.count("Traceback") == 1
+
+
+def test_a_crawl_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == ExitCode.USAGE
+    assert result.stderr.strip().splitlines()[-1] == (
+        "kabarsip: crawl failed: no site given: scrapy crawl news -a site=NAME (or a .toml path)"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "s.db").exists()

@@ -40,13 +40,13 @@ class Command(ScrapyCrawlCommand):
     startup_failure: CrawlFailure | None = None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1 or self.crawler_process is None:
+            super().run(args, opts)  # Scrapy's own usage errors
+            return
         try:
             self._check(opts)
         except CrawlFailure as failure:
             self._fail(failure.code, str(failure))
-            return
-        if len(args) != 1 or self.crawler_process is None:
-            super().run(args, opts)  # Scrapy's own usage errors
             return
         started = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
         if isinstance(started, Deferred):
@@ -87,11 +87,14 @@ class Command(ScrapyCrawlCommand):
 
     def _check(self, opts: argparse.Namespace) -> None:
         site = opts.spargs.get("site")
-        if site:
-            try:
-                check_selectors(load_site(site))
-            except SiteConfigError as exc:
-                raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
+        if not site:
+            raise CrawlFailure(
+                ExitCode.USAGE, "no site given: scrapy crawl news -a site=NAME (or a .toml path)"
+            )
+        try:
+            check_selectors(load_site(site))
+        except SiteConfigError as exc:
+            raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
         settings = self.settings
         if settings is not None and _uses_state(settings):
             try:
