@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from archive.replayindex import _beside
+from crawler.commands.state import site_schedule
 from crawler.demosite.server import DemoServer
 from crawler.evaluation import evaluate
 from crawler.parquet import ARTICLE_SCHEMA, write_partitions
@@ -130,3 +132,15 @@ def test_a_replay_index_entry_naming_a_file_outside_is_not_followed(tmp_path: Pa
     (tmp_path / "elsewhere" / "x.warc.gz").write_bytes(b"")
     found = _beside(index, "../../elsewhere/x.warc.gz")
     assert found == index.parent / "x.warc.gz"
+
+
+def test_a_site_named_in_the_archive_is_looked_up_in_seeds_only(tmp_path: Path) -> None:
+    """``scrapy state rebuild`` takes site names from WARC records: data, not paths."""
+    outside = tmp_path / "evil.toml"
+    outside.write_text((SEEDS_DIR / "demo.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert site_schedule("demo") == load_site("demo").revisit
+    relative = Path(os.path.relpath(outside.with_suffix(""), SEEDS_DIR))
+    with pytest.raises(UnsafePathError):
+        site_schedule(str(relative))
+    with pytest.raises(UnsafePathError):
+        site_schedule(str(outside.with_suffix("")))
