@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import pyarrow as pa
 import pytest
@@ -144,3 +146,17 @@ def test_a_site_named_in_the_archive_is_looked_up_in_seeds_only(tmp_path: Path) 
         site_schedule(str(relative))
     with pytest.raises(UnsafePathError):
         site_schedule(str(outside.with_suffix("")))
+
+
+def test_a_feed_path_built_from_a_spider_attribute_stays_in_its_folder(
+    tmp_path: Path, small_server: DemoServer
+) -> None:
+    """``%(origin)s`` holds "http://127.0.0.1:PORT": one file name in ``items/``, no subfolders."""
+    out = tmp_path / "out"
+    feeds = {str(out / "items" / "%(origin)s.jsonl"): {"format": "jsonlines"}}
+    result = run_crawl(out, "demo", small_server.origin, {"FEEDS": json.dumps(feeds)})
+    assert result.returncode == 0, result.log
+    [written] = (out / "items").iterdir()
+    assert written.is_file()
+    assert written.name == f"{quote(small_server.origin, safe='')}.jsonl"
+    assert len(result.items) == 30
