@@ -27,6 +27,7 @@ from urllib.parse import urldefrag
 from archive.reader import Location, parse_warc_date
 from archive.scan import WARC_SUFFIXES, Problem, walk_records
 from archive.state import surt_key
+from crawler.paths import UnsafePathError, inside
 
 logger = logging.getLogger(__name__)
 
@@ -231,10 +232,11 @@ def archive_files(sources: Iterable[Path]) -> Iterator[Path]:
 def _beside(index: Path, filename: str) -> Path:
     """A CDXJ ``filename``: beside the index, or in ``archive/`` next to its folder (pywb)."""
     for folder in (index.parent, index.parent.parent / "archive", index.parent.parent):
-        candidate = folder / filename
-        if candidate.is_file():
-            return candidate
-    return index.parent / filename
+        # An index names files beside it: one naming "../x" or "/x" finds nothing.
+        with contextlib.suppress(UnsafePathError):
+            if (candidate := inside(folder, filename)).is_file():
+                return candidate
+    return index.parent / Path(filename).name
 
 
 def _cdx_digest(value: str | None) -> str | None:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.items import Article
+from crawler.paths import SITE_NAME, UnsafePathError, inside
 from crawler.processing import Processed, process_page, site_for_url
 from crawler.sites import SEEDS_DIR, SiteConfig, load_site
 
@@ -256,7 +257,7 @@ class Report:
 def site_for_row(row: Mapping[str, Any], seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
     """``seeds/<site>.toml`` if there is one, else the site file (or generic rules) for the URL."""
     name = str(row.get("site") or "")
-    if name and (seeds_dir / f"{name}.toml").is_file():
+    if SITE_NAME.fullmatch(name) and (seeds_dir / f"{name}.toml").is_file():
         return load_site(name, seeds_dir)
     return site_for_url(str(row["url"]), seeds_dir)
 
@@ -297,7 +298,11 @@ def evaluate(
     for row in rows:
         file, site, url = str(row["file"]), str(row.get("site") or ""), str(row["url"])
         try:
-            body = (Path(pages_dir) / file).read_bytes()
+            body = inside(pages_dir, file).read_bytes()
+        except UnsafePathError as exc:
+            error = f"cannot read page: {exc}"
+            report.rows.append(RowResult(file, site, url, compare_row(row, None), error=error))
+            continue
         except OSError as exc:
             error = f"cannot read page: {exc.strerror or exc}: {Path(pages_dir) / file}"
             report.rows.append(RowResult(file, site, url, compare_row(row, None), error=error))

@@ -9,7 +9,6 @@ file for a URL, or a generic one so that pages of sites without a file still ext
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, TextResponse
 
 from crawler import settings
+from crawler.encoding import page_text
 from crawler.extraction import extract_article
 from crawler.items import Article
 from crawler.sites import SEEDS_DIR, SiteConfig, load_site
@@ -36,8 +36,6 @@ from pipelines.validate import drop_reason
 Step = Callable[[ItemAdapter, SiteConfig], str | None]
 
 R = TypeVar("R", bound=TextResponse)
-
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
 
 def _clean(item: ItemAdapter, site: SiteConfig) -> str | None:
@@ -126,29 +124,18 @@ def page_response(
 
 
 def utf8_first(response: R) -> R:
-    """``response`` decoded as UTF-8 when its bytes are UTF-8, whatever it declares.
+    """``response`` read as UTF-8 where its bytes are UTF-8, whatever it declares.
 
-    Scrapy takes the charset from the BOM, the Content-Type header, then the markup. Pages do
-    declare ``iso-8859-1`` over UTF-8 bytes, which read as cp1252 turn into mojibake; bytes that
-    decode as UTF-8 and hold multi-byte sequences are practically never meant otherwise.
+    Scrapy takes the charset from the BOM, the Content-Type header, then the markup, and reads
+    the whole page that way: pages declaring ``iso-8859-1`` over UTF-8 bytes turn into
+    mojibake, and UTF-8 pages with a few stray bytes (or none declared) into U+FFFD. Here only
+    the bytes that are not UTF-8 are read in the declared charset (see ``crawler.encoding``);
+    the archived bytes are untouched, only the text extraction reads changes.
     """
-    if _utf8_in_disguise(response.body, response.encoding):
-        return response.replace(encoding="utf-8")
-    return response
-
-
-def _utf8_in_disguise(body: bytes, encoding: str) -> bool:
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        return False
-    if name.startswith(("utf-8", "utf-16", "utf-32")) or not _UTF8_MULTIBYTE.search(body):
-        return False
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    text = page_text(response.body, response.encoding, response._declared_encoding())
+    if text is None:
+        return response
+    return response.replace(body=text.encode("utf-8"), encoding="utf-8")
 
 
 def process_page(

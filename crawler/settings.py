@@ -27,7 +27,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 60
-# Larger pages are aborted and counted, not archived half-way.
+# Larger pages are aborted and counted, not archived half-way (per kind of page:
+# DOWNLOAD_MAXSIZE_BY_KIND below).
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
@@ -49,8 +50,26 @@ TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.ScopedResolver"
 # --- Discovery ---------------------------------------------------------------------------
 # Section pages followed per section (pagination depth).
 SECTION_MAX_PAGES = 50
-# Largest decompressed sitemap body accepted (gzip bombs are refused above it).
-SITEMAP_MAX_SIZE = 50 * 1024 * 1024
+# Largest body accepted per kind of page, in bytes once decompressed (set as each request's
+# download_maxsize; DOWNLOAD_MAXSIZE covers anything else, such as Scrapy's own robots.txt
+# fetch). Larger ones are cancelled and counted, not archived; a gzipped sitemap or feed
+# inflating past its limit is refused unread. Sitemaps may hold 50 MB (52,428,800 bytes)
+# uncompressed by their protocol; RFC 9309 asks that at least 500 KiB of a robots.txt be read.
+DOWNLOAD_MAXSIZE_BY_KIND = {
+    "sitemap": 50 * 1024 * 1024,
+    "feed": 50 * 1024 * 1024,
+    "robots": 1024 * 1024,
+    "section": 32 * 1024 * 1024,
+    "article": 32 * 1024 * 1024,
+}
+# Sizes above which a page of each kind is logged as large (DOWNLOAD_WARNSIZE for the rest).
+DOWNLOAD_WARNSIZE_BY_KIND = {
+    "sitemap": 50 * 1024 * 1024,
+    "feed": 16 * 1024 * 1024,
+    "robots": 500 * 1024,
+    "section": 8 * 1024 * 1024,
+    "article": 8 * 1024 * 1024,
+}
 
 # --- WARC capture --------------------------------------------------------------------------
 # Closest to the network (950): records the raw response before decompression and redirects.
@@ -119,6 +138,8 @@ ITEMS_SYNC_SECONDS = 1.0
 # Extra outputs (`-o items.parquet`, ...): Scrapy feeds, buffered, not part of the commit.
 FEEDS: dict[str, dict[str, object]] = {}
 FEED_EXPORT_ENCODING = "utf-8"
+# A value put into a feed path (``%(site_name)s``) is one file name: the path stays in its folder.
+FEED_URI_PARAMS = "crawler.paths.feed_uri_params"
 FEED_EXPORTERS = {"parquet": "crawler.parquet.ParquetItemExporter"}
 # `-o parquet-dataset:data/parquet:parquet`: a Parquet dataset partitioned by site and day.
 FEED_STORAGES = {"parquet-dataset": "crawler.parquet.ParquetDatasetStorage"}
@@ -129,10 +150,16 @@ PARQUET_ROW_GROUP_SIZE = 1000
 EXTENSIONS = {
     # Opened before anything is fetched; closed after every component is done with it.
     "archive.crawlstate.CrawlStateExtension": 100,
+    # Decides the exit code when the spider closes, before the stats file and summary are written.
+    "crawler.outcome.RunOutcome": 400,
     "crawler.statsfile.StatsFile": 500,
     "crawler.runsummary.RunSummary": 510,
     "crawler.jobdir.FinishedJobCleanup": 900,
 }
+# A finished run fails (exit 3) when more than this share of its download attempts (retries
+# and robots.txt included) ended in a network error, a 5xx or a 429; one that fetched nothing
+# (no answer below 400 but robots.txt) always fails.
+CRAWL_MAX_ERROR_RATIO = 0.5
 # One INFO line when a crawl ends: article versions, schedule skips, WARC records and bytes.
 RUN_SUMMARY_ENABLED = True
 # With JOBDIR, a run that finished leaves no queue or seen-requests file behind, so the next

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archive.schedule import DEFAULT_SCHEDULE, parse_schedule
+from crawler.paths import SITE_NAME
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -136,11 +137,21 @@ def site_path(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> Path:
     return path
 
 
+#: Largest site file read: real ones are a few kB, and a site file may come from elsewhere.
+MAX_SITE_FILE_SIZE = 1024 * 1024
+
+
 def load_site(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
     """Load and validate a site file; raises ``SiteConfigError`` naming file and key."""
     path = site_path(name_or_path, seeds_dir)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_SITE_FILE_SIZE + 1)
+        if len(raw) > MAX_SITE_FILE_SIZE:
+            raise SiteConfigError(
+                f"{path}: site file larger than {MAX_SITE_FILE_SIZE} bytes: not a site file"
+            )
+        data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise SiteConfigError(f"{path}: cannot read site file: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -151,7 +162,8 @@ def load_site(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
 def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
     """Validate the parsed TOML of a site file."""
     reader = _Reader(data, path)
-    name = reader.string("name", default=path.stem) or path.stem
+    reader.known(_KNOWN_KEYS)
+    name = reader.site_name()
     domains = reader.strings("domains", required=True)
     timezone = reader.string("timezone", default="Asia/Jakarta") or "Asia/Jakarta"
     try:
@@ -184,9 +196,6 @@ def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
             f"{path}: nothing to crawl: give at least one of 'start_urls', 'sitemaps', "
             "'feeds' or 'sections'"
         )
-    unknown = set(data) - _KNOWN_KEYS
-    if unknown:
-        raise SiteConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     return config
 
 
@@ -223,6 +232,25 @@ class _Reader:
 
     def _fail(self, key: str, problem: str) -> SiteConfigError:
         return SiteConfigError(f"{self.path}: key '{self.prefix}{key}': {problem}")
+
+    def known(self, keys: set[str] | frozenset[str]) -> None:
+        """Refuse keys this table does not have: a typo would otherwise be silently ignored."""
+        for key in sorted(set(self.data) - keys):
+            table = f"[{self.prefix.rstrip('.')}]" if self.prefix else "the top level"
+            raise self._fail(key, f"unknown key in {table}; known: {', '.join(sorted(keys))}")
+
+    def site_name(self) -> str:
+        """``name`` (default: the file name), a safe file name: it names items files."""
+        given = self.data.get("name")
+        name = self.string("name", default=self.path.stem) or self.path.stem
+        if not SITE_NAME.fullmatch(name):
+            where = "" if given is not None else " (from the file name; set 'name')"
+            raise self._fail(
+                "name",
+                f"{name!r}{where} is not a site name: 1 to 64 of a-z, 0-9, '.', '_' and '-', "
+                "starting with a letter or digit",
+            )
+        return name
 
     def string(self, key: str, default: str | None = None, required: bool = False) -> str | None:
         value = self.data.get(key)
@@ -307,9 +335,7 @@ class _Reader:
         if table is None:
             return ()
         sub = _Reader(table, self.path, "authors.")
-        unknown = set(table) - {"organisations"}
-        if unknown:
-            raise sub._fail(sorted(unknown)[0], "unknown key; known: organisations")
+        sub.known({"organisations"})
         return tuple(sub.regexes("organisations", re.IGNORECASE))
 
     def table(self, key: str) -> dict[str, Any] | None:
@@ -334,8 +360,9 @@ class _Reader:
         if table is None:
             return None
         sub = _Reader(table, self.path, "multipage.")
+        sub.known({"next", "all_pages_param", "max_pages"})
         max_pages = table.get("max_pages", 30)
-        if not isinstance(max_pages, int) or max_pages < 1:
+        if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
             raise sub._fail("max_pages", f"must be a positive integer, got {max_pages!r}")
         rule = MultiPage(
             next=sub.string("next"),
@@ -355,6 +382,7 @@ class _Reader:
             if not isinstance(entry, dict):
                 raise self._fail(f"layouts[{index}]", "must be a table")
             sub = _Reader(entry, self.path, f"layouts[{index}].")
+            sub.known({"name", "match", "selectors", "valid_from", "valid_until"})
             layout = Layout(
                 name=sub.string("name", default=f"layout{index}") or f"layout{index}",
                 match=sub.string("match"),

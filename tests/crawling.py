@@ -18,6 +18,7 @@ class CrawlResult:
     stats: dict[str, Any]
     items: list[dict[str, Any]]
     warc_dir: Path
+    stderr: str = ""
 
 
 def run_crawl(
@@ -42,4 +43,4 @@ def run_crawl(
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    return CrawlResult(result.returncode, log, stats, items, out / "warc")
+    return CrawlResult(result.returncode, log, stats, items, out / "warc", result.stderr)

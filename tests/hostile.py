@@ -1,88 +1,168 @@
-"""Loopback HTTP servers whose every answer is scripted per path, to misbehave on purpose.
+"""A loopback HTTP server that misbehaves on purpose, one behaviour per path.
 
-``ScriptedServer({"/robots.txt": answer(503), "/a": redirect("/a")})`` serves on 127.0.0.1
-and keeps every request it was sent (path, arrival time, headers), answered or not. A path
-without a script answers 404. A route may be a fixed ``Answer`` or a function of how many
-times the path was asked before, so a server can answer 429 first and 200 later.
+Each behaviour writes raw bytes to the socket, so it can lie about lengths, trickle, never end
+or reset the connection. Every one is bounded (bytes or seconds) and the server stops with its
+``with`` block, so a test never leaves anything running.
 """
 
 from __future__ import annotations
 
+import socket
+import socketserver
+import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import BinaryIO, Self
+
+# A behaviour gets the client's socket file and writes the whole answer itself.
+Behaviour = Callable[[socket.socket, BinaryIO], None]
+
+LOOPBACK = "127.0.0.1"
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int = 200
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
+def _head(status: int, headers: Mapping[str, str]) -> bytes:
+    lines = [f"HTTP/1.1 {status} X"] + [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-Route = Answer | Callable[[int], Answer]
+def answer(
+    body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8", **headers: str
+) -> Behaviour:
+    """A well-formed answer."""
+
+    def send(conn: socket.socket, out: BinaryIO) -> None:
+        head = {"Content-Type": content_type, "Content-Length": str(len(body)), **headers}
+        out.write(_head(status, head) + body)
+
+    return send
 
 
-@dataclass(frozen=True)
-class Hit:
-    path: str
-    at: float
-    """``time.monotonic()`` when the request line arrived."""
-    headers: dict[str, str]
+def from_file(path: Path, content_type: str, **headers: str) -> Behaviour:
+    """A well-formed answer streamed from a file (large bodies stay out of memory)."""
+
+    def send(conn: socket.socket, out: BinaryIO) -> None:
+        size = path.stat().st_size
+        head = {"Content-Type": content_type, "Content-Length": str(size), **headers}
+        out.write(_head(200, head))
+        with path.open("rb") as source:
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+
+    return send
 
 
-def page(html: str, content_type: str = "text/html; charset=utf-8") -> Answer:
-    return Answer(200, html.encode(), {"Content-Type": content_type})
+def drip(seconds: float, interval: float = 0.2, content_type: str = "text/html") -> Behaviour:
+    """Headers, then one byte every ``interval`` for at most ``seconds``: a slow drip."""
+
+    def send(conn: socket.socket, out: BinaryIO) -> None:
+        out.write(_head(200, {"Content-Type": content_type, "Content-Length": "1000000"}))
+        out.flush()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            out.write(b"<")
+            out.flush()
+            time.sleep(interval)
+
+    return send
 
 
-def redirect(location: str, status: int = 302) -> Answer:
-    return Answer(status, b"", {"Location": location})
+def endless(limit: int, content_type: str = "text/html") -> Behaviour:
+    """A body with no length that goes on until the client leaves or ``limit`` bytes."""
+
+    def send(conn: socket.socket, out: BinaryIO) -> None:
+        out.write(_head(200, {"Content-Type": content_type, "Connection": "close"}))
+        chunk = b"<p>" + b"x" * 65533
+        sent = 0
+        while sent < limit:
+            out.write(chunk)
+            sent += len(chunk)
+
+    return send
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+def wrong_length(body: bytes, declared: int, content_type: str = "text/html") -> Behaviour:
+    """A Content-Length that is not the body's: longer ones end with the connection closed."""
+
+    def send(conn: socket.socket, out: BinaryIO) -> None:
+        head = {"Content-Type": content_type, "Content-Length": str(declared)}
+        out.write(_head(200, head) + body)
+        out.flush()
+        if declared > len(body):
+            conn.shutdown(socket.SHUT_WR)
+
+    return send
+
+
+def reset_mid_body(body: bytes, after: int, content_type: str = "text/html") -> Behaviour:
+    """Sends ``after`` bytes of ``body``, then resets the connection (RST, not FIN)."""
+
+    def send(conn: socket.socket, out: BinaryIO) -> None:
+        head = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        out.write(_head(200, head) + body[:after])
+        out.flush()
+        time.sleep(0.1)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    return send
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
     timeout = 10
-    server: _Bound
 
-    def do_GET(self) -> None:
-        owner = self.server.owner
-        count = owner.record(Hit(self.path, time.monotonic(), dict(self.headers)))
-        route = owner.routes.get(self.path)
-        if route is None:
-            reply = Answer(404, b"not here", {"Content-Type": "text/plain"})
-        else:
-            reply = route(count) if callable(route) else route
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: ``ScriptedServer.hits`` is the log."""
+    def handle(self) -> None:
+        request_line = self.rfile.readline(8192).decode("latin-1")
+        while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+            pass
+        parts = request_line.split()
+        path = parts[1] if len(parts) > 1 else "/"
+        self.server.hits.append(path)
+        behaviour = self.server.routes.get(path.split("?")[0])
+        if behaviour is None:
+            behaviour = answer(b"not here", status=404)
+        try:
+            behaviour(self.connection, self.wfile)  # type: ignore[arg-type]
+            self.wfile.flush()
+        except OSError:
+            pass  # the client gave up: that is what some behaviours are for
+        self.close_connection = True
 
 
-class _Bound(ThreadingHTTPServer):
+class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
+    allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, owner: ScriptedServer) -> None:
-        self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, routes: Mapping[str, Behaviour]) -> None:
+        self.routes = dict(routes)
+        self.hits: list[str] = []
+        super().__init__((LOOPBACK, 0), _Handler)
 
 
-class ScriptedServer:
-    def __init__(self, routes: Mapping[str, Route] | None = None) -> None:
-        self.routes: dict[str, Route] = dict(routes or {})
-        self._hits: list[Hit] = []
-        self._lock = threading.Lock()
-        self._httpd = _Bound(self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+class HostileServer:
+    """``with HostileServer({"/path": behaviour}) as server: server.url("/path")``."""
+
+    def __init__(self, routes: Mapping[str, Behaviour]) -> None:
+        self._server = _Server(routes)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+
+    @property
+    def hits(self) -> list[str]:
+        return list(self._server.hits)
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def route(self, path: str, behaviour: Behaviour) -> None:
+        self._server.routes[path] = behaviour
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -90,36 +170,17 @@ class ScriptedServer:
 
     def __exit__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.shutdown()
+        self._server.server_close()
         self._thread.join(timeout=5)
 
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
 
-    def origin(self, host: str = "127.0.0.1") -> str:
-        """``http://HOST:PORT``: the same server under another host name (``localhost``)."""
-        return f"http://{host}:{self.port}"
-
-    def record(self, hit: Hit) -> int:
-        """Keep ``hit``; returns how many earlier requests asked for the same path."""
-        with self._lock:
-            count = sum(1 for h in self._hits if h.path == hit.path)
-            self._hits.append(hit)
-            return count
-
-    @property
-    def hits(self) -> list[Hit]:
-        with self._lock:
-            return list(self._hits)
-
-    def paths(self) -> list[str]:
-        return [hit.path for hit in self.hits]
-
-    def hits_for(self, path: str) -> list[Hit]:
-        return [hit for hit in self.hits if hit.path == path]
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])

@@ -19,7 +19,7 @@ import pytest
 from crawler.demo import PROJECT_DIR, crawl_command
 from crawler.middlewares.retry import retry_after_seconds
 from tests.crawling import CrawlResult, run_crawl
-from tests.hostile import Answer, Route, ScriptedServer, page, redirect
+from tests.scripted_server import Answer, Route, ScriptedServer, page, redirect
 
 ARTICLE = r"^https?://[^/]+/news/read/\d+/[a-z-]+$"
 EMPTY = page("<html><body>kosong</body></html>")

@@ -11,7 +11,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo import PROJECT_DIR, crawl_command
 from crawler.outcome import ExitCode
-from tests.hostile import ScriptedServer, page
+from tests.scripted_server import ScriptedServer, page
 
 ARTICLE = r"^https?://[^/]+/news/read/\d+/[a-z-]+$"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo import PROJECT_DIR, crawl_command
-from tests.hostile import Answer, ScriptedServer, page
+from tests.scripted_server import Answer, ScriptedServer, page
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/net/tcp").exists(), reason="needs Linux /proc")
 

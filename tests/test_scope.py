@@ -18,7 +18,7 @@ from crawler.demosite.server import DemoServer
 from crawler.middlewares.addresses import AddressPolicy, address_kind, parse_address
 from crawler.outcome import ExitCode
 from tests.crawling import CrawlResult, run_crawl
-from tests.hostile import Answer, ScriptedServer, page, redirect
+from tests.scripted_server import Answer, ScriptedServer, page, redirect
 
 ARTICLE = r"^https?://[^/]+/news/read/\d+/[a-z-]+$"
 

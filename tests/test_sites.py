@@ -65,8 +65,28 @@ def test_valid_file_by_path(tmp_path: Path) -> None:
         (lambda t: t.replace("[selectors]", "[selectors]\nheadline = 'h1'"), "selectors.headline"),
         (lambda t: t.replace("https://www.example", "www.example"), "key 'sitemaps'"),
         (lambda t: t.replace('next = "a.next::attr(href)"', "max_pages = 0"), "multipage."),
-        (lambda t: "sitemapz = []\n" + t, "unknown key(s) sitemapz"),
+        (lambda t: "sitemapz = []\n" + t, "key 'sitemapz': unknown key in the top level"),
         (lambda t: t.replace("[selectors]", "[selectors"), "not valid TOML"),
+        # Typos inside nested tables: once silently ignored.
+        (
+            lambda t: t.replace('next = "a.next', 'nxet = "a.next'),
+            "key 'multipage.nxet': unknown key in [multipage]; known: all_pages_param, "
+            "max_pages, next",
+        ),
+        (
+            lambda t: t.replace('match = "div.old"', 'mach = "div.old"'),
+            "key 'layouts[0].mach': unknown key in [layouts[0]]",
+        ),
+        (
+            lambda t: t + '\n[authors]\norganisation = ["Redaksi"]\n',
+            "key 'authors.organisation': unknown key in [authors]",
+        ),
+        (
+            lambda t: t.replace('next = "a.next::attr(href)"', "max_pages = true"),
+            "key 'multipage.max_pages': must be a positive integer, got True",
+        ),
+        (lambda t: t.replace('name = "mini"', "name = 5"), "key 'name': must be a non-empty"),
+        (lambda t: t.replace('name = "mini"', 'name = "../mini"'), "key 'name': '../mini'"),
     ],
 )
 def test_invalid_file_names_file_and_key(tmp_path: Path, edit: object, message: str) -> None:
@@ -95,3 +115,16 @@ def test_crawl_command_reports_invalid_site_without_traceback(tmp_path: Path) ->
     assert result.returncode != 0
     assert "Traceback" not in output
     assert f"{path}: key 'domains': is required" in output
+
+
+def test_a_site_file_too_large_to_be_one_is_refused_unread(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID + "# " + "x" * (1024 * 1024) + "\n")
+    with pytest.raises(SiteConfigError, match="larger than 1048576 bytes"):
+        load_site(str(path))
+
+
+def test_a_site_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mini.toml"
+    path.write_bytes(VALID.replace("mini", "m\xeeni").encode("latin-1"))
+    with pytest.raises(SiteConfigError, match="cannot read site file: 'utf-8' codec"):
+        load_site(str(path))

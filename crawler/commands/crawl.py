@@ -5,12 +5,17 @@ archive failure (exit 4); a state file that another crawl holds, that a newer Ka
 that is no state file at all or that is damaged is a state failure (exit 6).  Each is one clear
 line, not a traceback, and nothing is fetched or written.  A start-up check may also raise
 :class:`~crawler.outcome.CrawlFailure`; a crawl that ran exits with the code its outcome
-recorded (:mod:`crawler.outcome`), after one line on standard error saying why.
+recorded (:mod:`crawler.outcome`), after one line on standard error saying why.  A
+:class:`~crawler.outcome.CrawlFailure` raised while the crawl is built (a component's
+``from_crawler``) gives its own code the same way; any other exception there is a bug: its
+traceback is logged once and the run exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -18,6 +23,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.spiders import Spider
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from archive.capture import DEFAULT_DIR
 from archive.crawlstate import DEFAULT_CHECK_SECONDS
@@ -30,18 +37,34 @@ from crawler.middlewares.addresses import AddressPolicy
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
 from crawler.sites import SiteConfigError, load_site
 
+logger = logging.getLogger(__name__)
+
 
 class Command(ScrapyCrawlCommand):
     crawler: Crawler | None = None
+    # A failure raised while the crawl was being built: its code and one line.
+    startup_failure: CrawlFailure | None = None
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1 or self.crawler_process is None:
+            super().run(args, opts)  # Scrapy's own usage errors
+            return
         try:
             self._check(opts)
         except CrawlFailure as failure:
             self._fail(failure.code, str(failure))
             return
-        super().run(args, opts)
-        if self.exitcode:
+        started = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        if isinstance(started, Deferred):
+            started.addErrback(self._startup_failed)
+        elif isinstance(started, asyncio.Future):
+            started.add_done_callback(self._task_done)
+        self.crawler_process.start()
+        if self.startup_failure is not None:
+            self._fail(self.startup_failure.code, str(self.startup_failure))
+            return
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = int(ExitCode.ERROR)
             return
         crawler = self.crawler
         if crawler is None or crawler.stats is None:
@@ -50,19 +73,39 @@ class Command(ScrapyCrawlCommand):
         if code:
             self._fail(ExitCode(code), str(crawler.stats.get_value(FAILURE_STAT, "")))
 
+    def _task_done(self, task: asyncio.Future[None]) -> None:
+        # Retrieving the exception here also keeps asyncio from logging it again at exit.
+        if not task.cancelled() and (error := task.exception()) is not None:
+            self._startup_failed(Failure(error))
+
+    def _startup_failed(self, failure: Failure) -> None:
+        """Keep why the crawl could not be built; an unexpected error keeps its traceback."""
+        error = failure.value
+        if isinstance(error, CrawlFailure):
+            self.startup_failure = error
+        elif isinstance(error, (UsageError, SiteConfigError)):
+            self.startup_failure = CrawlFailure(ExitCode.USAGE, str(error))
+        else:
+            logger.error("Crawl could not start:\n%s", failure.getTraceback())
+            self.startup_failure = CrawlFailure(
+                ExitCode.ERROR, f"could not start: {error!r} (traceback in the log)"
+            )
+
     def _check(self, opts: argparse.Namespace) -> None:
         site = opts.spargs.get("site")
+        if not site:
+            raise CrawlFailure(
+                ExitCode.USAGE, "no site given: scrapy crawl news -a site=NAME (or a .toml path)"
+            )
+        try:
+            config = load_site(site)
+            check_selectors(config)
+        except SiteConfigError as exc:
+            raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
         settings = self.settings
-        if site:
-            try:
-                config = load_site(site)
-                check_selectors(config)
-            except SiteConfigError as exc:
-                raise UsageError(str(exc), print_help=False) from exc
-            if settings is not None:
-                check_operator(config, settings)
         if settings is None:
             return
+        check_operator(config, settings)
         try:
             AddressPolicy.from_settings(settings)
         except ValueError as exc:

@@ -26,7 +26,8 @@ from scrapy.exceptions import UsageError
 from archive.rebuild import RebuildReport, rebuild_state
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
-from crawler.sites import load_site
+from crawler.paths import inside
+from crawler.sites import SEEDS_DIR, load_site
 
 DEFAULT_WARC_DIR = "data/warc"
 TMP_SUFFIX = ".rebuild-tmp"
@@ -37,8 +38,11 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def site_schedule(site: str) -> tuple[timedelta, ...]:
-    """The revisit schedule of the site file ``site``; ``SiteConfigError`` when unknown."""
-    return load_site(site).revisit
+    """The revisit schedule of ``seeds/<site>.toml``; ``SiteConfigError`` when unknown.
+
+    ``site`` comes from the archive: it names a file in ``seeds/``, never a path elsewhere.
+    """
+    return load_site(str(inside(SEEDS_DIR, f"{site}.toml"))).revisit
 
 
 class Command(ScrapyCommand):

@@ -7,11 +7,12 @@ expansion, DTD loading or network access, in lxml's recover mode because real fe
 
 from __future__ import annotations
 
-from crawler.discovery.feeds import FeedEntry, parse_feed
+from crawler.discovery.feeds import FeedEntry, iter_feed, parse_feed
 from crawler.discovery.pages import links_from_page, next_page_link
 from crawler.discovery.sitemaps import (
     Sitemap,
     SitemapEntry,
+    iter_sitemap,
     parse_sitemap,
     sitemap_urls_from_robots,
 )
@@ -23,6 +24,8 @@ __all__ = [
     "FeedEntry",
     "Sitemap",
     "SitemapEntry",
+    "iter_feed",
+    "iter_sitemap",
     "links_from_page",
     "next_page_link",
     "parse_feed",

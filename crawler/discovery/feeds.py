@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import lxml.etree as etree
@@ -10,12 +11,14 @@ from crawler.discovery.xml import (
     DEFAULT_MAX_SIZE,
     DiscoveryError,
     absolute_url,
-    check_limits,
     clean,
-    decompress,
+    free,
     local_name,
-    prepare_xml,
-    xml_parser,
+    opening,
+    root_name,
+    text_chunks,
+    trim,
+    xml_events,
 )
 
 
@@ -59,34 +62,76 @@ def parse_feed(body: bytes, url: str, *, max_size: int = DEFAULT_MAX_SIZE) -> li
     Entries without a usable http(s) link are left out. Raises ``DiscoveryError`` when the
     body is not a feed at all.
     """
-    data = prepare_xml(decompress(body, url, max_size))
-    parser = xml_parser()
+    return [entry for part in iter_feed(body, url, max_size=max_size) for entry in part]
+
+
+def iter_feed(
+    body: bytes, url: str, *, max_size: int = DEFAULT_MAX_SIZE
+) -> Iterator[list[FeedEntry]]:
+    """``parse_feed`` a chunk at a time: the entries read from each chunk (maybe none).
+
+    Memory stays a few chunks and one entry whatever the feed's size; a caller may pause
+    between parts. Feed-level Atom authors count for the entries after them.
+    """
+    texts = text_chunks(body, url, max_size)
+    first = opening(texts)
+    name = root_name(first) if first.startswith("<") else None
+    if name is None:
+        raise DiscoveryError(f"{url}: not a feed: body is not XML {first[:40]!r}")
+    if name not in ("rss", "RDF", "feed"):
+        hint = " (a sitemap, not a feed)" if name in ("urlset", "sitemapindex") else ""
+        raise DiscoveryError(f"{url}: not a feed: root element is <{name}>{hint}")
+    feed = _FeedReader(url, atom=name == "feed")
     try:
-        root = etree.fromstring(data, parser, base_url=url)
-    except etree.XMLSyntaxError as exc:
-        raise DiscoveryError(f"{url}: not a feed: body is not XML ({exc})") from exc
-    check_limits(parser.error_log, url)
-    if root is None:
-        preview = data[:40].decode("utf-8", "replace")
-        raise DiscoveryError(f"{url}: not a feed: body is not XML {preview!r}")
-    kind = local_name(root.tag)
-    if kind in ("rss", "RDF"):
-        items = root.iter(*_ITEM_TAGS)
-        feed_authors: list[str] = []
-    elif kind == "feed":
-        items = root.iter(*_ENTRY_TAGS)
-        feed_authors = _authors(_children(root))
-    else:
-        hint = " (a sitemap, not a feed)" if kind in ("urlset", "sitemapindex") else ""
-        raise DiscoveryError(f"{url}: not a feed: root element is <{kind}>{hint}")
-    entries = []
-    for item in items:
-        entry = _feed_entry(item, url)
-        if entry is not None:
-            if not entry.authors:
-                entry.authors = list(feed_authors)
-            entries.append(entry)
-    return entries
+        for events in xml_events(first, texts, url, _FEED_TAGS):
+            yield feed.read(events)
+    except DiscoveryError as exc:
+        raise DiscoveryError(str(exc).replace(": body is", ": not a feed: body is", 1)) from exc
+
+
+class _FeedReader:
+    """Turns parser events into entries, freeing each entry (and what came before) once read."""
+
+    def __init__(self, url: str, atom: bool) -> None:
+        self.url = url
+        self.atom = atom
+        self.root: etree._Element | None = None
+        # The root and RSS <channel> elements: what holds the entries.
+        self.containers: list[etree._Element] = []
+        self.authors: list[str] = []
+
+    def read(self, events: list[tuple[str, etree._Element]]) -> list[FeedEntry]:
+        entries: list[FeedEntry] = []
+        for event, element in events:
+            if self.root is None:
+                self.root = element
+                self.containers.append(element)
+                continue
+            if event == "start":
+                if element.getparent() is self.root and local_name(element.tag) == "channel":
+                    self.containers.append(element)
+                continue
+            if element.tag in _ITEM_TAGS or element.tag in _ENTRY_TAGS:
+                self._feed_authors()
+                if (entry := _feed_entry(element, self.url)) is not None:
+                    entry.authors = entry.authors or list(self.authors)
+                    entries.append(entry)
+                free(element)
+        self._feed_authors()
+        for container in self.containers:
+            trim(container)
+        return entries
+
+    def _feed_authors(self) -> None:
+        # Atom feed-level authors stand for the entries' own; read before they are freed.
+        if self.atom and self.root is not None:
+            for author in _authors(_children(self.root)):
+                if author not in self.authors:
+                    self.authors.append(author)
+
+
+# The root, RSS <channel> and the entries; everything else stays inside libxml2.
+_FEED_TAGS = ("{*}rss", "{*}RDF", "{*}feed", "{*}channel", *_ITEM_TAGS, *_ENTRY_TAGS)
 
 
 def _children(element: etree._Element) -> dict[str, list[etree._Element]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from io import BytesIO
 from typing import Literal
 
 import lxml.etree as etree
@@ -12,14 +12,17 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots as _scrapy_robots_site
 
 from crawler.discovery.xml import (
     DEFAULT_MAX_SIZE,
-    SAFE_XML_OPTIONS,
     DiscoveryError,
     absolute_url,
-    check_limits,
     clean,
-    decompress,
+    free,
     local_name,
-    prepare_xml,
+    opening,
+    prepend,
+    root_name,
+    text_chunks,
+    trim,
+    xml_events,
 )
 
 
@@ -50,33 +53,61 @@ def parse_sitemap(body: bytes, url: str, *, max_size: int = DEFAULT_MAX_SIZE) ->
     Keeps the Google News fields (``news:title``, ``news:publication_date``, ...) that
     Scrapy's own ``Sitemap`` flattens away. Raises ``DiscoveryError`` for anything else.
     """
-    data = prepare_xml(decompress(body, url, max_size))
-    if not data.startswith(b"<"):
-        return _text_sitemap(data, url)
-    events = etree.iterparse(BytesIO(data), events=("start", "end"), **SAFE_XML_OPTIONS)
-    try:
-        _, root = next(events)
-    except (StopIteration, etree.XMLSyntaxError) as exc:
-        raise DiscoveryError(f"{url}: not a sitemap: body is not XML ({exc or 'empty'})") from exc
-    kind = local_name(root.tag)
-    if kind not in ("urlset", "sitemapindex"):
-        hint = " (a feed, not a sitemap)" if kind in ("rss", "RDF", "feed") else ""
-        raise DiscoveryError(f"{url}: not a sitemap: root element is <{kind}>{hint}")
+    parts = iter_sitemap(body, url, max_size=max_size)
+    sitemap = next(parts)
+    for part in parts:
+        sitemap.entries.extend(part.entries)
+    return sitemap
+
+
+def iter_sitemap(body: bytes, url: str, *, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[Sitemap]:
+    """``parse_sitemap`` a chunk at a time: one ``Sitemap`` per chunk read (entries may be none).
+
+    Memory stays a few chunks and one entry whatever the document's size; a caller may pause
+    between parts. ``DiscoveryError`` comes before the first part, or later for damage found
+    late (the entries before it were good).
+    """
+    texts = text_chunks(body, url, max_size)
+    first = opening(texts)
+    if not first.startswith("<"):
+        yield from _text_sitemap(first, texts, url)
+        return
+    name = root_name(first)
+    if name is None:
+        raise DiscoveryError(f"{url}: not a sitemap: body is not XML {first[:40]!r}")
+    kind = _sitemap_kind(name, url)
     wanted = "url" if kind == "urlset" else "sitemap"
-    entries: list[SitemapEntry] = []
+    root: etree._Element | None = None
     try:
-        for event, element in events:
-            if event == "end" and element.getparent() is root and local_name(element.tag) == wanted:
-                if entry := _sitemap_entry(element, url):
-                    entries.append(entry)
-                # Free each processed entry: big sitemaps would otherwise be held whole.
-                element.clear()
-                while element.getprevious() is not None:
-                    del root[0]
-    except etree.XMLSyntaxError:
-        pass  # recover mode gave what it could; a cut tail only costs its own entries
-    check_limits(events.error_log, url)
-    return Sitemap(kind="urlset" if kind == "urlset" else "sitemapindex", entries=entries)
+        for events in xml_events(first, texts, url, _SITEMAP_TAGS):
+            entries: list[SitemapEntry] = []
+            for event, element in events:
+                if root is None:
+                    root = element
+                elif event == "end" and element.getparent() is root:
+                    if local_name(element.tag) == wanted and (
+                        entry := _sitemap_entry(element, url)
+                    ):
+                        entries.append(entry)
+                    free(element)
+            if root is not None:
+                trim(root)
+            yield Sitemap(kind=kind, entries=entries)
+    except DiscoveryError as exc:
+        raise DiscoveryError(str(exc).replace(": body is", ": not a sitemap: body is", 1)) from exc
+
+
+# The root (whatever it is) and the entries of either kind, in any namespace.
+_SITEMAP_TAGS = ("{*}urlset", "{*}sitemapindex", "{*}url", "{*}sitemap")
+
+
+def _sitemap_kind(name: str, url: str) -> Literal["sitemapindex", "urlset"]:
+    if name == "urlset":
+        return "urlset"
+    if name == "sitemapindex":
+        return "sitemapindex"
+    hint = " (a feed, not a sitemap)" if name in ("rss", "RDF", "feed") else ""
+    raise DiscoveryError(f"{url}: not a sitemap: root element is <{name}>{hint}")
 
 
 def _sitemap_entry(element: etree._Element, base: str) -> SitemapEntry | None:
@@ -111,16 +142,35 @@ def _sitemap_entry(element: etree._Element, base: str) -> SitemapEntry | None:
     )
 
 
-def _text_sitemap(data: bytes, url: str) -> Sitemap:
+def _text_sitemap(first: str, texts: Iterator[str], url: str) -> Iterator[Sitemap]:
     # sitemaps.org allows a plain UTF-8 list of URLs, one per line.
-    lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines()]
-    locs = [line for line in lines if line]
-    if not locs or not all(absolute_url(url, loc) == loc for loc in locs):
-        preview = data[:40].decode("utf-8", "replace")
+    held = ""
+    found = False
+    for text in prepend(first, texts):
+        lines = (held + text).splitlines(keepends=True)
+        held = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
+        entries = _text_entries(lines, url, first)
+        found = found or bool(entries)
+        yield Sitemap(kind="urlset", entries=entries)
+    entries = _text_entries([held], url, first)
+    if not (found or entries):
         raise DiscoveryError(
-            f"{url}: not a sitemap: body is neither XML nor a URL list {preview!r}"
+            f"{url}: not a sitemap: body is neither XML nor a URL list {first[:40]!r}"
         )
-    return Sitemap(kind="urlset", entries=[SitemapEntry(loc=loc) for loc in locs])
+    yield Sitemap(kind="urlset", entries=entries)
+
+
+def _text_entries(lines: list[str], url: str, first: str) -> list[SitemapEntry]:
+    entries = []
+    for line in lines:
+        if not (loc := line.strip()):
+            continue
+        if absolute_url(url, loc) != loc:
+            raise DiscoveryError(
+                f"{url}: not a sitemap: body is neither XML nor a URL list {first[:40]!r}"
+            )
+        entries.append(SitemapEntry(loc=loc))
+    return entries
 
 
 _ROBOTS_COMMENT = re.compile(r"\s+#")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -13,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
@@ -20,10 +23,11 @@ from archive.crawlstate import crawl_state
 from archive.state import ArticleState, CrawlState
 from crawler.discovery import (
     DiscoveryError,
+    FeedEntry,
+    iter_feed,
+    iter_sitemap,
     links_from_page,
     next_page_link,
-    parse_feed,
-    parse_sitemap,
     sitemap_urls_from_robots,
 )
 from crawler.extraction import check_selectors, extract_article, merge_pages
@@ -31,6 +35,7 @@ from crawler.items import Article
 from crawler.middlewares import Refused
 from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
+from crawler.sizes import size_limits
 
 
 def rebase(url: str, origin: str | None) -> str:
@@ -41,6 +46,9 @@ def rebase(url: str, origin: str | None) -> str:
     parts = urlsplit(url)
     return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
 
+
+#: Article requests queued at a time once discovery is done.
+RELEASE_BATCH = 500
 
 #: Hint sources, best first: a sitemap's news date and title win over a feed's.
 HINT_RANK = {"sitemap": 0, "feed": 1, "section": 2, "schedule": 3}
@@ -67,6 +75,10 @@ class NewsSpider(scrapy.Spider):
         # so every article is read with all its hints, in any order of arrival.
         self.pending: dict[str, scrapy.Request] = {}
         self.discovering = True
+        # Set while the pending article requests are being queued, a batch at a time.
+        self.releasing = False
+        # Size limits per kind of page, read from the settings on first use.
+        self.limits: dict[str, dict[str, int]] | None = None
         self.discovered: set[str] = set()
         # Known articles passed over this run because they are not due (each counted once).
         self.not_due: set[str] = set()
@@ -81,14 +93,29 @@ class NewsSpider(scrapy.Spider):
     def spider_idle(self) -> None:
         """Discovery is done: queue the articles it found."""
         self.discovering = False
+        if self.releasing:
+            raise DontCloseSpider
         if not self.pending:
             return
         requests, self.pending = list(self.pending.values()), {}
         self.logger.info("Discovery done: %d article pages to fetch", len(requests))
-        assert self.crawler.engine is not None
-        for request in requests:
-            self.crawler.engine.crawl(request)
+        self.releasing = True
+        deferred_from_coro(self._release(requests))
         raise DontCloseSpider
+
+    async def _release(self, requests: list[scrapy.Request]) -> None:
+        # A batch at a time: queueing 100,000 requests at once would hold the event loop.
+        engine = self.crawler.engine
+        assert engine is not None
+        try:
+            for start in range(0, len(requests), RELEASE_BATCH):
+                if engine.spider is None:
+                    return  # closed meanwhile (CLOSESPIDER_*, a failure): nothing to queue
+                for request in requests[start : start + RELEASE_BATCH]:
+                    engine.crawl(request)
+                await asyncio.sleep(0)
+        finally:
+            self.releasing = False
 
     # --- discovery ------------------------------------------------------------------------
 
@@ -122,18 +149,20 @@ class NewsSpider(scrapy.Spider):
             for url in site.start_urls or site.sections:
                 parts = urlsplit(rebase(url, self.origin))
                 robots = f"{parts.scheme}://{parts.netloc}/robots.txt"
-                yield from self._discovery(robots, self.parse_robots)
+                yield from self._discovery(robots, self.parse_robots, "robots")
         for url in site.sitemaps:
-            yield from self._discovery(rebase(url, self.origin), self.parse_sitemap)
+            yield from self._discovery(rebase(url, self.origin), self.parse_sitemap, "sitemap")
         for url in site.feeds:
-            yield from self._discovery(rebase(url, self.origin), self.parse_feed)
+            yield from self._discovery(rebase(url, self.origin), self.parse_feed, "feed")
         for url in (*site.sections, *site.start_urls):
             yield from self._discovery(
-                rebase(url, self.origin), self.parse_section, depth_in_section=1
+                rebase(url, self.origin), self.parse_section, "section", depth_in_section=1
             )
 
-    def _discovery(self, url: str, callback: Any, **meta: Any) -> Iterator[scrapy.Request]:
-        """A discovery page, once per run.
+    def _discovery(
+        self, url: str, callback: Any, kind: str, **meta: Any
+    ) -> Iterator[scrapy.Request]:
+        """A discovery page of ``kind`` (its size limits: ``DOWNLOAD_MAXSIZE_BY_KIND``), once.
 
         Not left to the dupefilter: a run resumed from ``JOBDIR`` must read its discovery
         pages again, since the article requests they gave were only held in memory.
@@ -143,45 +172,82 @@ class NewsSpider(scrapy.Spider):
         self.discovered.add(url)
         self.crawler.stats.inc_value("discovery/requests")
         yield scrapy.Request(
-            url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={**meta, **self._size_limits(kind)},
+            dont_filter=True,
         )
+
+    def _size_limits(self, kind: str) -> dict[str, int]:
+        """``download_maxsize``/``download_warnsize`` meta for a page of ``kind``."""
+        if self.limits is None:
+            self.limits = size_limits(self.settings)
+        return self.limits[kind]
+
+    def _max_size(self, kind: str) -> int:
+        return self._size_limits(kind)["download_maxsize"]
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.body, response.url):
-            yield from self._discovery(url, self.parse_sitemap)
+            yield from self._discovery(url, self.parse_sitemap, "sitemap")
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        max_size = self.settings.getint("SITEMAP_MAX_SIZE")
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        # Read a chunk at a time, pausing between chunks: a 50 MB sitemap does not hold the
+        # event loop (downloads, archiving) for the seconds it takes to read.
+        parts = iter_sitemap(response.body, response.url, max_size=self._max_size("sitemap"))
+        started = time.monotonic()
         try:
-            sitemap = parse_sitemap(response.body, response.url, max_size=max_size)
+            for sitemap in parts:
+                self.crawler.stats.inc_value("discovery/entries/sitemap", len(sitemap.entries))
+                for entry in sitemap.entries:
+                    if sitemap.kind == "sitemapindex":
+                        requests = self._discovery(entry.loc, self.parse_sitemap, "sitemap")
+                    elif self.site.is_article(entry.loc):
+                        requests = self._article_request(
+                            entry.loc,
+                            "sitemap",
+                            sitemap_published_raw=entry.news_publication_date or entry.lastmod,
+                            sitemap_title=entry.news_title,
+                        )
+                    else:
+                        continue
+                    for request in requests:
+                        yield request
+                await asyncio.sleep(0)
         except DiscoveryError as exc:
             self._skip("discovery/errors/sitemap", f"skipped sitemap: {exc}")
-            return
-        for entry in sitemap.entries:
-            if sitemap.kind == "sitemapindex":
-                yield from self._discovery(entry.loc, self.parse_sitemap)
-            elif self.site.is_article(entry.loc):
-                yield from self._article_request(
-                    entry.loc,
-                    "sitemap",
-                    sitemap_published_raw=entry.news_publication_date or entry.lastmod,
-                    sitemap_title=entry.news_title,
-                )
+        self._read_time("sitemap", response.url, started)
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        parts = iter_feed(response.body, response.url, max_size=self._max_size("feed"))
+        started = time.monotonic()
         try:
-            entries = parse_feed(response.body, response.url)
+            for entries in parts:
+                self.crawler.stats.inc_value("discovery/entries/feed", len(entries))
+                for entry in entries:
+                    for request in self._feed_entry_requests(entry):
+                        yield request
+                await asyncio.sleep(0)
         except DiscoveryError as exc:
             self._skip("discovery/errors/feed", f"skipped feed: {exc}")
-            return
-        for entry in entries:
-            # Some feeds link through a redirector and keep the article URL in the guid.
-            for url in (entry.link, entry.guid):
-                if url and self.site.is_article(url) and self._on_site(url):
-                    yield from self._article_request(
-                        url, "feed", sitemap_published_raw=entry.published_raw
-                    )
-                    break
+        self._read_time("feed", response.url, started)
+
+    def _read_time(self, kind: str, url: str, started: float) -> None:
+        """Keep the longest time a discovery document took to read (pauses included)."""
+        seconds = round(time.monotonic() - started, 2)
+        self.crawler.stats.max_value("discovery/read_seconds_max", seconds)
+        if seconds >= 1:
+            self.logger.info("Read %s %s in %.1f s", kind, url, seconds)
+
+    def _feed_entry_requests(self, entry: FeedEntry) -> Iterator[scrapy.Request]:
+        # Some feeds link through a redirector and keep the article URL in the guid.
+        for url in (entry.link, entry.guid):
+            if url and self.site.is_article(url) and self._on_site(url):
+                yield from self._article_request(
+                    url, "feed", sitemap_published_raw=entry.published_raw
+                )
+                return
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
@@ -193,7 +259,9 @@ class NewsSpider(scrapy.Spider):
         depth = int(response.meta.get("depth_in_section", 1))
         next_url = next_page_link(response, response.url, self.site.section_next)
         if next_url and depth < self.settings.getint("SECTION_MAX_PAGES"):
-            yield from self._discovery(next_url, self.parse_section, depth_in_section=depth + 1)
+            yield from self._discovery(
+                next_url, self.parse_section, "section", depth_in_section=depth + 1
+            )
 
     def _on_site(self, url: str) -> bool:
         return self.site.allows(urlsplit(url).hostname or "")
@@ -217,7 +285,10 @@ class NewsSpider(scrapy.Spider):
             if value and (name not in seen or rank < seen[name][0]):
                 seen[name] = (rank, value)
         request = scrapy.Request(
-            url, callback=self.parse_article, errback=self.on_error, meta={"hints_key": url}
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"hints_key": url, **self._size_limits("article")},
         )
         if self.discovering:
             self.pending.setdefault(url, request)
@@ -271,7 +342,12 @@ class NewsSpider(scrapy.Spider):
                     next_url,
                     callback=self.parse_next_page,
                     errback=self.on_page_error,
-                    meta={"first": first, "rest": rest, "seen": seen},
+                    meta={
+                        "first": first,
+                        "rest": rest,
+                        "seen": seen,
+                        **self._size_limits("article"),
+                    },
                 )
                 return
         if rest:
