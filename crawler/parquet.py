@@ -11,6 +11,7 @@ exporter wrote to a Hive-partitioned dataset,
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, Self
@@ -25,6 +26,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.exporters import BaseItemExporter
 from scrapy.extensions.feedexport import BlockingFeedStorage
+
+from crawler.paths import inside
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +297,11 @@ class ParquetDatasetStorage(BlockingFeedStorage):
 def write_partitions(
     batches: Any, root: Path, basename_template: str, *, schema: pa.Schema = ARTICLE_SCHEMA
 ) -> None:
-    """Writes record batches (or a table) under ``root``, partitioned by site and day."""
+    """Writes record batches (or a table) under ``root``, partitioned by site and day.
+
+    Partition values come from the items: pyarrow percent-encodes them (``site=..%2Fx``), and
+    every file written is checked to be within ``root`` (``UnsafePathError`` otherwise).
+    """
     ds.write_dataset(
         batches,
         str(root),
@@ -308,4 +315,5 @@ def write_partitions(
         preserve_order=True,
         # One partition per site and day: years of archive are thousands of partitions.
         max_partitions=1_000_000,
+        file_visitor=lambda written: inside(root, os.path.relpath(written.path, root)),
     )
