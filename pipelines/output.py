@@ -37,6 +37,7 @@ from twisted.internet.task import LoopingCall
 from archive.crawlstate import crawl_state
 from archive.state import ArticleState, CrawlState, PendingItem
 from crawler.outcome import fail_crawl
+from crawler.paths import feed_uri_params
 from pipelines.itemlog import ItemKey, ItemLogFile, cut_torn_tail, item_key, item_line, last_keys
 
 logger = logging.getLogger(__name__)
@@ -232,14 +233,17 @@ def _found_in(path: Path, count: int) -> set[ItemKey]:
 
 
 def _fill(template: str, spider: Spider) -> Path:
-    """``ITEMS_PATH`` with ``%(site_name)s``, ``%(name)s`` and ``%(time)s`` filled in."""
+    """``ITEMS_PATH`` with ``%(site_name)s``, ``%(name)s`` and ``%(time)s`` filled in.
+
+    Each value fills one file name at most, so the file stays in the folder the template names.
+    """
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace(":", "-")
     params = {
         "name": spider.name,
         "site_name": getattr(spider, "site_name", None) or spider.name,
         "time": now,
     }
-    return Path(template % params).absolute()
+    return Path(template % feed_uri_params(params, spider)).absolute()
 
 
 def _why(exc: OSError) -> str:

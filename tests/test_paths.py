@@ -154,7 +154,9 @@ def test_a_feed_path_built_from_a_spider_attribute_stays_in_its_folder(
     """``%(origin)s`` holds "http://127.0.0.1:PORT": one file name in ``items/``, no subfolders."""
     out = tmp_path / "out"
     feeds = {str(out / "items" / "%(origin)s.jsonl"): {"format": "jsonlines"}}
-    result = run_crawl(out, "demo", small_server.origin, {"FEEDS": json.dumps(feeds)})
+    # The feed alone: the run's own item file (ITEMS_PATH) would sit in the same folder.
+    settings = {"FEEDS": json.dumps(feeds), "ITEMS_PATH": ""}
+    result = run_crawl(out, "demo", small_server.origin, settings)
     assert result.returncode == 0, result.log
     [written] = (out / "items").iterdir()
     assert written.is_file()
