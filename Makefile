@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-kabarsip
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-pywb
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install wheel-check clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Kabarsip needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -39,6 +39,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+# Build the wheel, install it into a clean venv and run the demo from an empty folder.
+wheel-check:
+	@test -n "$(PYTHON)" || { echo "Kabarsip needs Python 3.11 or newer on PATH" >&2; exit 1; }
+	PYTHON=$(PYTHON) .ci/wheel-check
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) data

@@ -23,7 +23,8 @@ from scrapy.http import Response
 
 from archive.capture import CONDITIONAL_META_KEY, DEFAULT_DIR, UNREADABLE_META_KEY
 from archive.crawlstate import crawl_state
-from archive.reader import ArchivedRecord, ArchivedRecordError, archived_response, read_response
+from archive.reader import ArchivedRecord, ArchivedRecordError, read_response
+from archive.responses import archived_response
 
 if TYPE_CHECKING:
     from scrapy import Request

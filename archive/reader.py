@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.records import digest
@@ -142,19 +140,6 @@ def read_response(
             f"{location}: payload digest {record.payload_digest} is not {payload_digest}"
         )
     return record
-
-
-def archived_response(
-    url: str,
-    status: int,
-    headers: list[tuple[bytes, bytes]],
-    body: bytes,
-    **kwargs: Any,
-) -> Response:
-    """A Scrapy response of the class its headers and body call for (HTML, XML, text...)."""
-    scrapy_headers = Headers(headers)
-    cls = responsetypes.from_args(headers=scrapy_headers, url=url, body=body)
-    return cls(url=url, status=status, headers=scrapy_headers, body=body, **kwargs)
 
 
 def header_pairs(head: Any) -> list[tuple[bytes, bytes]]:

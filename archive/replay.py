@@ -26,8 +26,9 @@ from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from archive.capture import META_KEY
-from archive.reader import ArchivedRecordError, CaptureReader, archived_response
+from archive.reader import ArchivedRecordError, CaptureReader
 from archive.replayindex import ArchiveIndex, Capture, ReplaySourceError
+from archive.responses import archived_response
 from archive.warc import SERVER_NOT_MODIFIED
 
 if TYPE_CHECKING:

@@ -1,9 +1,9 @@
 """``make demo``: generate the demo news site, serve it on loopback, crawl it, summarise.
 
 Everything stays on this machine: the site is served on 127.0.0.1 and the crawl writes to
-``data/demo/`` (WARC files, JSON Lines items, crawl state, stats). Running it again re-crawls
-the same site against the archive and state of the earlier runs. Run
-``python -m crawler.demo --help``.
+``data/demo/`` under the current folder (WARC files, JSON Lines items, crawl state, stats).
+Running it again re-crawls the same site against the archive and state of the earlier runs.
+Run ``kabarsip demo --help`` (or ``python -m crawler.demo --help``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from crawler.demosite.manifest import MANIFEST_NAME
 from crawler.demosite.server import DemoServer
 from crawler.runsummary import RunCounts, format_summary, summarise
 
+# The folder above the package: in a source checkout, the project root with its scrapy.cfg.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Relative: a demo writes under the folder it is run from.
+DEFAULT_OUT = Path("data") / "demo"
 
 STATE_NAME = "state.sqlite"
 # Names the origin the site was served at: the state is keyed by URL, so a re-run must serve
@@ -41,7 +44,7 @@ Run it again to re-crawl the same site against the archive and state of the earl
 every known article is fetched again, unchanged pages are stored as WARC revisit records and
 the run summary shows the deduplication. After a first run,
 
-  python -m crawler.demo --edition 2
+  kabarsip demo --edition 2
 
 crawls the site's later edition (with the default 240 articles: 24 updated, 24 with only
 widget changes, 12 new, 1 removed) and shows new versions of the updated articles, the new
@@ -68,11 +71,14 @@ class CrawlReport:
 
 
 def crawl_command(site_file: str, origin: str, out: Path, stats_file: Path) -> list[str]:
-    """The ``scrapy crawl news`` command line for a loopback demo crawl into ``out``."""
+    """The ``kabarsip crawl news`` command line for a loopback demo crawl into ``out``.
+
+    It runs from any folder: the command line module brings Kabarsip's settings.
+    """
     return [
         sys.executable,
         "-m",
-        "scrapy",
+        "crawler.cli",
         "crawl",
         "news",
         "-a",
@@ -204,7 +210,7 @@ def run_demo(out: Path, articles: int, edition: int) -> CrawlReport:
             json.dumps({"origin": server.origin, "edition": edition}) + "\n", encoding="utf-8"
         )
         command = crawl_command("demo", server.origin, out, stats_file)
-        result = subprocess.run(command, cwd=PROJECT_DIR, check=False)
+        result = subprocess.run(command, check=False)
     seconds = time.monotonic() - started
     if result.returncode != 0 or not stats_file.is_file():
         raise SystemExit(f"demo crawl failed (exit {result.returncode}); see {out / 'crawl.log'}")
@@ -252,17 +258,15 @@ def _items_files(items_dir: Path) -> list[Path]:
     return sorted(items_dir.glob("*.jsonl"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m crawler.demo",
-        description="Generate the demo news site, serve it on 127.0.0.1, crawl it, summarise.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+DESCRIPTION = "Generate the demo news site, serve it on 127.0.0.1, crawl it, summarise."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options, for ``python -m crawler.demo`` and ``kabarsip demo`` alike."""
     parser.add_argument(
         "--out",
         type=Path,
-        default=PROJECT_DIR / "data" / "demo",
+        default=DEFAULT_OUT,
         help="output folder: warc/, items/, state.sqlite, stats.json, crawl.log, demo-site/",
     )
     parser.add_argument("--articles", type=int, default=240, help="articles in edition 1")
@@ -278,12 +282,26 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="delete what earlier demo runs wrote into --out first (and nothing else)",
     )
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run the demo as the parsed options say and print its report."""
     out = args.out.resolve()
     if args.fresh:
         remove_outputs(out)
     report = run_demo(out, args.articles, args.edition)
     print(format_report(report, args.out))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.demo",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    run(parser.parse_args(argv))
     return 0
 
 

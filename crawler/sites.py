@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from archive.schedule import DEFAULT_SCHEDULE, parse_schedule
 from crawler.paths import SITE_NAME
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+def seeds_dir(package: Path) -> Path:
+    """The site files of ``package``: its ``seeds/`` once installed (the wheel ships them
+    there), else the ``seeds/`` folder beside it in a source checkout."""
+    installed = package / "seeds"
+    return installed if installed.is_dir() else package.parent / "seeds"
+
+
+SEEDS_DIR = seeds_dir(Path(__file__).resolve().parent)
 
 FIELDS = (
     "title",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from scrapy.crawler import Crawler
+from typing import TYPE_CHECKING
 
 from crawler.sites import SiteConfig
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 def spider_site(crawler: Crawler) -> SiteConfig | None:

@@ -21,11 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 
 from pipelines import spider_site
 from pipelines.date_patterns import (
@@ -45,6 +42,10 @@ from pipelines.date_patterns import (
     zone_offset,
 )
 from pipelines.mentioned_dates import mentioned_dates, resolve_day_month
+
+if TYPE_CHECKING:
+    from itemadapter import ItemAdapter
+    from scrapy.crawler import Crawler
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -278,6 +279,9 @@ class DatesPipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        # Imported here: itemadapter loads Scrapy, which the pure date parser above must not.
+        from itemadapter import ItemAdapter
+
         adapter = ItemAdapter(item)
         site = spider_site(self.crawler)
         # No z_is_local here: the extraction repairs a site's mislabelled "Z" metadata before

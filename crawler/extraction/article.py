@@ -14,11 +14,10 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cssselect import SelectorError
 from parsel import Selector
-from scrapy.http import TextResponse
 
 from crawler.extraction.canonical import canonical_url, page_candidates
 from crawler.extraction.datesources import DateSources, choose_dates
@@ -40,6 +39,9 @@ from crawler.extraction.titles import shown_headline, strip_site_name
 from crawler.extraction.visible import guessed_dates, guessed_fields
 from crawler.items import Article, Image
 from crawler.sites import Layout, SiteConfig, SiteConfigError
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 T = TypeVar("T")
 
