@@ -1,0 +1,223 @@
+"""The news spider in process: its callbacks on the demo site's pages, built as responses.
+
+Each test builds the crawler from the project's settings (``tests.inprocess``), takes the
+spider's own requests and answers them with the generated demo site's files, through the spider
+middlewares as the engine runs callbacks. Nothing is served or fetched: a test takes
+milliseconds, where the end-to-end crawls of the same behaviour take many seconds.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from archive.crawlstate import crawl_state
+from archive.state import ArticleState
+from crawler.demosite.manifest import ArticleTruth, SiteManifest
+from crawler.items import Article
+from tests.inprocess import DEMO_ORIGIN, InProcessCrawl, open_crawl
+
+
+@pytest.fixture
+def crawl(tmp_path: Path) -> Iterator[InProcessCrawl]:
+    with open_crawl(tmp_path) as running:
+        yield running
+
+
+def answer(site: SiteManifest, request: Request, status: int = 200) -> Response:
+    """The demo site's file for ``request`` as its server sends it (origin filled in)."""
+    target = request.url.removeprefix(DEMO_ORIGIN)
+    route = site.routes[target]
+    assert site.directory is not None
+    body = (site.directory / route.file).read_bytes()
+    if route.file.endswith(".gz"):
+        body = gzip.decompress(body)
+    body = body.replace(site.origin_token.encode(), DEMO_ORIGIN.encode())
+    headers = Headers({"Content-Type": route.content_type})
+    cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+    return cls(url=request.url, status=status, headers=headers, body=body, request=request)
+
+
+def start_request(crawl: InProcessCrawl, path: str) -> Request:
+    return next(r for r in crawl.start_requests() if r.url == DEMO_ORIGIN + path)
+
+
+def requests_in(outputs: list[Any]) -> list[Request]:
+    return [output for output in outputs if isinstance(output, Request)]
+
+
+def article_requests(crawl: InProcessCrawl, outputs: list[Any]) -> dict[str, Request]:
+    """Article requests a discovery page gave: yielded, or held until discovery is done."""
+    requests = [*requests_in(outputs), *crawl.spider.pending.values()]
+    return {r.url: r for r in requests if crawl.spider.site.is_article(r.url)}
+
+
+def item(crawl: InProcessCrawl, site: SiteManifest, request: Request) -> Article:
+    """The item an article request ends in, later pages fetched as the spider asks."""
+    outputs = crawl.scrape(answer(site, request))
+    while requests_in(outputs):
+        (follow,) = requests_in(outputs)
+        outputs = crawl.scrape(answer(site, follow))
+    (article,) = outputs
+    assert isinstance(article, Article)
+    return article
+
+
+def test_start_requests_are_the_site_files_discovery_pages(crawl: InProcessCrawl) -> None:
+    urls = [request.url for request in crawl.start_requests()]
+    paths = ["/sitemap.xml", "/rss.xml", "/news/", "/bisnis/", "/tekno/", "/bola/", "/showbiz/"]
+    assert urls == [DEMO_ORIGIN + path for path in paths] + [DEMO_ORIGIN + "/"]
+    assert crawl.stats["discovery/requests"] == len(urls)
+
+
+def test_sitemap_index_leads_to_every_news_sitemap(
+    crawl: InProcessCrawl, small_site: SiteManifest
+) -> None:
+    outputs = crawl.scrape(answer(small_site, start_request(crawl, "/sitemap.xml")))
+    assert {r.url.removeprefix(DEMO_ORIGIN) for r in requests_in(outputs)} == {
+        f"/sitemaps/{name}" for name in ("news.xml", "bisnis.xml", "tekno.xml", "bola.xml")
+    } | {"/sitemaps/showbiz.xml.gz"}
+
+
+def test_news_sitemap_gives_its_articles_with_their_dates_and_titles(
+    crawl: InProcessCrawl, small_site: SiteManifest
+) -> None:
+    index = crawl.scrape(answer(small_site, start_request(crawl, "/sitemap.xml")))
+    sitemap = next(r for r in requests_in(index) if r.url.endswith("/sitemaps/news.xml"))
+    found = article_requests(crawl, crawl.scrape(answer(small_site, sitemap)))
+
+    in_section = [a for a in small_site.live() if a.section_path == "/news/"]
+    assert set(found) == {a.url(DEMO_ORIGIN) for a in in_section}
+    assert crawl.stats["discovery/articles/sitemap"] == len(in_section)
+    truth = in_section[0]
+    article = item(crawl, small_site, found[truth.url(DEMO_ORIGIN)])
+    assert article.sitemap_title == truth.title
+    assert article.sitemap_published_raw
+
+
+def test_feed_gives_the_articles_it_lists(crawl: InProcessCrawl, small_site: SiteManifest) -> None:
+    found = article_requests(
+        crawl, crawl.scrape(answer(small_site, start_request(crawl, "/rss.xml")))
+    )
+    assert found
+    assert set(found) <= {a.url(DEMO_ORIGIN) for a in small_site.live()}
+    assert crawl.stats["discovery/articles/feed"] == len(found)
+
+
+def test_section_page_gives_its_articles(crawl: InProcessCrawl, small_site: SiteManifest) -> None:
+    found = article_requests(
+        crawl, crawl.scrape(answer(small_site, start_request(crawl, "/bola/")))
+    )
+    in_section = {a.url(DEMO_ORIGIN) for a in small_site.live() if a.section_path == "/bola/"}
+    assert set(found) == in_section
+
+
+def single_page(site: SiteManifest) -> ArticleTruth:
+    return next(a for a in site.live() if a.pages == 1)
+
+
+def test_article_page_gives_its_item(crawl: InProcessCrawl, small_site: SiteManifest) -> None:
+    truth = single_page(small_site)
+    article = item(
+        crawl, small_site, Request(truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article)
+    )
+    assert article.url == truth.url(DEMO_ORIGIN)
+    assert article.site == "demo"
+    assert article.title == truth.title
+    assert article.authors_raw
+    assert article.paragraphs[-1] == truth.paragraphs[-1]
+    assert article.pages == 1
+
+
+def test_multipage_article_is_one_item_of_all_its_pages(
+    crawl: InProcessCrawl, small_site: SiteManifest
+) -> None:
+    truth = next(a for a in small_site.live() if a.pages > 1)
+    request = Request(truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article)
+    first = crawl.scrape(answer(small_site, request))
+    (page_2,) = requests_in(first)
+    assert page_2.url == truth.url(DEMO_ORIGIN, page=2)
+
+    article = item(crawl, small_site, request)
+    assert article.pages == truth.pages
+    assert article.paragraphs[-1] == truth.paragraphs[-1]
+    assert len(article.paragraphs) >= len(truth.paragraphs) - 1
+    assert crawl.stats["articles/multipage"] == 1
+
+
+def known_article(truth: ArticleTruth, next_visit: datetime | None) -> ArticleState:
+    seen = datetime.now(UTC) - timedelta(hours=2)
+    url = truth.url(DEMO_ORIGIN)
+    return ArticleState(
+        canonical_url=url,
+        url=url,
+        site="demo",
+        fingerprint="f" * 64,
+        version=1,
+        published=truth.published,
+        updated=None,
+        first_seen=seen,
+        last_seen=seen,
+        last_changed=seen,
+        next_visit=next_visit,
+        warc_file="KABARSIP-1.warc.gz",
+        warc_offset=0,
+        warc_record_id="<urn:uuid:00000000-0000-0000-0000-000000000001>",
+    )
+
+
+def test_known_article_not_yet_due_is_not_requested(
+    crawl: InProcessCrawl, small_site: SiteManifest
+) -> None:
+    in_section = [a for a in small_site.live() if a.section_path == "/bola/"]
+    later = datetime.now(UTC) + timedelta(days=1)
+    state = crawl_state(crawl.crawler)
+    assert state is not None
+    state.put_article(known_article(in_section[0], next_visit=later))
+
+    found = article_requests(
+        crawl, crawl.scrape(answer(small_site, start_request(crawl, "/bola/")))
+    )
+    assert set(found) == {a.url(DEMO_ORIGIN) for a in in_section[1:]}
+    assert crawl.stats["schedule/skipped_not_due"] == 1
+
+
+def test_known_article_that_is_due_is_requested_from_the_start(
+    tmp_path: Path, small_site: SiteManifest
+) -> None:
+    truth = single_page(small_site)
+    with open_crawl(tmp_path) as first:
+        state = crawl_state(first.crawler)
+        assert state is not None
+        state.put_article(known_article(truth, next_visit=datetime.now(UTC) - timedelta(hours=1)))
+    with open_crawl(tmp_path) as crawl:
+        urls = [request.url for request in crawl.start_requests()]
+        assert truth.url(DEMO_ORIGIN) in [*urls, *crawl.spider.pending]
+        assert crawl.stats["schedule/due"] == 1
+
+
+def test_known_article_answering_404_is_recorded_gone(
+    crawl: InProcessCrawl, small_site: SiteManifest
+) -> None:
+    truth = single_page(small_site)
+    state = crawl_state(crawl.crawler)
+    assert state is not None
+    state.put_article(known_article(truth, next_visit=datetime.now(UTC)))
+    request = Request(
+        truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article, errback=crawl.spider.on_error
+    )
+    response = answer(small_site, request, status=404)
+
+    assert crawl.fail(request, HttpError(response)) == []
+    gone = state.get_article(truth.url(DEMO_ORIGIN))
+    assert gone is not None and gone.status == "gone"
+    assert crawl.stats["versions/gone"] == 1
