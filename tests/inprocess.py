@@ -12,6 +12,7 @@ order or split, through their public entry points.
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from typing import Any
 from scrapy import Request, signals
 from scrapy.core.engine import ExecutionEngine
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import crawler.settings as project_settings
+from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.spiders.news import NewsSpider
 
 #: The demo site file's placeholder origin: its seed URLs as written.
@@ -52,9 +55,29 @@ def settings_for(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         WARC_DIR=str(tmp_path / "warc"),
         ITEMS_PATH="",
         LOG_LEVEL="WARNING",
+        LOGSTATS_INTERVAL=0,
     )
     settings.update(overrides)
     return settings
+
+
+def demo_response(site: SiteManifest, request: Request, status: int = 200) -> Response:
+    """The demo site's file for ``request`` as its server sends it (origin filled in)."""
+    target = request.url.removeprefix(DEMO_ORIGIN)
+    route = site.routes[target]
+    assert site.directory is not None
+    body = (site.directory / route.file).read_bytes()
+    if route.file.endswith(".gz"):
+        body = gzip.decompress(body)
+    body = body.replace(site.origin_token.encode(), DEMO_ORIGIN.encode())
+    headers = Headers({"Content-Type": route.content_type})
+    cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+    return cls(url=request.url, status=status, headers=headers, body=body, request=request)
+
+
+def single_page_article(site: SiteManifest) -> ArticleTruth:
+    """The first live article of ``site`` that fits on one page."""
+    return next(a for a in site.live() if a.pages == 1)
 
 
 @dataclass

@@ -8,7 +8,6 @@ milliseconds, where the end-to-end crawls of the same behaviour take many second
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,35 +15,25 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.crawlstate import crawl_state
 from archive.state import ArticleState
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.items import Article
-from tests.inprocess import DEMO_ORIGIN, InProcessCrawl, open_crawl
+from tests.inprocess import (
+    DEMO_ORIGIN,
+    InProcessCrawl,
+    demo_response,
+    open_crawl,
+    single_page_article,
+)
 
 
 @pytest.fixture
 def crawl(tmp_path: Path) -> Iterator[InProcessCrawl]:
     with open_crawl(tmp_path) as running:
         yield running
-
-
-def answer(site: SiteManifest, request: Request, status: int = 200) -> Response:
-    """The demo site's file for ``request`` as its server sends it (origin filled in)."""
-    target = request.url.removeprefix(DEMO_ORIGIN)
-    route = site.routes[target]
-    assert site.directory is not None
-    body = (site.directory / route.file).read_bytes()
-    if route.file.endswith(".gz"):
-        body = gzip.decompress(body)
-    body = body.replace(site.origin_token.encode(), DEMO_ORIGIN.encode())
-    headers = Headers({"Content-Type": route.content_type})
-    cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-    return cls(url=request.url, status=status, headers=headers, body=body, request=request)
 
 
 def start_request(crawl: InProcessCrawl, path: str) -> Request:
@@ -63,10 +52,10 @@ def article_requests(crawl: InProcessCrawl, outputs: list[Any]) -> dict[str, Req
 
 def item(crawl: InProcessCrawl, site: SiteManifest, request: Request) -> Article:
     """The item an article request ends in, later pages fetched as the spider asks."""
-    outputs = crawl.scrape(answer(site, request))
+    outputs = crawl.scrape(demo_response(site, request))
     while requests_in(outputs):
         (follow,) = requests_in(outputs)
-        outputs = crawl.scrape(answer(site, follow))
+        outputs = crawl.scrape(demo_response(site, follow))
     (article,) = outputs
     assert isinstance(article, Article)
     return article
@@ -82,7 +71,7 @@ def test_start_requests_are_the_site_files_discovery_pages(crawl: InProcessCrawl
 def test_sitemap_index_leads_to_every_news_sitemap(
     crawl: InProcessCrawl, small_site: SiteManifest
 ) -> None:
-    outputs = crawl.scrape(answer(small_site, start_request(crawl, "/sitemap.xml")))
+    outputs = crawl.scrape(demo_response(small_site, start_request(crawl, "/sitemap.xml")))
     assert {r.url.removeprefix(DEMO_ORIGIN) for r in requests_in(outputs)} == {
         f"/sitemaps/{name}" for name in ("news.xml", "bisnis.xml", "tekno.xml", "bola.xml")
     } | {"/sitemaps/showbiz.xml.gz"}
@@ -91,9 +80,9 @@ def test_sitemap_index_leads_to_every_news_sitemap(
 def test_news_sitemap_gives_its_articles_with_their_dates_and_titles(
     crawl: InProcessCrawl, small_site: SiteManifest
 ) -> None:
-    index = crawl.scrape(answer(small_site, start_request(crawl, "/sitemap.xml")))
+    index = crawl.scrape(demo_response(small_site, start_request(crawl, "/sitemap.xml")))
     sitemap = next(r for r in requests_in(index) if r.url.endswith("/sitemaps/news.xml"))
-    found = article_requests(crawl, crawl.scrape(answer(small_site, sitemap)))
+    found = article_requests(crawl, crawl.scrape(demo_response(small_site, sitemap)))
 
     in_section = [a for a in small_site.live() if a.section_path == "/news/"]
     assert set(found) == {a.url(DEMO_ORIGIN) for a in in_section}
@@ -106,7 +95,7 @@ def test_news_sitemap_gives_its_articles_with_their_dates_and_titles(
 
 def test_feed_gives_the_articles_it_lists(crawl: InProcessCrawl, small_site: SiteManifest) -> None:
     found = article_requests(
-        crawl, crawl.scrape(answer(small_site, start_request(crawl, "/rss.xml")))
+        crawl, crawl.scrape(demo_response(small_site, start_request(crawl, "/rss.xml")))
     )
     assert found
     assert set(found) <= {a.url(DEMO_ORIGIN) for a in small_site.live()}
@@ -115,18 +104,14 @@ def test_feed_gives_the_articles_it_lists(crawl: InProcessCrawl, small_site: Sit
 
 def test_section_page_gives_its_articles(crawl: InProcessCrawl, small_site: SiteManifest) -> None:
     found = article_requests(
-        crawl, crawl.scrape(answer(small_site, start_request(crawl, "/bola/")))
+        crawl, crawl.scrape(demo_response(small_site, start_request(crawl, "/bola/")))
     )
     in_section = {a.url(DEMO_ORIGIN) for a in small_site.live() if a.section_path == "/bola/"}
     assert set(found) == in_section
 
 
-def single_page(site: SiteManifest) -> ArticleTruth:
-    return next(a for a in site.live() if a.pages == 1)
-
-
 def test_article_page_gives_its_item(crawl: InProcessCrawl, small_site: SiteManifest) -> None:
-    truth = single_page(small_site)
+    truth = single_page_article(small_site)
     article = item(
         crawl, small_site, Request(truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article)
     )
@@ -143,7 +128,7 @@ def test_multipage_article_is_one_item_of_all_its_pages(
 ) -> None:
     truth = next(a for a in small_site.live() if a.pages > 1)
     request = Request(truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article)
-    first = crawl.scrape(answer(small_site, request))
+    first = crawl.scrape(demo_response(small_site, request))
     (page_2,) = requests_in(first)
     assert page_2.url == truth.url(DEMO_ORIGIN, page=2)
 
@@ -185,7 +170,7 @@ def test_known_article_not_yet_due_is_not_requested(
     state.put_article(known_article(in_section[0], next_visit=later))
 
     found = article_requests(
-        crawl, crawl.scrape(answer(small_site, start_request(crawl, "/bola/")))
+        crawl, crawl.scrape(demo_response(small_site, start_request(crawl, "/bola/")))
     )
     assert set(found) == {a.url(DEMO_ORIGIN) for a in in_section[1:]}
     assert crawl.stats["schedule/skipped_not_due"] == 1
@@ -194,7 +179,7 @@ def test_known_article_not_yet_due_is_not_requested(
 def test_known_article_that_is_due_is_requested_from_the_start(
     tmp_path: Path, small_site: SiteManifest
 ) -> None:
-    truth = single_page(small_site)
+    truth = single_page_article(small_site)
     with open_crawl(tmp_path) as first:
         state = crawl_state(first.crawler)
         assert state is not None
@@ -208,14 +193,14 @@ def test_known_article_that_is_due_is_requested_from_the_start(
 def test_known_article_answering_404_is_recorded_gone(
     crawl: InProcessCrawl, small_site: SiteManifest
 ) -> None:
-    truth = single_page(small_site)
+    truth = single_page_article(small_site)
     state = crawl_state(crawl.crawler)
     assert state is not None
     state.put_article(known_article(truth, next_visit=datetime.now(UTC)))
     request = Request(
         truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article, errback=crawl.spider.on_error
     )
-    response = answer(small_site, request, status=404)
+    response = demo_response(small_site, request, status=404)
 
     assert crawl.fail(request, HttpError(response)) == []
     gone = state.get_article(truth.url(DEMO_ORIGIN))
