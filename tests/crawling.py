@@ -1,9 +1,10 @@
-"""Runs ``scrapy crawl news`` in a subprocess, as a user would, and reads back what it wrote."""
+"""Runs ``scrapy crawl news`` (or another command) in a subprocess, as a user would."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,18 @@ class CrawlResult:
     items: list[dict[str, Any]]
     warc_dir: Path
     stderr: str = ""
+
+
+def run_scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy ARGS...`` run in the project folder, as a user would; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def run_crawl(
