@@ -22,10 +22,10 @@ class CrawlResult:
     stderr: str = ""
 
 
-def run_scrapy(*args: str) -> subprocess.CompletedProcess[str]:
+def run_scrapy(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """``scrapy ARGS...`` run in the project folder, as a user would; its output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
+        [sys.executable, "-m", "scrapy", *map(str, args)],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from crawler import settings as project_settings
-from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode, fetch_failure
-from tests.crawling import CrawlResult, run_crawl
+from tests.crawling import CrawlResult, run_crawl, run_scrapy
 from tests.hostile import HostileServer, answer, closed_port
 
 # Seconds a crawl of a closed port may take with one retry and a short timeout.
@@ -219,14 +216,7 @@ def test_an_unexpected_error_while_building_the_crawl_exits_1_with_one_traceback
 
 
 def test_a_crawl_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_scrapy("crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db")
     assert result.returncode == ExitCode.USAGE
     assert result.stderr.strip().splitlines()[-1] == (
         "kabarsip: crawl failed: no site given: scrapy crawl news -a site=NAME (or a .toml path)"
