@@ -18,7 +18,6 @@ from scrapy import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.crawlstate import crawl_state
-from archive.state import ArticleState
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.items import Article
 from tests.inprocess import (
@@ -139,35 +138,25 @@ def test_multipage_article_is_one_item_of_all_its_pages(
     assert crawl.stats["articles/multipage"] == 1
 
 
-def known_article(truth: ArticleTruth, next_visit: datetime | None) -> ArticleState:
-    seen = datetime.now(UTC) - timedelta(hours=2)
-    url = truth.url(DEMO_ORIGIN)
-    return ArticleState(
-        canonical_url=url,
-        url=url,
-        site="demo",
-        fingerprint="f" * 64,
-        version=1,
-        published=truth.published,
-        updated=None,
-        first_seen=seen,
-        last_seen=seen,
-        last_changed=seen,
-        next_visit=next_visit,
-        warc_file="KABARSIP-1.warc.gz",
-        warc_offset=0,
-        warc_record_id="<urn:uuid:00000000-0000-0000-0000-000000000001>",
+def make_known(
+    crawl: InProcessCrawl, site: SiteManifest, truth: ArticleTruth, ago: timedelta
+) -> None:
+    """Article ``truth`` as a crawl ``ago`` left it: fetched, versioned and in the state."""
+    when = (datetime.now(UTC) - ago).isoformat()
+    request = Request(
+        truth.url(DEMO_ORIGIN),
+        callback=crawl.spider.parse_article,
+        meta={"warc": {"warc_date": when}},
     )
+    (article,) = crawl.scrape(demo_response(site, request))
+    crawl.process_item(article)
 
 
 def test_known_article_not_yet_due_is_not_requested(
     crawl: InProcessCrawl, small_site: SiteManifest
 ) -> None:
     in_section = [a for a in small_site.live() if a.section_path == "/bola/"]
-    later = datetime.now(UTC) + timedelta(days=1)
-    state = crawl_state(crawl.crawler)
-    assert state is not None
-    state.put_article(known_article(in_section[0], next_visit=later))
+    make_known(crawl, small_site, in_section[0], ago=timedelta(hours=1))
 
     found = article_requests(
         crawl, crawl.scrape(demo_response(small_site, start_request(crawl, "/bola/")))
@@ -180,10 +169,8 @@ def test_known_article_that_is_due_is_requested_from_the_start(
     tmp_path: Path, small_site: SiteManifest
 ) -> None:
     truth = single_page_article(small_site)
-    with open_crawl(tmp_path) as first:
-        state = crawl_state(first.crawler)
-        assert state is not None
-        state.put_article(known_article(truth, next_visit=datetime.now(UTC) - timedelta(hours=1)))
+    with open_crawl(tmp_path) as earlier:
+        make_known(earlier, small_site, truth, ago=timedelta(days=60))
     with open_crawl(tmp_path) as crawl:
         urls = [request.url for request in crawl.start_requests()]
         assert truth.url(DEMO_ORIGIN) in [*urls, *crawl.spider.pending]
@@ -194,15 +181,15 @@ def test_known_article_answering_404_is_recorded_gone(
     crawl: InProcessCrawl, small_site: SiteManifest
 ) -> None:
     truth = single_page_article(small_site)
-    state = crawl_state(crawl.crawler)
-    assert state is not None
-    state.put_article(known_article(truth, next_visit=datetime.now(UTC)))
+    make_known(crawl, small_site, truth, ago=timedelta(days=60))
     request = Request(
         truth.url(DEMO_ORIGIN), callback=crawl.spider.parse_article, errback=crawl.spider.on_error
     )
     response = demo_response(small_site, request, status=404)
 
     assert crawl.fail(request, HttpError(response)) == []
+    state = crawl_state(crawl.crawler)
+    assert state is not None
     gone = state.get_article(truth.url(DEMO_ORIGIN))
     assert gone is not None and gone.status == "gone"
     assert crawl.stats["versions/gone"] == 1
