@@ -81,6 +81,7 @@ def answer_row(site: SiteManifest, article: ArticleTruth) -> dict[str, Any]:
 # --- scrapy extract ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_extract_prints_the_article_of_a_saved_page(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
@@ -99,6 +100,7 @@ def test_extract_prints_the_article_of_a_saved_page(
     assert item["content_hash"]
 
 
+@pytest.mark.slow
 def test_extract_fetches_a_url_from_a_loopback_server(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
@@ -113,6 +115,7 @@ def test_extract_fetches_a_url_from_a_loopback_server(
     assert item["updated"] == one_page_article.updated
 
 
+@pytest.mark.slow
 def test_extract_of_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "nothing-here.html"
     result = run_scrapy("extract", str(missing), "--url", "https://www.liputan6.com/read/1/x")
@@ -124,6 +127,7 @@ def test_extract_of_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     assert errors[0].endswith(f"error: cannot read page {missing}: No such file or directory")
 
 
+@pytest.mark.slow
 def test_extract_of_an_unknown_site_names_the_known_ones(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
@@ -156,6 +160,7 @@ def demo_answers(small_site: SiteManifest, tmp_path_factory: pytest.TempPathFact
     return path
 
 
+@pytest.mark.slow
 def test_evaluate_prints_the_table_and_writes_the_report(
     small_site: SiteManifest, demo_answers: Path, tmp_path: Path
 ) -> None:
@@ -175,6 +180,7 @@ def test_evaluate_prints_the_table_and_writes_the_report(
     assert report["overall"]["body_first"]["passed"] == 4
 
 
+@pytest.mark.slow
 def test_evaluate_min_fails_when_a_field_is_below_it(
     small_site: SiteManifest, demo_answers: Path
 ) -> None:
@@ -185,6 +191,7 @@ def test_evaluate_min_fails_when_a_field_is_below_it(
     assert "title 75.0%" in below.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_of_a_missing_answers_file_is_one_clear_error(tmp_path: Path) -> None:
     result = run_scrapy("evaluate", str(tmp_path / "none.jsonl"), str(tmp_path))
     assert result.returncode != 0
@@ -192,6 +199,7 @@ def test_evaluate_of_a_missing_answers_file_is_one_clear_error(tmp_path: Path) -
     assert f"answers file {tmp_path / 'none.jsonl'} does not exist" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.corpus
 def test_evaluate_scores_the_shared_corpus(corpus_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"

@@ -98,6 +98,7 @@ def test_error_ratio_above_the_limit_fails_with_its_figures() -> None:
 # --- real crawls ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_closed_port_exits_3_quickly_with_one_line(tmp_path: Path) -> None:
     origin = f"http://127.0.0.1:{closed_port()}"
     started = time.monotonic()
@@ -112,6 +113,7 @@ def test_closed_port_exits_3_quickly_with_one_line(tmp_path: Path) -> None:
     assert result.items == []
 
 
+@pytest.mark.slow
 def test_many_server_errors_exit_3_and_a_higher_limit_accepts_them(tmp_path: Path) -> None:
     articles = [f"/read/{n}" for n in range(10)]
     with HostileServer({}) as server:
@@ -136,6 +138,7 @@ def test_many_server_errors_exit_3_and_a_higher_limit_accepts_them(tmp_path: Pat
     assert lenient.stats["outcome/exit_code"] == 0
 
 
+@pytest.mark.slow
 def test_clean_crawl_exits_0(tmp_path: Path, small_server: DemoServer) -> None:
     result = run_crawl(tmp_path / "out", "demo", small_server.origin)
     assert result.returncode == 0, result.log
@@ -165,6 +168,7 @@ def fail_after(reason: str, message: str = "") -> dict[str, str]:
     ("reason", "code"),
     [("warc_write_failed", ExitCode.ARCHIVE), ("state_failed", ExitCode.STATE)],
 )
+@pytest.mark.slow
 def test_a_failure_recorded_by_a_component_gives_its_code(
     tmp_path: Path, small_server: DemoServer, reason: str, code: ExitCode
 ) -> None:
@@ -178,6 +182,7 @@ def test_a_failure_recorded_by_a_component_gives_its_code(
     assert result.stats["outcome/failure"] == message
 
 
+@pytest.mark.slow
 def test_a_failure_close_reason_without_a_message_gets_one(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -190,6 +195,7 @@ def test_a_failure_close_reason_without_a_message_gets_one(
     ]
 
 
+@pytest.mark.slow
 def test_a_crawl_failure_raised_while_building_the_crawl_gives_its_code(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -204,6 +210,7 @@ def test_a_crawl_failure_raised_while_building_the_crawl_gives_its_code(
     assert not list((tmp_path / "out" / "warc").glob("*.warc.gz*"))
 
 
+@pytest.mark.slow
 def test_an_unexpected_error_while_building_the_crawl_exits_1_with_one_traceback(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -215,6 +222,7 @@ def test_an_unexpected_error_while_building_the_crawl_exits_1_with_one_traceback
     assert result.log.count("Traceback") == 1
 
 
+@pytest.mark.slow
 def test_a_crawl_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
     result = run_scrapy("crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db")
     assert result.returncode == ExitCode.USAGE

@@ -99,6 +99,7 @@ def test_unknown_site_name_lists_known_sites() -> None:
         load_site("no-such-site")
 
 
+@pytest.mark.slow
 def test_crawl_command_reports_invalid_site_without_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, VALID.replace('domains = ["example.co.id"]\n', ""))
     result = run_scrapy("crawl", "news", "-a", f"site={path}")

@@ -539,6 +539,7 @@ def test_warc_files_are_sorted_by_name_across_directories(tmp_path: Path) -> Non
 # --- the command -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     with writer(warcs) as run:
@@ -587,6 +588,7 @@ def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path
         assert store.get_capture(ARTICLE) is not None
 
 
+@pytest.mark.slow
 def test_command_leaves_a_state_in_use_alone(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     _three_pages(warcs, "page")
@@ -597,6 +599,7 @@ def test_command_leaves_a_state_in_use_alone(tmp_path: Path) -> None:
     assert f"state file {target} is in use (pid {os.getpid()})" in busy.stderr
 
 
+@pytest.mark.slow
 def test_command_fails_when_nothing_can_be_read(tmp_path: Path) -> None:
     (tmp_path / "warc").mkdir()
     (tmp_path / "warc" / "x.warc.gz").write_bytes(b"not a warc\n")

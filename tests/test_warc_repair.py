@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
 from tests.crawling import run_scrapy
 from tests.test_capture import PAGE, leave_crashed_file
@@ -20,6 +22,7 @@ def write_one(writer: WarcWriter) -> None:
     writer.write_exchange("https://news.example/", request, response)
 
 
+@pytest.mark.slow
 def test_repair_finishes_leftovers_and_leaves_a_running_crawls_file_alone(
     tmp_path: Path,
 ) -> None:
@@ -46,6 +49,7 @@ def test_repair_finishes_leftovers_and_leaves_a_running_crawls_file_alone(
     assert verify.returncode == 0 and "all files are sound" in verify.stdout, verify.stdout
 
 
+@pytest.mark.slow
 def test_repair_that_cannot_finish_a_file_says_so_and_exits_1(tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     final = leave_crashed_file(warc_dir)
@@ -60,6 +64,7 @@ def test_repair_that_cannot_finish_a_file_says_so_and_exits_1(tmp_path: Path) ->
     assert crashed.read_bytes() == before and final.read_bytes() == b"someone else's file"
 
 
+@pytest.mark.slow
 def test_repair_with_nothing_to_do_says_so(tmp_path: Path) -> None:
     result = run_scrapy("warc", "repair", tmp_path)
     assert result.returncode == 0

@@ -190,6 +190,7 @@ def capture_keys(lines: list[tuple[str, str, dict[str, str]]]) -> set[tuple[str,
 # --- index -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_index_takes_captures_only_and_agrees_with_pywbs_indexer(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "warc")
     out = tmp_path / "index.cdxj"
@@ -319,6 +320,7 @@ def test_pack_writes_a_wacz_the_wacz_tool_validates(tmp_path: Path, crawled: Pat
     assert all("/read/" in page["url"] for page in pages)
 
 
+@pytest.mark.slow
 def test_pack_without_version_decisions_lists_the_html_pages(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "warc", decision=False)
     wacz = tmp_path / "layouts.wacz"
@@ -344,6 +346,7 @@ def test_pack_refuses_damaged_files_and_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.glob("out.wacz*")) == []
 
 
+@pytest.mark.slow
 def test_index_and_pack_refuse_two_files_of_one_name(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "a")
     (tmp_path / "b").mkdir()
@@ -392,6 +395,7 @@ def test_verify_passes_a_real_crawl(crawled: Path) -> None:
     assert result.stdout.rstrip().endswith("all files are sound")
 
 
+@pytest.mark.slow
 def test_verify_names_each_damaged_file_and_offset(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     sound = write_layouts(warcs)
@@ -450,6 +454,7 @@ def test_verify_names_each_damaged_file_and_offset(tmp_path: Path) -> None:
     assert not any(str(sound.path) in line for line in lines)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cut", ["deflate data", "gzip trailer"])
 def test_warcio_check_passes_a_cut_last_record_that_verify_reports(
     tmp_path: Path, cut: str
@@ -470,6 +475,7 @@ def test_warcio_check_passes_a_cut_last_record_that_verify_reports(
     ]
 
 
+@pytest.mark.slow
 def test_verify_reads_on_after_a_damaged_record_of_an_uncompressed_file(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "gz")
     plain = tmp_path / "warc" / layouts.path.name.removesuffix(".gz")
@@ -525,6 +531,7 @@ def test_a_file_being_written_is_reported_but_not_damage(tmp_path: Path) -> None
     assert problem_lines(result.stdout) == []
 
 
+@pytest.mark.slow
 def test_usage_errors(tmp_path: Path) -> None:
     assert run_scrapy("warc").returncode == 2
     no_output = run_scrapy("warc", "pack", tmp_path)
