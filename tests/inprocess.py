@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +107,14 @@ class InProcessCrawl:
         request = response.request
         assert request is not None and request.callback is not None
 
-        async def call(response: Response, request: Request) -> Any:
-            assert request.callback is not None
-            return request.callback(response, **request.cb_kwargs)
+        async def call(
+            response: Response | Failure, request: Request
+        ) -> Iterable[Any] | AsyncIterator[Any]:
+            assert request.callback is not None and isinstance(response, Response)
+            output: Iterable[Any] | AsyncIterator[Any] = request.callback(
+                response, **request.cb_kwargs
+            )
+            return output
 
         async def collect() -> list[Any]:
             chain = await self.engine.scraper.spidermw.scrape_response_async(
