@@ -44,7 +44,7 @@ def settings_for(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     settings = {name: getattr(project_settings, name) for name in dir(project_settings)}
     settings = {name: value for name, value in settings.items() if name.isupper()}
     for reactor_setting in ("TWISTED_REACTOR", "TWISTED_DNS_RESOLVER"):
-        settings.pop(reactor_setting)
+        settings.pop(reactor_setting, None)
     downloader = dict(settings["DOWNLOADER_MIDDLEWARES"])
     downloader["crawler.middlewares.scope.ScopeMiddleware"] = None
     settings.update(
