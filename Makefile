@@ -1,5 +1,6 @@
-# Kabarsip: `make demo` runs an offline demo crawl, `make test` runs the test suite.
-# Both create .venv and install the project on first use.
+# Kabarsip: `make demo` runs an offline demo crawl, `make test` runs the test suite, `make
+# test-fast` all but its end-to-end crawls and fault suites (marked `slow`).
+# Each creates .venv and installs the project on first use.
 
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed-kabarsip
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-pywb
 
-.PHONY: demo test lint install wheel-check clean
+.PHONY: demo test test-fast lint install wheel-check clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Kabarsip needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -34,6 +35,9 @@ demo: $(STAMP)
 
 test: $(STAMP) $(PYWB_STAMP)
 	KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback $(BIN)/python -m pytest
+
+test-fast: $(STAMP) $(PYWB_STAMP)
+	KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback $(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

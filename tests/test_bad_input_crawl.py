@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from crawler.demosite.server import directory_resources, static_server
 from tests.crawling import run_crawl
 
@@ -47,6 +49,7 @@ def build_site(root: Path, origin: str) -> None:
     (root / "read" / "untitled.html").write_text(ARTICLE.format(title="", h1=""), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_bad_sitemap_feed_and_untitled_article_are_counted_skips(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()

@@ -27,6 +27,7 @@ from archive.capture import WarcCaptureMiddleware, wire_request
 from archive.state_sqlite import SqliteCrawlState
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriteError, WarcWriter
 from crawler.outcome import EXIT_CODE_STAT, ExitCode
+from tests.crawling import capture_crawl
 
 WARCIO = Path(sys.executable).with_name("warcio")
 PAGE = (
@@ -112,31 +113,6 @@ class NewsHandler(BaseHTTPRequestHandler):
         pass
 
 
-RUNNER = """
-import json, sys
-import scrapy
-from scrapy.crawler import CrawlerProcess
-
-class CaptureSpider(scrapy.Spider):
-    name = "capture"
-
-    async def start(self):
-        for url in self.urls.split(","):
-            yield scrapy.Request(url)
-
-    def parse(self, response):
-        yield {"url": response.url, "status": response.status, "warc": response.meta.get("warc")}
-
-settings, urls, stats_file = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
-process = CrawlerProcess(settings=settings)
-crawler = process.create_crawler(CaptureSpider)
-process.crawl(crawler, urls=urls)
-process.start()
-with open(stats_file, "w") as out:
-    json.dump(crawler.stats.get_stats(), out, default=str)
-"""
-
-
 @dataclass
 class Crawl:
     base: str
@@ -206,33 +182,17 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        runner = tmp / "runner.py"
-        runner.write_text(RUNNER, encoding="utf-8")
         settings = {
-            "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
-            "ROBOTSTXT_OBEY": False,
             "WARC_DIR": str(warc_dir),
             "WARC_OPERATOR": "Tim Arsip <arsip@kabarsip.example>",
             "HTTPERROR_ALLOW_ALL": True,
             "FEEDS": {str(tmp / "items.jsonl"): {"format": "jsonlines"}},
-            "TELNETCONSOLE_ENABLED": False,
-            "LOG_LEVEL": "INFO",
         }
-        urls = ",".join(base + path for path in PATHS)
-        result = subprocess.run(
-            [sys.executable, str(runner), json.dumps(settings), urls, str(tmp / "stats.json")],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+        stats = capture_crawl(tmp, [base + path for path in PATHS], settings)
     finally:
         server.shutdown()
         server.server_close()
     items = [json.loads(line) for line in (tmp / "items.jsonl").read_text().splitlines()]
-    stats = json.loads((tmp / "stats.json").read_text())
     yield Crawl(base, warc_dir, received, items, stats, read_all(warc_dir), leftover)
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +36,9 @@ from crawler.processing import (
     site_for_url,
 )
 from crawler.sites import load_site
+from tests.crawling import run_scrapy
 
-PROJECT = Path(__file__).resolve().parent.parent
 DEMO_ORIGIN = "http://127.0.0.1:8000"
-
-
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +81,12 @@ def answer_row(site: SiteManifest, article: ArticleTruth) -> dict[str, Any]:
 # --- scrapy extract ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_extract_prints_the_article_of_a_saved_page(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
     article = one_page_article
-    result = scrapy(
+    result = run_scrapy(
         "extract", str(page_file(small_site, article)), "--url", DEMO_ORIGIN + article.path
     )
     assert result.returncode == 0, result.stderr
@@ -112,13 +100,14 @@ def test_extract_prints_the_article_of_a_saved_page(
     assert item["content_hash"]
 
 
+@pytest.mark.slow
 def test_extract_fetches_a_url_from_a_loopback_server(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
     assert small_site.directory is not None
     with DemoServer(small_site.directory) as server:
         url = one_page_article.url(server.origin)
-        result = scrapy("extract", url)
+        result = run_scrapy("extract", url)
     assert result.returncode == 0, result.stderr
     item = json.loads(result.stdout)
     assert item["title"] == one_page_article.title
@@ -126,9 +115,10 @@ def test_extract_fetches_a_url_from_a_loopback_server(
     assert item["updated"] == one_page_article.updated
 
 
+@pytest.mark.slow
 def test_extract_of_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "nothing-here.html"
-    result = scrapy("extract", str(missing), "--url", "https://www.liputan6.com/read/1/x")
+    result = run_scrapy("extract", str(missing), "--url", "https://www.liputan6.com/read/1/x")
     assert result.returncode != 0
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
@@ -137,11 +127,12 @@ def test_extract_of_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     assert errors[0].endswith(f"error: cannot read page {missing}: No such file or directory")
 
 
+@pytest.mark.slow
 def test_extract_of_an_unknown_site_names_the_known_ones(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
     page = str(page_file(small_site, one_page_article))
-    result = scrapy("extract", page, "--url", DEMO_ORIGIN + "/x", "--site", "no-such-site")
+    result = run_scrapy("extract", page, "--url", DEMO_ORIGIN + "/x", "--site", "no-such-site")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "no site named 'no-such-site'" in result.stderr
@@ -151,7 +142,7 @@ def test_extract_of_an_unknown_site_names_the_known_ones(
 def test_extract_of_a_file_needs_its_url(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
-    result = scrapy("extract", str(page_file(small_site, one_page_article)))
+    result = run_scrapy("extract", str(page_file(small_site, one_page_article)))
     assert result.returncode != 0
     assert "--url" in result.stderr.splitlines()[-1]
 
@@ -169,11 +160,12 @@ def demo_answers(small_site: SiteManifest, tmp_path_factory: pytest.TempPathFact
     return path
 
 
+@pytest.mark.slow
 def test_evaluate_prints_the_table_and_writes_the_report(
     small_site: SiteManifest, demo_answers: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "report.json"
-    result = scrapy(
+    result = run_scrapy(
         "evaluate", str(demo_answers), str(small_site.directory), "--json", str(out), "-v"
     )
     assert result.returncode == 0, result.stderr
@@ -188,27 +180,30 @@ def test_evaluate_prints_the_table_and_writes_the_report(
     assert report["overall"]["body_first"]["passed"] == 4
 
 
+@pytest.mark.slow
 def test_evaluate_min_fails_when_a_field_is_below_it(
     small_site: SiteManifest, demo_answers: Path
 ) -> None:
     args = ("evaluate", str(demo_answers), str(small_site.directory))
-    assert scrapy(*args, "--min", "70").returncode == 0
-    below = scrapy(*args, "--min", "80")
+    assert run_scrapy(*args, "--min", "70").returncode == 0
+    below = run_scrapy(*args, "--min", "80")
     assert below.returncode == 1
     assert "title 75.0%" in below.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_of_a_missing_answers_file_is_one_clear_error(tmp_path: Path) -> None:
-    result = scrapy("evaluate", str(tmp_path / "none.jsonl"), str(tmp_path))
+    result = run_scrapy("evaluate", str(tmp_path / "none.jsonl"), str(tmp_path))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert f"answers file {tmp_path / 'none.jsonl'} does not exist" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.corpus
 def test_evaluate_scores_the_shared_corpus(corpus_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    result = scrapy(
+    result = run_scrapy(
         "evaluate", str(corpus_dir / "dev.jsonl"), str(corpus_dir / "pages"), "--json", str(out)
     )
     assert result.returncode == 0, result.stderr

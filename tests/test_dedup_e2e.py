@@ -8,8 +8,6 @@ removed). Each run is a ``scrapy crawl`` subprocess, as a scheduler starts it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,10 +21,9 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.records import digest
 from archive.state_sqlite import SqliteCrawlState
 from archive.warc import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
-from crawler.demo import PROJECT_DIR
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.demosite.server import DemoServer
-from tests.crawling import CrawlResult, run_crawl
+from tests.crawling import CrawlResult, run_crawl, run_scrapy
 from tests.pywb_harness import running_pywb
 
 pytestmark = pytest.mark.slow
@@ -346,23 +343,7 @@ def test_state_rebuilt_from_the_warc_files_alone_equals_the_live_state(
     runs: Runs, tmp_path: Path
 ) -> None:
     rebuilt_path = tmp_path / "rebuilt.sqlite"
-    command = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "state",
-            "rebuild",
-            str(runs.out / "warc"),
-            "--state",
-            str(rebuilt_path),
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    command = run_scrapy("state", "rebuild", str(runs.out / "warc"), "--state", str(rebuilt_path))
     assert command.returncode == 0, command.stdout + command.stderr
     with (
         SqliteCrawlState(runs.out / "state.sqlite") as live,
@@ -382,14 +363,7 @@ DISCOVERY_FIELDS = {"sitemap_published_raw", "sitemap_title"}
 
 def test_reextract_over_runs_1_to_3_gives_every_versions_item(runs: Runs, tmp_path: Path) -> None:
     output = tmp_path / "again.jsonl"
-    command = subprocess.run(
-        [sys.executable, "-m", "scrapy", "reextract", str(runs.out / "warc"), "-o", str(output)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    command = run_scrapy("reextract", str(runs.out / "warc"), "-o", str(output))
     assert command.returncode == 0, command.stdout + command.stderr
     again = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert f"{len(runs.items)} items" in command.stderr

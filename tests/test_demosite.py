@@ -498,6 +498,7 @@ def test_cli_generates_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert SiteManifest.load(tmp_path / "site").edition == 2
 
 
+@pytest.mark.slow
 def test_cli_serves_in_a_subprocess_and_prints_the_origin(demo_site: SiteManifest) -> None:
     command = [sys.executable, "-m", "crawler.demosite", "serve", str(demo_site.directory)]
     process = subprocess.Popen(

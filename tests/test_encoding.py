@@ -81,6 +81,7 @@ paragraphs = "div.article-content-body__item-content > p"
 """
 
 
+@pytest.mark.slow
 def test_a_crawled_page_with_mixed_encodings_keeps_its_text(tmp_path: Path) -> None:
     root = tmp_path / "site"
     (root / "read").mkdir(parents=True)

@@ -12,8 +12,6 @@ import io
 import json
 import socket
 import socketserver
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +28,8 @@ from archive.replayindex import ArchiveIndex
 from archive.scan import find_warc_files
 from archive.state_sqlite import SqliteCrawlState
 from archive.verify import verify_files
-from tests.test_capture import PAGE, RUNNER
+from tests.crawling import capture_crawl
+from tests.test_capture import PAGE
 
 FAILING = {
     "/putus": "ResponseDataLossError",
@@ -83,28 +82,13 @@ def failed_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedCra
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        runner = tmp / "runner.py"
-        runner.write_text(RUNNER, encoding="utf-8")
         settings = {
-            "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
-            "ROBOTSTXT_OBEY": False,
             "RETRY_ENABLED": False,
             "DOWNLOAD_TIMEOUT": 1,
             "DOWNLOAD_MAXSIZE": 1_000_000,
             "WARC_DIR": str(tmp / "warc"),
-            "TELNETCONSOLE_ENABLED": False,
-            "LOG_LEVEL": "INFO",
         }
-        urls = ",".join(base + path for path in [*FAILING, "/utuh"])
-        result = subprocess.run(
-            [sys.executable, str(runner), json.dumps(settings), urls, str(tmp / "stats.json")],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+        stats = capture_crawl(tmp, [base + path for path in [*FAILING, "/utuh"]], settings)
     finally:
         server.shutdown()
         server.server_close()
@@ -114,7 +98,6 @@ def failed_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedCra
             for record in ArchiveIterator(stream, no_record_parse=True):
                 headers = dict(record.rec_headers.headers)
                 records.append((record.rec_type, headers, record.raw_stream.read()))
-    stats = json.loads((tmp / "stats.json").read_text())
     yield FailedCrawl(base, tmp / "warc", stats, records)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from archive.state_sqlite import SqliteCrawlState
 from crawler.demo import PROJECT_DIR, crawl_command
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
-from tests.crawling import run_crawl
+from tests.crawling import run_crawl, run_scrapy
 
 pytestmark = pytest.mark.slow
 
@@ -41,17 +40,6 @@ class KillCounts:
     left_open_warc: int = 0
     left_torn_items: int = 0
     """Kills that cut an item file in the middle of a line."""
-
-
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def kill_at(out: Path, origin: str, delay: float) -> bool:
@@ -84,7 +72,7 @@ def torn(path: Path) -> bool:
 
 
 def check_series(out: Path, tmp_path: Path, articles: int) -> None:
-    verified = scrapy("warc", "verify", str(out / "warc"))
+    verified = run_scrapy("warc", "verify", str(out / "warc"))
     assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]
 
     items = [
@@ -103,7 +91,7 @@ def check_series(out: Path, tmp_path: Path, articles: int) -> None:
     assert len(live_articles) == articles
 
     rebuilt_path = tmp_path / f"rebuilt-{out.name}.sqlite"
-    rebuilt = scrapy("state", "rebuild", str(out / "warc"), "--state", str(rebuilt_path))
+    rebuilt = run_scrapy("state", "rebuild", str(out / "warc"), "--state", str(rebuilt_path))
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
     with SqliteCrawlState(rebuilt_path) as store:
         assert list(store.captures()) == live_captures

@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 
 from archive.scan import Problem, scan_file
-from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
-from tests.crawling import CrawlResult, run_crawl
+from tests.crawling import CrawlResult, run_crawl, run_scrapy
 
 pytestmark = pytest.mark.slow
 
@@ -144,24 +143,13 @@ def _sums(folder: Path) -> dict[str, str]:
     }
 
 
-def scrapy(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *map(str, args)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def no_traceback(result: subprocess.CompletedProcess[str] | CrawlResult) -> None:
     text = result.log if isinstance(result, CrawlResult) else result.stdout + result.stderr
     assert "Traceback" not in text, text[-3000:]
 
 
 def test_verify_names_the_damage_and_exits_1(case: Case) -> None:
-    result = scrapy("warc", "verify", case.warc_dir)
+    result = run_scrapy("warc", "verify", case.warc_dir)
     no_traceback(result)
     assert result.returncode == 1
     assert f"{case.hit}" in result.stdout and "DAMAGED" in result.stdout
@@ -170,7 +158,7 @@ def test_verify_names_the_damage_and_exits_1(case: Case) -> None:
 
 def test_index_indexes_what_it_can_and_names_the_rest(case: Case, tmp_path: Path) -> None:
     output = tmp_path / "index.cdxj"
-    result = scrapy("warc", "index", case.warc_dir, "-o", output)
+    result = run_scrapy("warc", "index", case.warc_dir, "-o", output)
     no_traceback(result)
     assert f"{case.hit}" in result.stderr
     lines = output.read_text().splitlines()
@@ -184,7 +172,7 @@ def test_index_indexes_what_it_can_and_names_the_rest(case: Case, tmp_path: Path
 
 def test_pack_refuses_damage_and_writes_nothing(case: Case, tmp_path: Path) -> None:
     output = tmp_path / "archive.wacz"
-    result = scrapy("warc", "pack", case.warc_dir, "-o", output)
+    result = run_scrapy("warc", "pack", case.warc_dir, "-o", output)
     no_traceback(result)
     if case.damage.name == "directory":
         assert result.returncode == 0 and output.exists()
@@ -196,7 +184,7 @@ def test_pack_refuses_damage_and_writes_nothing(case: Case, tmp_path: Path) -> N
 
 
 def test_repair_leaves_finished_files_alone(case: Case) -> None:
-    result = scrapy("warc", "repair", case.warc_dir)
+    result = run_scrapy("warc", "repair", case.warc_dir)
     no_traceback(result)
     assert result.returncode == 0
     assert result.stdout.strip() == f"no unfinished WARC files in {case.warc_dir}"
@@ -205,7 +193,7 @@ def test_repair_leaves_finished_files_alone(case: Case) -> None:
 
 def test_state_rebuild_reads_up_to_the_damage_and_says_where(case: Case, tmp_path: Path) -> None:
     target = tmp_path / "rebuilt.sqlite"
-    result = scrapy("state", "rebuild", case.warc_dir, "--state", target)
+    result = run_scrapy("state", "rebuild", case.warc_dir, "--state", target)
     no_traceback(result)
     assert result.returncode == 0 and target.exists()
     assert f"warning: {case.hit}" in result.stderr or f"Skipping {case.hit}" in result.stderr
@@ -215,7 +203,7 @@ def test_state_rebuild_reads_up_to_the_damage_and_says_where(case: Case, tmp_pat
 
 def test_reextract_skips_the_damage_and_extracts_the_rest(case: Case, tmp_path: Path) -> None:
     output = tmp_path / "items.jsonl"
-    result = scrapy("reextract", case.warc_dir, "-o", output)
+    result = run_scrapy("reextract", case.warc_dir, "-o", output)
     no_traceback(result)
     assert result.returncode == 0
     assert f"skipped {case.hit}" in result.stderr
@@ -251,7 +239,7 @@ def test_a_crawl_over_a_damaged_archive_refetches_what_it_cannot_refer_to(
         assert result.stats["warc/records/response"] >= 1
     assert case.untouched()
     new = [path for path in case.warc_dir.glob("*.warc.gz") if path.name not in case.sums]
-    verify = scrapy("warc", "verify", *new)
+    verify = run_scrapy("warc", "verify", *new)
     assert verify.returncode == 0, verify.stdout
 
 
@@ -268,7 +256,7 @@ def test_repair_of_a_broken_open_file(kind: str, first_crawl: Path, tmp_path: Pa
         leftover.write_text("not gzip at all\n")
     else:
         leftover.mkdir()
-    result = scrapy("warc", "repair", warc_dir)
+    result = run_scrapy("warc", "repair", warc_dir)
     no_traceback(result)
     if kind == "junk":  # not one whole record: removed, and said so
         assert result.returncode == 0 and not leftover.exists()
@@ -307,10 +295,10 @@ def test_state_rebuild_replaces_a_damaged_state_only_when_forced(
 ) -> None:
     state = _damaged_state(first_crawl, tmp_path)
     damaged = state.read_bytes()
-    refused = scrapy("state", "rebuild", first_crawl / "warc", "--state", state)
+    refused = run_scrapy("state", "rebuild", first_crawl / "warc", "--state", state)
     assert refused.returncode == 2 and state.read_bytes() == damaged
     assert "give --force to replace it" in refused.stderr
-    forced = scrapy("state", "rebuild", first_crawl / "warc", "--state", state, "--force")
+    forced = run_scrapy("state", "rebuild", first_crawl / "warc", "--state", state, "--force")
     no_traceback(forced)
     assert forced.returncode == 0
     check = subprocess.run(

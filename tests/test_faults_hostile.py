@@ -11,8 +11,6 @@ import gzip
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler import settings as project_settings
 from crawler.demo import PROJECT_DIR
-from tests.crawling import CrawlResult, run_crawl
+from tests.crawling import CrawlResult, run_crawl, run_scrapy
 from tests.hostile import (
     Behaviour,
     HostileServer,
@@ -394,17 +392,6 @@ HOSTILE_SITE_FILES: dict[str, tuple[bytes, str]] = {
 }
 
 
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("case", HOSTILE_SITE_FILES)
 def test_a_hostile_site_file_stops_every_command_with_one_line(tmp_path: Path, case: str) -> None:
     content, message = HOSTILE_SITE_FILES[case]
@@ -434,7 +421,7 @@ def test_a_hostile_site_file_stops_every_command_with_one_line(tmp_path: Path, c
         ),
     }
     for name, command in commands.items():
-        result = scrapy(*command)
+        result = run_scrapy(*command)
         assert result.returncode == 2, (name, result.stderr)
         errors = [line for line in result.stderr.splitlines() if message in line]
         assert len(errors) == 1, (name, result.stderr)

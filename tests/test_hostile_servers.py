@@ -21,6 +21,8 @@ from crawler.middlewares.retry import retry_after_seconds
 from tests.crawling import CrawlResult, run_crawl
 from tests.scripted_server import Answer, Route, ScriptedServer, page, redirect
 
+pytestmark = pytest.mark.slow
+
 ARTICLE = r"^https?://[^/]+/news/read/\d+/[a-z-]+$"
 EMPTY = page("<html><body>kosong</body></html>")
 

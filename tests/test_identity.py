@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo import PROJECT_DIR, crawl_command
@@ -54,6 +55,7 @@ def agents(server: ScriptedServer) -> set[str]:
     return {hit.headers.get("User-Agent", "") for hit in server.hits}
 
 
+@pytest.mark.slow
 def test_the_contact_from_the_environment_is_sent_and_archived(tmp_path: Path) -> None:
     with ScriptedServer({"/section/": page("<html><body>kosong</body></html>")}) as server:
         site = one_page_site(tmp_path, server.origin())
@@ -67,6 +69,7 @@ def test_the_contact_from_the_environment_is_sent_and_archived(tmp_path: Path) -
     assert "+arsip@example.org" in info
 
 
+@pytest.mark.slow
 def test_the_contact_setting_wins_over_the_environment(tmp_path: Path) -> None:
     with ScriptedServer({"/section/": page("<html><body>kosong</body></html>")}) as server:
         site = one_page_site(tmp_path, server.origin())
@@ -82,6 +85,7 @@ def test_the_contact_setting_wins_over_the_environment(tmp_path: Path) -> None:
     assert agents(server) == {"Kabarsip/0.1 (news archiver; +https://example.org/kontak)"}
 
 
+@pytest.mark.slow
 def test_a_user_agent_given_on_the_command_line_is_kept(tmp_path: Path) -> None:
     with ScriptedServer({"/section/": page("<html><body>kosong</body></html>")}) as server:
         site = one_page_site(tmp_path, server.origin())
@@ -94,6 +98,7 @@ def test_a_user_agent_given_on_the_command_line_is_kept(tmp_path: Path) -> None:
     assert "operator: arsip@example.org" in warcinfo(tmp_path / "out" / "warc")
 
 
+@pytest.mark.slow
 def test_a_remote_site_without_a_contact_stops_before_fetching(tmp_path: Path) -> None:
     site = one_page_site(tmp_path, "https://www.koran-contoh.co.id", "koran-contoh.co.id")
     started = time.monotonic()
@@ -110,6 +115,7 @@ def test_a_remote_site_without_a_contact_stops_before_fetching(tmp_path: Path) -
     assert not (tmp_path / "out" / "stats.json").exists()
 
 
+@pytest.mark.slow
 def test_a_malformed_contact_is_refused_at_start(tmp_path: Path) -> None:
     site = one_page_site(tmp_path, "http://127.0.0.1:9")
     result = crawl(tmp_path / "out", site, "http://127.0.0.1:9", "bukan kontak")

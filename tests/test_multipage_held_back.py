@@ -5,9 +5,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer, Resource, resource_key
 from tests.crawling import run_crawl
+
+pytestmark = pytest.mark.slow
 
 
 class FlakyPageServer(DemoServer):

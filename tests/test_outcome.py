@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from crawler import settings as project_settings
-from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode, fetch_failure
-from tests.crawling import CrawlResult, run_crawl
+from tests.crawling import CrawlResult, run_crawl, run_scrapy
 from tests.hostile import HostileServer, answer, closed_port
 
 # Seconds a crawl of a closed port may take with one retry and a short timeout.
@@ -101,6 +98,7 @@ def test_error_ratio_above_the_limit_fails_with_its_figures() -> None:
 # --- real crawls ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_closed_port_exits_3_quickly_with_one_line(tmp_path: Path) -> None:
     origin = f"http://127.0.0.1:{closed_port()}"
     started = time.monotonic()
@@ -115,6 +113,7 @@ def test_closed_port_exits_3_quickly_with_one_line(tmp_path: Path) -> None:
     assert result.items == []
 
 
+@pytest.mark.slow
 def test_many_server_errors_exit_3_and_a_higher_limit_accepts_them(tmp_path: Path) -> None:
     articles = [f"/read/{n}" for n in range(10)]
     with HostileServer({}) as server:
@@ -139,6 +138,7 @@ def test_many_server_errors_exit_3_and_a_higher_limit_accepts_them(tmp_path: Pat
     assert lenient.stats["outcome/exit_code"] == 0
 
 
+@pytest.mark.slow
 def test_clean_crawl_exits_0(tmp_path: Path, small_server: DemoServer) -> None:
     result = run_crawl(tmp_path / "out", "demo", small_server.origin)
     assert result.returncode == 0, result.log
@@ -168,6 +168,7 @@ def fail_after(reason: str, message: str = "") -> dict[str, str]:
     ("reason", "code"),
     [("warc_write_failed", ExitCode.ARCHIVE), ("state_failed", ExitCode.STATE)],
 )
+@pytest.mark.slow
 def test_a_failure_recorded_by_a_component_gives_its_code(
     tmp_path: Path, small_server: DemoServer, reason: str, code: ExitCode
 ) -> None:
@@ -181,6 +182,7 @@ def test_a_failure_recorded_by_a_component_gives_its_code(
     assert result.stats["outcome/failure"] == message
 
 
+@pytest.mark.slow
 def test_a_failure_close_reason_without_a_message_gets_one(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -193,6 +195,7 @@ def test_a_failure_close_reason_without_a_message_gets_one(
     ]
 
 
+@pytest.mark.slow
 def test_a_crawl_failure_raised_while_building_the_crawl_gives_its_code(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -207,6 +210,7 @@ def test_a_crawl_failure_raised_while_building_the_crawl_gives_its_code(
     assert not list((tmp_path / "out" / "warc").glob("*.warc.gz*"))
 
 
+@pytest.mark.slow
 def test_an_unexpected_error_while_building_the_crawl_exits_1_with_one_traceback(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -218,15 +222,9 @@ def test_an_unexpected_error_while_building_the_crawl_exits_1_with_one_traceback
     assert result.log.count("Traceback") == 1
 
 
+@pytest.mark.slow
 def test_a_crawl_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_scrapy("crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db")
     assert result.returncode == ExitCode.USAGE
     assert result.stderr.strip().splitlines()[-1] == (
         "kabarsip: crawl failed: no site given: scrapy crawl news -a site=NAME (or a .toml path)"

@@ -79,6 +79,7 @@ def test_every_shipped_site_name_is_safe() -> None:
         assert load_site(str(path)).name == path.stem
 
 
+@pytest.mark.slow
 def test_a_crawl_of_a_site_named_to_escape_writes_nothing(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -148,6 +149,7 @@ def test_a_site_named_in_the_archive_is_looked_up_in_seeds_only(tmp_path: Path) 
         site_schedule(str(outside.with_suffix("")))
 
 
+@pytest.mark.slow
 def test_a_feed_path_built_from_a_spider_attribute_stays_in_its_folder(
     tmp_path: Path, small_server: DemoServer
 ) -> None:

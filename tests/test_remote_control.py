@@ -38,6 +38,7 @@ def listening_ports(pid: int) -> set[int]:
     return ports
 
 
+@pytest.mark.slow
 def test_a_crawl_listens_on_no_port(tmp_path: Path) -> None:
     release = threading.Event()
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +14,10 @@ import pytest
 
 from archive.replayindex import ArchiveIndex
 from archive.scan import Problem, scan_file
-from crawler.demo import PROJECT_DIR
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
-from tests.crawling import CrawlResult, run_crawl
+from tests.crawling import CrawlResult, run_crawl, run_scrapy
 from tests.test_dedup_e2e import Record, read_records
 
 pytestmark = pytest.mark.slow
@@ -198,14 +195,7 @@ def test_reextract_names_damaged_records_and_extracts_the_rest(
     data[middle : middle + 64] = bytes(64)
     hit.write_bytes(bytes(data))
     output = tmp_path / "items.jsonl"
-    command = subprocess.run(
-        [sys.executable, "-m", "scrapy", "reextract", str(damaged), "-o", str(output)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    command = run_scrapy("reextract", str(damaged), "-o", str(output))
     assert command.returncode == 0, command.stderr
     assert f"skipped {hit}:" in command.stderr
     again = by_url([json.loads(line) for line in output.read_text().splitlines()])
@@ -219,17 +209,6 @@ def test_reextract_names_damaged_records_and_extracts_the_rest(
             assert again[url]["content_hash"] == live[url]["content_hash"]
 
 
-def scrapy_command(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("form", ["wacz", "cdxj"])
 def test_replay_from_a_wacz_package_or_a_cdxj_index(
     form: str, archive: Archive, tmp_path: Path
@@ -240,10 +219,10 @@ def test_replay_from_a_wacz_package_or_a_cdxj_index(
         (run1 / path.name).symlink_to(path)
     if form == "wacz":
         source = tmp_path / "run1.wacz"
-        made = scrapy_command("warc", "pack", str(run1), "-o", str(source))
+        made = run_scrapy("warc", "pack", str(run1), "-o", str(source))
     else:
         source = run1 / "index.cdxj"
-        made = scrapy_command("warc", "index", str(run1), "-o", str(source))
+        made = run_scrapy("warc", "index", str(run1), "-o", str(source))
     assert made.returncode == 0, made.stdout + made.stderr
     replayed = replay(tmp_path / "replay", archive.origin, source)
     again, live = by_url(replayed.items), by_url(archive.live[0].items)
@@ -262,12 +241,12 @@ def test_an_index_beside_the_warc_files_does_not_count_them_twice(
     for path in archive.live[0].files:
         (folder / path.name).symlink_to(path)
     alone = ArchiveIndex.load([folder]).captures
-    made = scrapy_command("warc", "index", str(folder), "-o", str(folder / "index.cdxj"))
+    made = run_scrapy("warc", "index", str(folder), "-o", str(folder / "index.cdxj"))
     assert made.returncode == 0, made.stderr
     (folder / "index.cdx").write_bytes((folder / "index.cdxj").read_bytes())
     assert alone > 0 and ArchiveIndex.load([folder]).captures == alone
     assert ArchiveIndex.load([folder / "index.cdxj"]).captures == alone
     output = tmp_path / "items.jsonl"
-    again = scrapy_command("reextract", str(folder), "-o", str(output))
+    again = run_scrapy("reextract", str(folder), "-o", str(output))
     assert again.returncode == 0 and "skipped" not in again.stderr, again.stderr
     assert len(output.read_text().splitlines()) == len(archive.live[0].items)

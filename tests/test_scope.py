@@ -111,6 +111,7 @@ def write_site(directory: Path, a: str, **extra: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_no_discovery_kind_or_redirect_leads_off_site(tmp_path: Path) -> None:
     with ScriptedServer() as offsite, ScriptedServer() as site:
         a, o = site.origin(), offsite.origin("localhost")
@@ -135,6 +136,7 @@ def refused_crawl(tmp_path: Path, host_origin: str, allow: str) -> CrawlResult:
     return run_crawl(tmp_path / "out", "demo", host_origin, {"SCOPE_ALLOW_NETWORKS": allow})
 
 
+@pytest.mark.slow
 def test_a_loopback_address_is_refused_unless_allowed(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -150,6 +152,7 @@ def test_a_loopback_address_is_refused_unless_allowed(
     assert "SCOPE_ALLOW_NETWORKS=127.0.0.1/32" in result.log
 
 
+@pytest.mark.slow
 def test_a_host_name_resolving_to_loopback_is_refused_after_resolution(tmp_path: Path) -> None:
     """The site allows the name ``localhost``; only resolution shows where it leads."""
     with ScriptedServer({"/section/": page("<html><body>kosong</body></html>")}) as server:
@@ -217,6 +220,7 @@ def test_allowed_networks_let_their_addresses_through_and_no_others() -> None:
     assert AddressPolicy.from_settings(Settings({"SCOPE_ALLOW_NETWORKS": ""})).allowed == ()
 
 
+@pytest.mark.slow
 def test_a_malformed_allowed_network_stops_the_crawl_at_start(tmp_path: Path) -> None:
     result = run_crawl(
         tmp_path / "out", "demo", "http://127.0.0.1:9", {"SCOPE_ALLOW_NETWORKS": "10.0.0.0/33"}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.sites import SEEDS_DIR, SiteConfigError, load_site
-
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.crawling import run_scrapy
 
 VALID = """
 name = "mini"
@@ -102,15 +99,10 @@ def test_unknown_site_name_lists_known_sites() -> None:
         load_site("no-such-site")
 
 
+@pytest.mark.slow
 def test_crawl_command_reports_invalid_site_without_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, VALID.replace('domains = ["example.co.id"]\n', ""))
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"site={path}"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_scrapy("crawl", "news", "-a", f"site={path}")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "Traceback" not in output

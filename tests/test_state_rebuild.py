@@ -11,8 +11,6 @@ import dataclasses
 import gzip
 import inspect
 import os
-import subprocess
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,9 +27,7 @@ from archive.warc import CapturedRequest, CapturedResponse, RecordLocation, Warc
 from crawler.demosite.generator import generate_site
 from crawler.demosite.server import DemoServer
 from crawler.sites import load_site
-from tests.crawling import run_crawl
-
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.crawling import run_crawl, run_scrapy
 
 PAGE = "https://www.example.id/kanal/ekonomi"
 ORPHAN = "https://www.example.id/kanal/olahraga"
@@ -543,17 +539,7 @@ def test_warc_files_are_sorted_by_name_across_directories(tmp_path: Path) -> Non
 # --- the command -------------------------------------------------------------------------
 
 
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
+@pytest.mark.slow
 def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     with writer(warcs) as run:
@@ -563,7 +549,7 @@ def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path
     damaged.write_bytes(damaged.read_bytes()[: locations[2].offset + 10])
     target = tmp_path / "state" / "state.sqlite"
 
-    result = scrapy("state", "rebuild", str(warcs), "--state", str(target))
+    result = run_scrapy("state", "rebuild", str(warcs), "--state", str(target))
     assert result.returncode == 0, result.stderr
     assert "WARC files read:  2 (1 damaged)" in result.stdout
     assert "captures:         3" in result.stdout
@@ -581,7 +567,7 @@ def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path
     with SqliteCrawlState(target) as store:
         assert store.get_article(CANONICAL) == first_visit(first, T1, next_visit=expected_visit)
 
-    refused = scrapy("state", "rebuild", str(warcs), "--state", str(target))
+    refused = run_scrapy("state", "rebuild", str(warcs), "--state", str(target))
     assert refused.returncode == 2
     assert f"state file {target} exists" in refused.stderr
 
@@ -593,7 +579,7 @@ def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path
     # A WAL the old file left must not be replayed into the new one.
     stale_wal = target.with_name("state.sqlite-wal")
     stale_wal.write_bytes(b"stale")
-    replaced = scrapy("state", "rebuild", str(warcs), "--state", str(target), "--force")
+    replaced = run_scrapy("state", "rebuild", str(warcs), "--state", str(target), "--force")
     assert replaced.returncode == 0, replaced.stderr
     assert not stale_wal.exists()
     assert not list(target.parent.glob("*.rebuild-tmp*"))
@@ -602,30 +588,32 @@ def test_command_writes_a_new_state_file_and_refuses_to_overwrite(tmp_path: Path
         assert store.get_capture(ARTICLE) is not None
 
 
+@pytest.mark.slow
 def test_command_leaves_a_state_in_use_alone(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     _three_pages(warcs, "page")
     target = tmp_path / "state.sqlite"
     with SqliteCrawlState(target):
-        busy = scrapy("state", "rebuild", str(warcs), "--state", str(target), "--force")
+        busy = run_scrapy("state", "rebuild", str(warcs), "--state", str(target), "--force")
     assert busy.returncode == 2
     assert f"state file {target} is in use (pid {os.getpid()})" in busy.stderr
 
 
+@pytest.mark.slow
 def test_command_fails_when_nothing_can_be_read(tmp_path: Path) -> None:
     (tmp_path / "warc").mkdir()
     (tmp_path / "warc" / "x.warc.gz").write_bytes(b"not a warc\n")
     target = tmp_path / "state.sqlite"
 
-    result = scrapy("state", "rebuild", str(tmp_path / "warc"), "--state", str(target))
+    result = run_scrapy("state", "rebuild", str(tmp_path / "warc"), "--state", str(target))
     assert result.returncode == 1
     assert "no WARC record could be read" in result.stderr
     assert list(tmp_path.glob("state.sqlite*")) == [tmp_path / "state.sqlite.lock"]
 
-    missing = scrapy("state", "rebuild", str(tmp_path / "nowhere"), "--state", str(target))
+    missing = run_scrapy("state", "rebuild", str(tmp_path / "nowhere"), "--state", str(target))
     assert missing.returncode == 2
     assert "no such WARC file or directory" in missing.stderr
-    assert scrapy("state", "--state", str(target)).returncode == 2
+    assert run_scrapy("state", "--state", str(target)).returncode == 2
 
 
 # --- against the live crawl --------------------------------------------------------------
@@ -654,7 +642,7 @@ def test_rebuild_gives_the_state_the_live_crawl_kept(tmp_path: Path) -> None:
             assert result.returncode == 0, result.log[-3000:]
 
     rebuilt_path = tmp_path / "rebuilt.sqlite"
-    command = scrapy("state", "rebuild", str(out / "warc"), "--state", str(rebuilt_path))
+    command = run_scrapy("state", "rebuild", str(out / "warc"), "--state", str(rebuilt_path))
     assert command.returncode == 0, command.stderr
     assert "problems:" not in command.stdout
 

@@ -48,6 +48,7 @@ def assert_failed_at_once(out: Path, server: DemoServer, served_before: int, pat
     return lines[0]
 
 
+@pytest.mark.slow
 def test_a_warc_dir_that_is_a_file_fails_the_crawl_at_once(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -56,6 +57,7 @@ def test_a_warc_dir_that_is_a_file_fails_the_crawl_at_once(
     assert (tmp_path / "warc").read_text() == "not a folder\n"
 
 
+@pytest.mark.slow
 def test_a_warc_dir_that_is_a_dangling_symlink_fails_the_crawl_at_once(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
@@ -64,6 +66,7 @@ def test_a_warc_dir_that_is_a_dangling_symlink_fails_the_crawl_at_once(
     assert not (tmp_path / "archive-disk").exists()
 
 
+@pytest.mark.slow
 def test_a_warc_dir_on_a_read_only_mount_fails_the_crawl_at_once(
     tmp_path: Path, small_server: DemoServer
 ) -> None:

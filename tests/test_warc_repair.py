@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
-from crawler.demo import PROJECT_DIR
+from tests.crawling import run_scrapy
 from tests.test_capture import PAGE, leave_crashed_file
 
 OLD = time.time() - 3600
-
-
-def scrapy(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *map(str, args)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def write_one(writer: WarcWriter) -> None:
@@ -33,6 +22,7 @@ def write_one(writer: WarcWriter) -> None:
     writer.write_exchange("https://news.example/", request, response)
 
 
+@pytest.mark.slow
 def test_repair_finishes_leftovers_and_leaves_a_running_crawls_file_alone(
     tmp_path: Path,
 ) -> None:
@@ -45,7 +35,7 @@ def test_repair_finishes_leftovers_and_leaves_a_running_crawls_file_alone(
         write_one(live)
         assert live.path is not None
         held, held_bytes = live.path, live.path.read_bytes()
-        result = scrapy("warc", "repair", warc_dir)
+        result = run_scrapy("warc", "repair", warc_dir)
         assert held.read_bytes() == held_bytes
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -55,17 +45,18 @@ def test_repair_finishes_leftovers_and_leaves_a_running_crawls_file_alone(
     assert f"left alone {held}: a running crawl is writing it" in lines
     assert lines[-1] == "1 repaired, 1 removed, 1 left alone, 0 failed"
     assert not crashed.exists() and not garbage.exists()
-    verify = scrapy("warc", "verify", warc_dir)
+    verify = run_scrapy("warc", "verify", warc_dir)
     assert verify.returncode == 0 and "all files are sound" in verify.stdout, verify.stdout
 
 
+@pytest.mark.slow
 def test_repair_that_cannot_finish_a_file_says_so_and_exits_1(tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     final = leave_crashed_file(warc_dir)
     crashed = final.with_name(final.name + ".open")
     final.write_bytes(b"someone else's file")
     before = crashed.read_bytes()
-    result = scrapy("warc", "repair", crashed)
+    result = run_scrapy("warc", "repair", crashed)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: cannot repair {crashed}: {final} already exists; move one of them aside"
@@ -73,9 +64,10 @@ def test_repair_that_cannot_finish_a_file_says_so_and_exits_1(tmp_path: Path) ->
     assert crashed.read_bytes() == before and final.read_bytes() == b"someone else's file"
 
 
+@pytest.mark.slow
 def test_repair_with_nothing_to_do_says_so(tmp_path: Path) -> None:
-    result = scrapy("warc", "repair", tmp_path)
+    result = run_scrapy("warc", "repair", tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"no unfinished WARC files in {tmp_path}"
-    missing = scrapy("warc", "repair", tmp_path / "nowhere")
+    missing = run_scrapy("warc", "repair", tmp_path / "nowhere")
     assert missing.returncode == 2 and "no such WARC file or directory" in missing.stderr

@@ -31,10 +31,9 @@ from archive.records import digest
 from archive.warc import CapturedRequest, CapturedResponse, RecordLocation, WarcWriter
 from crawler.demosite.generator import generate_site
 from crawler.demosite.server import DemoServer
-from tests.crawling import run_crawl
+from tests.crawling import run_crawl, run_scrapy
 from tests.pywb_harness import DEFAULT_COLLECTION, require_wayback, running_pywb
 
-PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SITE = "http://news.example"
 ARTICLE = f"{SITE}/berita/2026/03/02/banjir-jakarta"
@@ -176,17 +175,6 @@ def record_kinds(files: list[Path]) -> Counter[str]:
     return kinds
 
 
-def scrapy(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *map(str, args)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def cdxj(text: str) -> list[tuple[str, str, dict[str, str]]]:
     lines = []
     for line in text.splitlines():
@@ -202,10 +190,11 @@ def capture_keys(lines: list[tuple[str, str, dict[str, str]]]) -> set[tuple[str,
 # --- index -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_index_takes_captures_only_and_agrees_with_pywbs_indexer(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "warc")
     out = tmp_path / "index.cdxj"
-    result = scrapy("warc", "index", tmp_path / "warc", "-o", out)
+    result = run_scrapy("warc", "index", tmp_path / "warc", "-o", out)
     assert result.returncode == 0, result.stderr
     assert "indexed 6 captures of 1 WARC files" in result.stderr
 
@@ -251,7 +240,7 @@ def test_index_takes_captures_only_and_agrees_with_pywbs_indexer(tmp_path: Path)
 @pytest.mark.slow
 def test_pywb_replays_a_crawl_from_its_index(tmp_path: Path, crawled: Path) -> None:
     files = sorted(crawled.glob("*.warc.gz"))
-    result = scrapy("warc", "index", crawled)
+    result = run_scrapy("warc", "index", crawled)
     assert result.returncode == 0, result.stderr
     lines = cdxj(result.stdout)
     kinds = record_kinds(files)
@@ -284,7 +273,7 @@ def test_index_of_a_damaged_file_names_it_and_keeps_the_records_before(tmp_path:
     layouts = write_layouts(tmp_path / "warc")
     section = layouts.at["section"]
     layouts.path.write_bytes(layouts.path.read_bytes()[: section.offset + section.length // 2])
-    result = scrapy("warc", "index", layouts.path)
+    result = run_scrapy("warc", "index", layouts.path)
     assert result.returncode == 1
     assert f"warning: {layouts.path}:{section.offset}: response record: cut short" in result.stderr
     offsets = {int(fields["offset"]) for _, _, fields in cdxj(result.stdout)}
@@ -298,7 +287,7 @@ def test_index_of_a_damaged_file_names_it_and_keeps_the_records_before(tmp_path:
 def test_pack_writes_a_wacz_the_wacz_tool_validates(tmp_path: Path, crawled: Path) -> None:
     files = sorted(crawled.glob("*.warc.gz"))
     wacz = tmp_path / "demo.wacz"
-    result = scrapy("warc", "pack", crawled, "-o", wacz, "--title", "Demo news")
+    result = run_scrapy("warc", "pack", crawled, "-o", wacz, "--title", "Demo news")
     assert result.returncode == 0, result.stdout + result.stderr
     kinds = record_kinds(files)
     assert f"{kinds['decision']} pages (article versions)" in result.stdout
@@ -320,7 +309,7 @@ def test_pack_writes_a_wacz_the_wacz_tool_validates(tmp_path: Path, crawled: Pat
         header, *pages = map(json.loads, package.read("pages/pages.jsonl").splitlines())
         datapackage = json.loads(package.read("datapackage.json"))
 
-    ours = cdxj(scrapy("warc", "index", crawled).stdout)
+    ours = cdxj(run_scrapy("warc", "index", crawled).stdout)
     assert capture_keys(wacz_index) == capture_keys(ours)
     assert datapackage["title"] == "Demo news"
     assert header["format"] == "json-pages-1.0"
@@ -331,10 +320,11 @@ def test_pack_writes_a_wacz_the_wacz_tool_validates(tmp_path: Path, crawled: Pat
     assert all("/read/" in page["url"] for page in pages)
 
 
+@pytest.mark.slow
 def test_pack_without_version_decisions_lists_the_html_pages(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "warc", decision=False)
     wacz = tmp_path / "layouts.wacz"
-    result = scrapy("warc", "pack", layouts.path, "-o", wacz)
+    result = run_scrapy("warc", "pack", layouts.path, "-o", wacz)
     assert result.returncode == 0, result.stdout + result.stderr
     with zipfile.ZipFile(wacz) as package:
         _, *pages = map(json.loads, package.read("pages/pages.jsonl").splitlines())
@@ -349,19 +339,20 @@ def test_pack_refuses_damaged_files_and_writes_nothing(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "warc")
     flip(layouts.path, layouts.at["robots"])
     wacz = tmp_path / "out.wacz"
-    result = scrapy("warc", "pack", layouts.path, "-o", wacz)
+    result = run_scrapy("warc", "pack", layouts.path, "-o", wacz)
     assert result.returncode == 1
     assert f"{layouts.path}:{layouts.at['robots'].offset}: damaged gzip data" in result.stdout
     assert "1 of 1 WARC files are damaged; nothing was packed" in result.stderr
     assert list(tmp_path.glob("out.wacz*")) == []
 
 
+@pytest.mark.slow
 def test_index_and_pack_refuse_two_files_of_one_name(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "a")
     (tmp_path / "b").mkdir()
     shutil.copy(layouts.path, tmp_path / "b")
     for args in (["index"], ["pack", "-o", tmp_path / "x.wacz"]):
-        result = scrapy("warc", *args, tmp_path / "a", tmp_path / "b")
+        result = run_scrapy("warc", *args, tmp_path / "a", tmp_path / "b")
         assert result.returncode == 2
         assert f"two files share the name {layouts.path.name}" in result.stderr
 
@@ -397,13 +388,14 @@ def problem_lines(stdout: str) -> list[str]:
 
 @pytest.mark.slow
 def test_verify_passes_a_real_crawl(crawled: Path) -> None:
-    result = scrapy("warc", "verify", crawled)
+    result = run_scrapy("warc", "verify", crawled)
     assert result.returncode == 0, result.stdout
     kinds = record_kinds(sorted(crawled.glob("*.warc.gz")))
     assert f"records:        {kinds.total() - kinds['decision']}" in result.stdout
     assert result.stdout.rstrip().endswith("all files are sound")
 
 
+@pytest.mark.slow
 def test_verify_names_each_damaged_file_and_offset(tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     sound = write_layouts(warcs)
@@ -449,7 +441,7 @@ def test_verify_names_each_damaged_file_and_offset(tmp_path: Path) -> None:
     leftover.write_bytes(sound.path.read_bytes()[:-10])
     expected.append(f"{leftover}: unfinished WARC file left by a crash")
 
-    result = scrapy("warc", "verify", warcs)
+    result = run_scrapy("warc", "verify", warcs)
     assert result.returncode == 1
     lines = problem_lines(result.stdout)
     assert len(lines) == len(expected), result.stdout
@@ -462,6 +454,7 @@ def test_verify_names_each_damaged_file_and_offset(tmp_path: Path) -> None:
     assert not any(str(sound.path) in line for line in lines)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cut", ["deflate data", "gzip trailer"])
 def test_warcio_check_passes_a_cut_last_record_that_verify_reports(
     tmp_path: Path, cut: str
@@ -474,7 +467,7 @@ def test_warcio_check_passes_a_cut_last_record_that_verify_reports(
     check = subprocess.run([BIN / "warcio", "check", layouts.path], capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout == ""
 
-    result = scrapy("warc", "verify", layouts.path)
+    result = run_scrapy("warc", "verify", layouts.path)
     assert result.returncode == 1
     assert problem_lines(result.stdout) == [
         f"{layouts.path}:{last.offset}: response record: cut short: the file ends inside its "
@@ -482,13 +475,14 @@ def test_warcio_check_passes_a_cut_last_record_that_verify_reports(
     ]
 
 
+@pytest.mark.slow
 def test_verify_reads_on_after_a_damaged_record_of_an_uncompressed_file(tmp_path: Path) -> None:
     layouts = write_layouts(tmp_path / "gz")
     plain = tmp_path / "warc" / layouts.path.name.removesuffix(".gz")
     plain.parent.mkdir()
     data = bytearray(gzip.decompress(layouts.path.read_bytes()))
     plain.write_bytes(bytes(data))
-    clean = scrapy("warc", "verify", plain)
+    clean = run_scrapy("warc", "verify", plain)
     assert clean.returncode == 0, clean.stdout
 
     # One byte of the robots.txt body: both digests fail, the framing holds.
@@ -496,7 +490,7 @@ def test_verify_reads_on_after_a_damaged_record_of_an_uncompressed_file(tmp_path
     data[at] ^= 0x20
     plain.write_bytes(bytes(data))
     record_start = data.rindex(b"WARC/1.1\r\n", 0, at)
-    result = scrapy("warc", "verify", plain)
+    result = run_scrapy("warc", "verify", plain)
     assert result.returncode == 1
     (line,) = problem_lines(result.stdout)
     assert line.startswith(
@@ -519,7 +513,7 @@ def test_payload_digest_holds_when_the_http_head_ends_across_two_reads(
             ARTICLE, request(ARTICLE), response(T1, body=b"\r\nbody", headers=[("X-Pad", padding)])
         )
     (path,) = writer.finished_files
-    result = scrapy("warc", "verify", path)
+    result = run_scrapy("warc", "verify", path)
     assert result.returncode == 0, result.stdout
 
 
@@ -529,7 +523,7 @@ def test_a_file_being_written_is_reported_but_not_damage(tmp_path: Path) -> None
     try:
         writer.write_exchange(ARTICLE, request(ARTICLE), response(T1, body=html("live")))
         assert len(list(tmp_path.glob("*.open"))) == 1
-        result = scrapy("warc", "verify", tmp_path)
+        result = run_scrapy("warc", "verify", tmp_path)
     finally:
         writer.close()
     assert result.returncode == 0, result.stdout
@@ -537,11 +531,12 @@ def test_a_file_being_written_is_reported_but_not_damage(tmp_path: Path) -> None
     assert problem_lines(result.stdout) == []
 
 
+@pytest.mark.slow
 def test_usage_errors(tmp_path: Path) -> None:
-    assert scrapy("warc").returncode == 2
-    no_output = scrapy("warc", "pack", tmp_path)
+    assert run_scrapy("warc").returncode == 2
+    no_output = run_scrapy("warc", "pack", tmp_path)
     assert no_output.returncode == 2 and "pack needs -o FILE.wacz" in no_output.stderr
-    missing = scrapy("warc", "verify", tmp_path / "missing")
+    missing = run_scrapy("warc", "verify", tmp_path / "missing")
     assert missing.returncode == 2 and "no such WARC file or directory" in missing.stderr
-    empty = scrapy("warc", "verify", tmp_path)
+    empty = run_scrapy("warc", "verify", tmp_path)
     assert empty.returncode == 2 and f"no WARC files in {tmp_path}" in empty.stderr
