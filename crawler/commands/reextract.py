@@ -17,8 +17,10 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from archive.replayindex import ReplaySourceError, archive_files
+from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, ExitCode
 from crawler.sites import SiteConfigError, load_site
 
 _FORMATS = ("jsonlines", "json", "parquet")
@@ -28,7 +30,6 @@ _PROBLEMS_SHOWN = 50
 
 class Command(ScrapyCommand):
     requires_project = True
-    default_settings = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
         return "PATH... -o FILE [--site NAME] [--format FORMAT]"
@@ -75,6 +76,9 @@ class Command(ScrapyCommand):
             raise UsageError(str(exc), print_help=False) from None
         self.state_dir = tempfile.TemporaryDirectory(prefix="kabarsip-reextract-")
         assert self.settings is not None
+        if self.settings.getpriority("LOG_LEVEL") != SETTINGS_PRIORITIES["cmdline"]:
+            # Warnings and the summary only, unless -L or --loglevel says otherwise.
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
         feed: dict[str, Any] = {"format": kind, "overwrite": True}
         self.settings.setdict(
             {
@@ -110,8 +114,13 @@ class Command(ScrapyCommand):
     def _report(self, crawler: Crawler, sources: int, output: Path) -> None:
         assert crawler.stats is not None
         stats = crawler.stats.get_stats()
-        if "finish_reason" not in stats or stats.get("finish_reason") != "finished":
-            self.exitcode = 1
+        read = int(stats.get("archive/article_responses", 0))
+        code = int(stats.get(EXIT_CODE_STAT, 0) or 0)
+        if code and not (code == ExitCode.FETCH and read == 0):  # no article: nothing to read
+            print(f"kabarsip: reextract failed: {stats.get(FAILURE_STAT, '')}", file=sys.stderr)
+            self.exitcode = code
+        elif self.crawler_process is not None and self.crawler_process.bootstrap_failed:
+            self.exitcode = int(ExitCode.ERROR)
         dropped = ", ".join(
             f"{n} {name.removeprefix('items/dropped/')}"
             for name, n in sorted(stats.items())
@@ -119,7 +128,7 @@ class Command(ScrapyCommand):
         )
         print(
             f"{stats.get('item_scraped_count', 0)} items "
-            f"({stats.get('archive/article_responses', 0)} article responses read, "
+            f"({read} article responses read, "
             f"{stats.get('versions/unchanged', 0)} unchanged, dropped: {dropped or 'none'}) "
             f"from {sources} sources into {output}",
             file=sys.stderr,
