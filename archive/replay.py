@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
@@ -113,28 +114,20 @@ class ReplayTimeMiddleware:
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):
-    """Answers http(s) requests with the archived capture of their URL as of ``REPLAY_AT``."""
+    """Answers http(s) requests with the archived capture of their URL as of ``REPLAY_AT``.
+
+    Built on the first request of each scheme; the schemes share one index of the archive.
+    """
+
+    lazy = True
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        settings = crawler.settings
-        sources = [Path(p) for p in settings.getlist("REPLAY_FROM")]
-        self.at = parse_replay_at(settings.get("REPLAY_AT"))
-        try:
-            self.index = ArchiveIndex.load(sources)
-        except ReplaySourceError as exc:
-            raise ValueError(f"REPLAY_FROM: {exc}") from exc
+        self.at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.stats.set_value("replay/captures", self.index.captures)
-        self.stats.set_value("replay/damaged_files", len(self.index.problems))
+        self.index = _shared_index(crawler, self.at)
         self.reader = CaptureReader()
-        logger.info(
-            "Replaying %d captures from %s%s",
-            self.index.captures,
-            ", ".join(map(str, sources)),
-            f" as of {self.at.isoformat()}" if self.at else " (latest captures)",
-        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -193,6 +186,31 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         return archived_response(
             request.url, status, headers, body, request=request, flags=[REPLAYED_FLAG]
         )
+
+
+# One index per crawl, however many schemes its handlers answer.
+_INDEXES: WeakKeyDictionary[Crawler, ArchiveIndex] = WeakKeyDictionary()
+
+
+def _shared_index(crawler: Crawler, at: datetime | None) -> ArchiveIndex:
+    index = _INDEXES.get(crawler)
+    if index is not None:
+        return index
+    sources = [Path(p) for p in crawler.settings.getlist("REPLAY_FROM")]
+    try:
+        index = _INDEXES[crawler] = ArchiveIndex.load(sources)
+    except ReplaySourceError as exc:
+        raise ValueError(f"REPLAY_FROM: {exc}") from exc
+    assert crawler.stats is not None
+    crawler.stats.set_value("replay/captures", index.captures)
+    crawler.stats.set_value("replay/damaged_files", len(index.problems))
+    logger.info(
+        "Replaying %d captures from %s%s",
+        index.captures,
+        ", ".join(map(str, sources)),
+        f" as of {at.isoformat()}" if at else " (latest captures)",
+    )
+    return index
 
 
 def parse_replay_at(value: Any) -> datetime | None:

@@ -103,6 +103,7 @@ def test_replay_of_a_live_crawl_gives_identical_items_without_the_network(
     assert stats.get("replay/missing", 0) == 0
     assert stats.get("log_count/ERROR", 0) == 0
     assert not list((tmp_path / "replay").glob("warc/*"))  # replay archives nothing
+    assert replayed.log.count("Replaying ") == 1  # one index, whatever the schemes
 
 
 def test_latest_captures_replay_revisits_as_their_original_pages(

@@ -51,6 +51,9 @@ class ArchiveSpider(NewsSpider):
             self.site_name = self.fixed.name
             self.allowed_domains = list(self.fixed.domains)
         self.hints: dict[str, dict[str, tuple[int, str]]] = {}
+        # No discovery: nothing is ever held back for the end of it (NewsSpider.spider_idle).
+        self.pending: dict[str, scrapy.Request] = {}
+        self.discovering = self.releasing = False
         self.limits: dict[str, dict[str, int]] | None = None
         self.show_progress = progress.lower() in ("1", "true", "yes")
         self.problems: list[str] = []
