@@ -8,20 +8,21 @@ pages are the captures of their URLs from then on.  Extraction, the item steps, 
 stage and the feeds are those of the live crawl, so one item comes out per article version.
 Revisits repeat a payload already read and are passed over.
 
-Requests go one at a time and in order, so that the captures of an article reach the versions
-stage in the order they were made.  A damaged file is reported (``problems``) from the point
-where it stops being readable; the rest of the archive is crawled.
+Requests go one at a time and in order (the next capture is read only once the scheduler is
+empty), so that the captures of an article reach the versions stage in the order they were
+made, and memory does not grow with requests waiting.  A damaged file is reported
+(``problems``) from the point where it stops being readable; the rest of the archive is crawled.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from tqdm import tqdm
 
 from archive.reader import parse_warc_date
@@ -39,6 +40,9 @@ class ArchiveSpider(NewsSpider):
     name = "archive"
     custom_settings = {
         "CONCURRENT_REQUESTS": 1,
+        # Every request names one capture: an article's later pages are asked again for each
+        # of its versions, and no set of seen URLs grows with the archive.
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         # The archive was fetched as robots.txt allowed then; its rules are not asked again.
         "ROBOTSTXT_OBEY": False,
     }
@@ -72,6 +76,7 @@ class ArchiveSpider(NewsSpider):
             for path in files:
                 for url, date in self._article_responses(path, bar.update):
                     self.crawler.stats.inc_value("archive/article_responses")
+                    await self._scheduler_empty()
                     yield scrapy.Request(
                         url,
                         callback=self.parse_article,
@@ -79,7 +84,14 @@ class ArchiveSpider(NewsSpider):
                         meta={REPLAY_AT_META: date, **self._size_limits("article")},
                         dont_filter=True,
                     )
-                    await asyncio.sleep(0)
+
+    async def _scheduler_empty(self) -> None:
+        """Wait until the scheduler holds no request: one capture is read at a time, and the
+        requests waiting in memory do not grow with the archive."""
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine is not None else None
+        if scheduler is not None and scheduler.has_pending_requests():
+            await self.crawler.signals.wait_for(signals.scheduler_empty)
 
     def _article_responses(
         self, path: Path, advance: Callable[[int], Any]
