@@ -25,10 +25,11 @@ Three measurements per size, each in a fresh Python process so that its peak RSS
 
 Printed: one row per size (records written, captures, archive MB, seconds and peak RSS per
 measurement, captures/s for the index, article responses/s for re-extraction and its time as a
-multiple of the baseline's, the time to write the archive), the fixed part of the RSS (the index:
-a process that has only imported it; re-extraction: a run over an archive with no capture), then the growth of peak RSS between sizes in bytes
-per capture (``response`` and ``revisit`` records; re-extraction also per article response),
-extrapolated from the last slope to 1M and 10M captures. ``--keep DIR`` writes the
+multiple of the baseline's, the time to write the archive), the fixed part of the RSS (the
+index: a process that has only imported it; re-extraction: a run over an archive with no
+capture), then the growth of peak RSS between sizes in bytes per capture (``response`` and
+``revisit`` records; re-extraction also per article response), extrapolated from the last
+slope to 1M and 10M captures. ``--keep DIR`` writes the
 archives under DIR and leaves them there (to profile a run: ``python -m cProfile -s cumtime
 benchmarks/bench_reextract.py --child reextract DIR/N``).
 """
