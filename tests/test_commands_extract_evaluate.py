@@ -253,7 +253,7 @@ def test_the_content_type_header_decides_the_charset() -> None:
     assert "Caf\u00e9" in page_response(body, "http://x.co.id/", headers).text
 
 
-def test_process_page_runs_the_pipelines_in_order(
+def test_process_page_runs_the_item_steps_in_order(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
     body = page_file(small_site, one_page_article).read_bytes()
