@@ -6,21 +6,32 @@ Settings:
   or one path).  Setting it turns replay on.
 - ``REPLAY_AT`` [unset]: replay the archive as it was at this time (ISO 8601 or 14 digits):
   each URL's latest capture at or before it, else its earliest one after it; unset, the
-  latest capture of each URL.
+  latest capture of each URL.  A request whose meta holds ``replay_at`` (an aware datetime)
+  is answered by the capture of its URL from that time on instead, and the requests its
+  response leads to inherit it (:class:`ReplayTimeMiddleware`): an article's later pages as
+  the same crawl fetched them.
 
-In replay the crawl archives nothing and keeps no state (it would only copy the archive into
-itself), unless ``STATE_PATH`` is given on the command line.  A revisit is served with its own
-HTTP head (a 304's: with the original's) and the payload of the response it names; a URL never
-captured is a 404.  Items point at the record they were read from, as in the live crawl.
+In replay the crawl archives nothing (it would only copy the archive into itself).  Its state
+is a temporary file, removed when the crawl ends, so that items are numbered in versions as a
+live crawl numbers them; ``-s STATE_PATH=...`` on the command line keeps it instead (replays
+of successive crawls into one state number versions as those crawls did).  A revisit is
+served with its own HTTP head (a 304's: with the original's) and the payload of the response
+it names; a URL never captured is a 404.  Items point at the response record holding their
+payload (a revisit's original), as the live crawl's items do.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
+from weakref import WeakKeyDictionary
 
+from scrapy import Request, signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
@@ -32,7 +43,6 @@ from archive.responses import archived_response
 from archive.warc import SERVER_NOT_MODIFIED
 
 if TYPE_CHECKING:
-    from scrapy import Request
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -41,6 +51,10 @@ HANDLER = "archive.replay.ReplayDownloadHandler"
 #: Response flag of every replayed response; ``replay_missing`` for a URL never captured.
 REPLAYED_FLAG = "replayed"
 MISSING_FLAG = "replay_missing"
+#: Request meta: answer from the captures of this time on (an aware datetime).
+REPLAY_AT_META = "replay_at"
+TIME_MIDDLEWARE = "archive.replay.ReplayTimeMiddleware"
+CLEANUP_EXTENSION = "archive.replay.TemporaryStateCleanup"
 
 
 class ReplayAddon:
@@ -53,44 +67,75 @@ class ReplayAddon:
         priority = SETTINGS_PRIORITIES["spider"]
         handlers = {**settings.getdict("DOWNLOAD_HANDLERS"), "http": HANDLER, "https": HANDLER}
         settings.set("DOWNLOAD_HANDLERS", handlers, priority=priority)
+        middlewares = {**settings.getdict("SPIDER_MIDDLEWARES"), TIME_MIDDLEWARE: 0}
+        settings.set("SPIDER_MIDDLEWARES", middlewares, priority=priority)
         off = ["WARC_ENABLED", "CONDITIONAL_GET_ENABLED", "AUTOTHROTTLE_ENABLED"]
-        if settings.getpriority("STATE_PATH") != SETTINGS_PRIORITIES["cmdline"]:
-            off.append("STATE_ENABLED")
         for name in off:
             settings.set(name, False, priority=priority)
+        if settings.getpriority("STATE_PATH") != SETTINGS_PRIORITIES["cmdline"]:
+            folder = tempfile.mkdtemp(prefix="kabarsip-replay-")
+            settings.set("STATE_PATH", str(Path(folder) / "state.sqlite"), priority=priority)
+            extensions = {**settings.getdict("EXTENSIONS"), CLEANUP_EXTENSION: 0}
+            settings.set("EXTENSIONS", extensions, priority=priority)
         logger.info("Replay from %s: %s off", settings.get("REPLAY_FROM"), ", ".join(off))
 
 
+class TemporaryStateCleanup:
+    """Removes the folder of a replay's temporary state once the engine has stopped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        cleanup = cls(Path(crawler.settings.get("STATE_PATH")).parent)
+        crawler.signals.connect(cleanup.engine_stopped, signal=signals.engine_stopped)
+        return cleanup
+
+    def engine_stopped(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ReplayTimeMiddleware:
+    """Requests that a ``replay_at`` response leads to are answered as of its time too.
+
+    They come before any other waiting request (priority one above their response's), so an
+    article's later pages are read before the next capture is.
+    """
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        at = response.meta.get(REPLAY_AT_META)
+        async for value in result:
+            if at is not None and isinstance(value, Request):
+                value.meta.setdefault(REPLAY_AT_META, at)
+                value.priority = max(value.priority, response.request.priority + 1)  # type: ignore[union-attr]
+            yield value
+
+
 class ReplayDownloadHandler(BaseDownloadHandler):
-    """Answers http(s) requests with the archived capture of their URL as of ``REPLAY_AT``."""
+    """Answers http(s) requests with the archived capture of their URL as of ``REPLAY_AT``.
+
+    Built on the first request of each scheme; the schemes share one index of the archive.
+    """
+
+    lazy = True
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        settings = crawler.settings
-        sources = [Path(p) for p in settings.getlist("REPLAY_FROM")]
-        self.at = parse_replay_at(settings.get("REPLAY_AT"))
-        try:
-            self.index = ArchiveIndex.load(sources)
-        except ReplaySourceError as exc:
-            raise ValueError(f"REPLAY_FROM: {exc}") from exc
+        self.at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.stats.set_value("replay/captures", self.index.captures)
-        self.stats.set_value("replay/damaged_files", len(self.index.problems))
+        self.index = _shared_index(crawler, self.at)
         self.reader = CaptureReader()
-        logger.info(
-            "Replaying %d captures from %s%s",
-            self.index.captures,
-            ", ".join(map(str, sources)),
-            f" as of {self.at.isoformat()}" if self.at else " (latest captures)",
-        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     async def download_request(self, request: Request) -> Response:
-        for capture in self.index.nearest(request.url, self.at):
+        for capture in self._captures(request):
             try:
                 return self._response(request, capture)
             except ArchivedRecordError as exc:
@@ -102,10 +147,18 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     async def close(self) -> None:
         self.reader.close()
 
+    def _captures(self, request: Request) -> Iterable[Capture]:
+        at = request.meta.get(REPLAY_AT_META)
+        if isinstance(at, datetime):
+            return self.index.following(request.url, at)
+        return self.index.nearest(request.url, self.at)
+
     def _response(self, request: Request, capture: Capture) -> Response:
         record = self.reader.read(capture.location)
         status, headers, body = record.status, record.headers, record.body
         kind = "response"
+        # The record holding the payload: the capture itself, or the response a revisit names.
+        holder, held = capture, record
         if capture.kind == "revisit":
             original = self.index.original(
                 record.refers_to_uri or capture.url,
@@ -117,22 +170,48 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             payload = self.reader.read(original.location)
             body = payload.body
             kind = "revisit"
+            holder, held = original, payload
             # A 304 (or a revisit without a head) is answered as the page it confirmed.
             if record.profile == SERVER_NOT_MODIFIED or status in (None, 304):
                 status, headers, kind = payload.status, payload.headers, "not_modified"
         if status is None:
             raise ArchivedRecordError(f"{capture.location}: no HTTP status line")
         request.meta[META_KEY] = {
-            "warc_file": capture.location.warc_file,
-            "warc_offset": capture.location.offset,
-            "warc_record_id": record.record_id,
-            "warc_date": (_date(record.date) or capture.date).isoformat(),
+            "warc_file": holder.location.warc_file,
+            "warc_offset": holder.location.offset,
+            "warc_record_id": held.record_id,
+            "warc_date": (_date(held.date) or holder.date).isoformat(),
             "warc_type": kind,
         }
         self.stats.inc_value(f"replay/served/{kind}")
         return archived_response(
             request.url, status, headers, body, request=request, flags=[REPLAYED_FLAG]
         )
+
+
+# One index per crawl, however many schemes its handlers answer.
+_INDEXES: WeakKeyDictionary[Crawler, ArchiveIndex] = WeakKeyDictionary()
+
+
+def _shared_index(crawler: Crawler, at: datetime | None) -> ArchiveIndex:
+    index = _INDEXES.get(crawler)
+    if index is not None:
+        return index
+    sources = [Path(p) for p in crawler.settings.getlist("REPLAY_FROM")]
+    try:
+        index = _INDEXES[crawler] = ArchiveIndex.load(sources)
+    except ReplaySourceError as exc:
+        raise ValueError(f"REPLAY_FROM: {exc}") from exc
+    assert crawler.stats is not None
+    crawler.stats.set_value("replay/captures", index.captures)
+    crawler.stats.set_value("replay/damaged_files", len(index.problems))
+    logger.info(
+        "Replaying %d captures from %s%s",
+        index.captures,
+        ", ".join(map(str, sources)),
+        f" as of {at.isoformat()}" if at else " (latest captures)",
+    )
+    return index
 
 
 def parse_replay_at(value: Any) -> datetime | None:

@@ -17,17 +17,19 @@ Three measurements per size, each in a fresh Python process so that its peak RSS
 (``VmHWM``; not ``ru_maxrss``, which in a child starts at the parent's peak):
 
 - ``index``: ``ArchiveIndex.load([dir])``, as replay and re-extraction build it;
-- ``reextract``: ``reextract([dir], ...)`` with the demo site file and the default pipelines,
-  items counted and thrown away (the index is built inside it, so its time is included);
+- ``reextract``: ``scrapy reextract DIR -o ITEMS --site demo`` run in the process (a crawl over
+  the archive with the default steps and pipelines; the index is built inside it, so its time
+  is included);
 - ``baseline``: warcio alone over the same files, every record's payload read and decoded
   (``record.content_stream().read()``): the floor any reader of the archive pays.
 
 Printed: one row per size (records written, captures, archive MB, seconds and peak RSS per
 measurement, captures/s for the index, article responses/s for re-extraction and its time as a
-multiple of the baseline's, the time to write the archive), the RSS of a process that has only
-imported what each needs (the fixed part), then the growth of peak RSS between sizes in bytes
-per capture (``response`` and ``revisit`` records; re-extraction also per article response),
-extrapolated from the last slope to 1M and 10M captures. ``--keep DIR`` writes the
+multiple of the baseline's, the time to write the archive), the fixed part of the RSS (the
+index: a process that has only imported it; re-extraction: a run over an archive with no
+capture), then the growth of peak RSS between sizes in bytes per capture (``response`` and
+``revisit`` records; re-extraction also per article response), extrapolated from the last
+slope to 1M and 10M captures. ``--keep DIR`` writes the
 archives under DIR and leaves them there (to profile a run: ``python -m cProfile -s cumtime
 benchmarks/bench_reextract.py --child reextract DIR/N``).
 """
@@ -231,30 +233,33 @@ def measure_index(directory: Path) -> dict[str, Any]:
 
 
 def measure_reextract(directory: Path) -> dict[str, Any]:
-    from crawler.items import Article
-    from crawler.reextraction import reextract
-    from crawler.sites import SiteConfig, load_site
+    import contextlib
+    import io
+    import re
 
-    site = load_site("demo")
-    emitted = 0
+    from scrapy.cmdline import execute
 
-    def site_for(url: str) -> SiteConfig:
-        return site
-
-    def emit(article: Article) -> None:
-        nonlocal emitted
-        emitted += 1
-
+    output = directory.parent / f"{directory.name}-items.jsonl"
+    said = io.StringIO()
     started = time.perf_counter()
-    report = reextract([directory], site_for, emit, progress=False)
+    with contextlib.redirect_stderr(said), contextlib.suppress(SystemExit):
+        execute(["scrapy", "reextract", str(directory), "-o", str(output), "--site", "demo"])
     seconds = time.perf_counter() - started
+    text = said.getvalue()
+    summary = re.search(
+        r"(\d+) items \((\d+) article responses read, (\d+) unchanged, dropped: ", text
+    )
+    if summary is None:
+        raise SystemExit(f"reextract gave no summary:\n{text[-3000:]}")
+    dropped = re.search(r"dropped: ([^)]*)\)", text)
+    output.unlink(missing_ok=True)
     return {
         "seconds": seconds,
-        "items": emitted,
-        "responses": report.responses,
-        "unchanged": report.unchanged,
-        "dropped": sum(report.dropped.values()),
-        "problems": len(report.problems),
+        "items": int(summary[1]),
+        "responses": int(summary[2]),
+        "unchanged": int(summary[3]),
+        "dropped": 0 if dropped is None or dropped[1] == "none" else dropped[1],
+        "problems": text.count("\n  skipped "),
     }
 
 
@@ -280,12 +285,20 @@ def floor_index(directory: Path) -> dict[str, Any]:
 
 
 def floor_reextract(directory: Path) -> dict[str, Any]:
-    """The imports and the site file of a re-extraction: the fixed part of its RSS."""
-    import crawler.reextraction  # noqa: F401
-    from crawler.sites import load_site
+    """A re-extraction of an archive holding no capture: the fixed part of its RSS (the crawl's
+    machinery, every component built)."""
+    from warcio.warcwriter import WARCWriter
 
-    load_site("demo")
-    return {}
+    empty = directory.parent / f"{directory.name}-empty"
+    empty.mkdir(exist_ok=True)
+    with (empty / "EMPTY.warc.gz").open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warcinfo_record("EMPTY.warc.gz", {"software": "bench"}))
+    result = measure_reextract(empty)
+    for path in empty.iterdir():
+        path.unlink()
+    empty.rmdir()
+    return {"items": result["items"]}
 
 
 MEASURES = {
@@ -371,7 +384,7 @@ def main(sizes: list[int], keep: Path | None) -> None:
                 flush=True,
             )
         print(
-            f"\nfixed part (a process that has only imported what it needs): index "
+            f"\nfixed part (index: its imports; reextract: a run over no capture): index "
             f"{floors['index']:.0f} MB, reextract {floors['reextract']:.0f} MB"
         )
         slopes(rows, floors)

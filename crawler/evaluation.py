@@ -22,7 +22,7 @@ whitespace normalisation:
 ``boilerplate``
     none of ``boilerplate_examples`` occurs anywhere in the body.
 
-A page that fails to extract, or whose item a pipeline drops, fails every field: a crawl would
+A page that fails to extract, or whose item a step drops, fails every field: a crawl would
 not emit it. ``score_row`` is the rule; ``evaluate`` runs it over pages; ``format_table`` and
 ``format_failures`` print the outcome.
 """
@@ -176,7 +176,7 @@ def score_row(truth: Mapping[str, Any], article: Article | None) -> dict[str, bo
 class RowResult:
     """The score of one page.
 
-    ``fields`` compares the item as extracted, even one the pipelines dropped (``dropped``
+    ``fields`` compares the item as extracted, even one the item steps dropped (``dropped``
     says why), so a failure can be explained; ``scores`` is what counts.
     """
 
@@ -263,7 +263,7 @@ def site_for_row(row: Mapping[str, Any], seeds_dir: Path = SEEDS_DIR) -> SiteCon
 
 
 def kabarsip_extractor(body: bytes, row: Mapping[str, Any]) -> Processed:
-    """Kabarsip's own extraction and item pipelines, as a crawl runs them."""
+    """Kabarsip's own extraction and item steps, as a crawl runs them."""
     return process_page(body, str(row["url"]), site_for_row(row))
 
 
@@ -353,7 +353,7 @@ def format_failures(report: Report) -> str:
             blocks.append("\n".join(lines))
             continue
         if row.dropped:
-            lines.append(f"  dropped by the item pipelines ({row.dropped}): every field fails;")
+            lines.append(f"  dropped by the item steps ({row.dropped}): every field fails;")
             lines.append("  the fields below are wrong in the dropped item too")
         for name, result in row.fields.items():
             if not result.ok:

@@ -1,16 +1,17 @@
-"""One page to one article, offline: extraction and the item pipelines' pure steps.
+"""One page to one article without a crawl: extraction and the item steps.
 
 ``process_page`` does for a single saved or fetched page what a crawl does for a response: it
 builds the Scrapy response (charset from headers and markup, as Scrapy does), extracts the
-article, then runs the steps of ``ITEM_PIPELINES`` in their priority order. Commands, tests and
-benchmarks use it to re-extract pages without starting a crawl. ``site_for_url`` picks the site
-file for a URL, or a generic one so that pages of sites without a file still extract.
+article, then runs the ``ITEM_STEPS`` (:mod:`pipelines.steps`), the very functions the crawl's
+steps pipeline runs. ``scrapy extract``, ``scrapy evaluate``, tests and benchmarks use it.
+``site_for_url`` picks the site file for a URL, or a generic one so that pages of sites without
+a file still extract.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -26,84 +27,14 @@ from crawler.encoding import page_text
 from crawler.extraction import extract_article
 from crawler.items import Article
 from crawler.sites import SEEDS_DIR, SiteConfig, load_site
-from pipelines.authors import fill_authors
-from pipelines.clean import clean_item
-from pipelines.dates import fill_dates
-from pipelines.fingerprint import fingerprint
-from pipelines.validate import drop_reason
-
-# A step works on the item in place and returns a drop reason, or None to keep the item.
-Step = Callable[[ItemAdapter, SiteConfig], str | None]
+from pipelines.steps import Step, StepStats, load_steps, run_steps
 
 R = TypeVar("R", bound=TextResponse)
 
 
-def _clean(item: ItemAdapter, site: SiteConfig) -> str | None:
-    clean_item(item, site.boilerplate)
-    return None
-
-
-def _dates(item: ItemAdapter, site: SiteConfig) -> str | None:
-    fill_dates(item, site.timezone)
-    return None
-
-
-def _authors(item: ItemAdapter, site: SiteConfig) -> str | None:
-    fill_authors(item, site.organisations)
-    return None
-
-
-def _validate(item: ItemAdapter, site: SiteConfig) -> str | None:
-    reason = drop_reason(item)
-    if reason is None:
-        item["content_hash"] = fingerprint(item.item)
-    return reason
-
-
-def _versions(item: ItemAdapter, site: SiteConfig) -> str | None:
-    # Versions need a crawl's state; offline, every page stands for itself.
-    return None
-
-
-def _output(item: ItemAdapter, site: SiteConfig) -> str | None:
-    # Offline commands write their items themselves.
-    return None
-
-
-# The pure core of each item pipeline. A pipeline missing here cannot run offline;
-# ``pipeline_steps`` refuses it rather than silently producing different items than a crawl.
-STEPS: dict[str, Step] = {
-    "pipelines.clean.BoilerplatePipeline": _clean,
-    "pipelines.dates.DatesPipeline": _dates,
-    "pipelines.authors.AuthorsPipeline": _authors,
-    "pipelines.validate.ValidatePipeline": _validate,
-    "pipelines.versions.VersionsPipeline": _versions,
-    "pipelines.output.ItemOutputPipeline": _output,
-}
-
-
-def pipeline_steps(pipelines: Mapping[str, int | None] | None = None) -> list[Step]:
-    """The steps of ``pipelines`` (default: ``ITEM_PIPELINES``) in Scrapy's order.
-
-    Entries set to None are switched off, as in Scrapy.
-    """
-    chosen = settings.ITEM_PIPELINES if pipelines is None else pipelines
-    enabled = sorted(
-        ((order, path) for path, order in chosen.items() if order is not None),
-        key=lambda entry: entry[0],
-    )
-    missing = [path for _, path in enabled if path not in STEPS]
-    if missing:
-        raise LookupError(
-            f"item pipeline(s) {', '.join(missing)} have no offline step in "
-            "crawler/processing.py STEPS"
-        )
-    return [STEPS[path] for _, path in enabled]
-
-
 @dataclass(frozen=True)
 class Processed:
-    """The outcome for one page: ``article`` unless a pipeline dropped it (``dropped`` says why).
+    """The outcome for one page: ``article`` unless a step dropped it (``dropped`` says why).
 
     ``item`` is the item as the last step left it, kept even when dropped, for diagnosis.
     """
@@ -144,25 +75,21 @@ def process_page(
     site: SiteConfig,
     fetched_at: datetime | None = None,
     headers: Mapping[str, str | bytes] | None = None,
-    pipelines: Mapping[str, int | None] | None = None,
+    steps: list[Step] | None = None,
 ) -> Processed:
-    """Extract the article of one page and run the item pipelines' steps on it.
+    """Extract the article of one page and run the item steps on it.
 
     ``fetched_at`` (default: now) anchors relative dates such as "2 jam yang lalu", as the
-    capture time does when a crawl is replayed. ``pipelines`` defaults to ``ITEM_PIPELINES``.
+    capture time does when a crawl is replayed. ``steps`` defaults to ``ITEM_STEPS``.
     """
-    steps = pipeline_steps(pipelines)
+    chosen = load_steps(settings.ITEM_STEPS) if steps is None else steps
     article = extract_article(page_response(body, url, headers), site)
     when = fetched_at or datetime.now(UTC)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     article.fetched_at = when.isoformat(timespec="seconds")
-    item = ItemAdapter(article)
-    for step in steps:
-        reason = step(item, site)
-        if reason:
-            return Processed(article, reason)
-    return Processed(article)
+    drop = run_steps(chosen, ItemAdapter(article), site, StepStats())
+    return Processed(article, drop.reason if drop else None)
 
 
 def generic_site(url: str) -> SiteConfig:

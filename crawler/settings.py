@@ -118,11 +118,17 @@ CONDITIONAL_GET_ENABLED = True
 REVISIT_ALL_DUE = False
 
 # --- Items -------------------------------------------------------------------------------
+# The steps every item goes through, in this order (None switches one off): pure functions
+# (pipelines.steps) run by one pipeline in a crawl, and by `scrapy extract` and `evaluate` on
+# one page. Versions and the durable output need the crawl state and stay pipelines after them.
+ITEM_STEPS: dict[str, int | None] = {
+    "pipelines.clean.clean_step": 300,
+    "pipelines.dates.dates_step": 400,
+    "pipelines.authors.authors_step": 500,
+    "pipelines.validate.validate_step": 900,
+}
 ITEM_PIPELINES = {
-    "pipelines.clean.BoilerplatePipeline": 300,
-    "pipelines.dates.DatesPipeline": 400,
-    "pipelines.authors.AuthorsPipeline": 500,
-    "pipelines.validate.ValidatePipeline": 900,
+    "pipelines.steppipeline.StepsPipeline": 300,
     "pipelines.versions.VersionsPipeline": 950,
     "pipelines.output.ItemOutputPipeline": 1000,
 }

@@ -1,4 +1,4 @@
-"""Item pipelines: clean ► dates ► authors ► validate; the real work is in pure functions."""
+"""Item pipelines: the item steps (clean ► dates ► authors ► validate), versions, the output."""
 
 from __future__ import annotations
 

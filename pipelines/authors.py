@@ -18,13 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 
 from crawler.items import Credit
-from pipelines import spider_site
+
+if TYPE_CHECKING:
+    from crawler.sites import SiteConfig
+    from pipelines.steps import Stats
 
 _I = re.IGNORECASE
 
@@ -251,22 +253,9 @@ def fill_authors(item: ItemAdapter, organisations: Sequence[re.Pattern[str]] = (
     return bool(item["authors"])
 
 
-class AuthorsPipeline:
+def authors_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:
     """Fills ``credits`` and ``authors``; counts ``authors/filled`` and ``authors/missing``."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AuthorsPipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        site = spider_site(self.crawler)
-        if fill_authors(adapter, site.organisations if site else ()):
-            self.stats.inc_value("authors/filled")
-        if not adapter.get("authors"):
-            self.stats.inc_value("authors/missing")
-        return item
+    if fill_authors(item, site.organisations if site else ()):
+        stats.inc_value("authors/filled")
+    if not item.get("authors"):
+        stats.inc_value("authors/missing")

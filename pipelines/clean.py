@@ -16,12 +16,13 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 
-from pipelines import spider_site
+if TYPE_CHECKING:
+    from crawler.sites import SiteConfig
+    from pipelines.steps import Stats
 
 logger = logging.getLogger(__name__)
 
@@ -301,23 +302,10 @@ def clean_item(item: ItemAdapter, site_patterns: Iterable[re.Pattern[str]] = ())
     return result.removed
 
 
-class BoilerplatePipeline:
+def clean_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:
     """Boilerplate and datelines out of the body; counts ``clean/paragraphs_removed``."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BoilerplatePipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        site = spider_site(self.crawler)
-        removed = clean_item(adapter, site.boilerplate if site else ())
-        if removed:
-            self.stats.inc_value("clean/paragraphs_removed", removed)
-        if adapter.get("dateline"):
-            self.stats.inc_value("clean/datelines")
-        return item
+    removed = clean_item(item, site.boilerplate if site else ())
+    if removed:
+        stats.inc_value("clean/paragraphs_removed", removed)
+    if item.get("dateline"):
+        stats.inc_value("clean/datelines")

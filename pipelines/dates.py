@@ -9,7 +9,7 @@ day/month/year (always day first), RFC 822 feed dates, times with ``:`` or ``.``
 it does not know goes to dateparser (imported on first need: it is slow to import), told the
 languages, the site's zone and day-first order, and never left to guess a missing year. A value
 without a zone is wall time in the site's zone; named zones and offsets are kept as the page
-gives them, except UTC, which is shown in the site's zone (same instant). ``DatesPipeline``
+gives them, except UTC, which is shown in the site's zone (same instant). ``dates_step``
 fills ``published``/``updated`` from the raw strings the extraction kept and
 ``mentioned_dates`` from the body.
 """
@@ -24,7 +24,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pipelines import spider_site
 from pipelines.date_patterns import (
     ANY_ZONE,
     WEEKDAY_DAY_MONTH,
@@ -45,14 +44,16 @@ from pipelines.mentioned_dates import mentioned_dates, resolve_day_month
 
 if TYPE_CHECKING:
     from itemadapter import ItemAdapter
-    from scrapy.crawler import Crawler
+
+    from crawler.sites import SiteConfig
+    from pipelines.steps import Stats
 
 __all__ = [
     "DEFAULT_TIMEZONE",
     "ArticleDates",
-    "DatesPipeline",
     "Kind",
     "ParsedDate",
+    "dates_step",
     "fill_dates",
     "parse_date",
     "resolve_dates",
@@ -267,36 +268,20 @@ def fill_dates(
     return dates
 
 
-class DatesPipeline:
+def dates_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:
     """Fills the dates; counts ``dates/parsed``, ``dates/unparsed``, ``dates/weekday_mismatch``."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DatesPipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        # Imported here: itemadapter loads Scrapy, which the pure date parser above must not.
-        from itemadapter import ItemAdapter
-
-        adapter = ItemAdapter(item)
-        site = spider_site(self.crawler)
-        # No z_is_local here: the extraction repairs a site's mislabelled "Z" metadata before
-        # handing the raw strings on, and a sitemap's "Z" is real UTC.
-        dates = fill_dates(adapter, site.timezone if site else DEFAULT_TIMEZONE)
-        parsed = [d for d in (dates.published, dates.updated) if d is not None]
-        if parsed:
-            self.stats.inc_value("dates/parsed", len(parsed))
-        mismatched = sum(d.weekday_mismatch for d in parsed)
-        if mismatched:
-            self.stats.inc_value("dates/weekday_mismatch", mismatched)
-        for name, text in dates.unparsed:
-            self.stats.inc_value("dates/unparsed")
-            logger.warning("unreadable date in %s of %s: %r", name, adapter.get("url"), text)
-        if dates.published and dates.updated and dates.updated.value < dates.published.value:
-            # Real pages do this (metadata written before the final publish time); kept as given.
-            self.stats.inc_value("dates/updated_before_published")
-        return item
+    # No z_is_local here: the extraction repairs a site's mislabelled "Z" metadata before
+    # handing the raw strings on, and a sitemap's "Z" is real UTC.
+    dates = fill_dates(item, site.timezone if site else DEFAULT_TIMEZONE)
+    parsed = [d for d in (dates.published, dates.updated) if d is not None]
+    if parsed:
+        stats.inc_value("dates/parsed", len(parsed))
+    mismatched = sum(d.weekday_mismatch for d in parsed)
+    if mismatched:
+        stats.inc_value("dates/weekday_mismatch", mismatched)
+    for name, text in dates.unparsed:
+        stats.inc_value("dates/unparsed")
+        logger.warning("unreadable date in %s of %s: %r", name, item.get("url"), text)
+    if dates.published and dates.updated and dates.updated.value < dates.published.value:
+        # Real pages do this (metadata written before the final publish time); kept as given.
+        stats.inc_value("dates/updated_before_published")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from pipelines.fingerprint import fingerprint
+from pipelines.steps import Drop
+
+if TYPE_CHECKING:
+    from crawler.sites import SiteConfig
+    from pipelines.steps import Stats
 
 
 def drop_reason(item: ItemAdapter) -> str | None:
@@ -26,22 +29,10 @@ _EXPLAINED = {
 }
 
 
-class ValidatePipeline:
-    """Drops incomplete items (``items/dropped/<reason>``), sets ``content_hash`` on the rest."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        reason = drop_reason(adapter)
-        if reason:
-            self.stats.inc_value(f"items/dropped/{reason}")
-            raise DropItem(f"{reason}: {adapter.get('url')}: {_EXPLAINED[reason]}")
-        adapter["content_hash"] = fingerprint(item)
-        self.stats.inc_value("items/valid")
-        return item
+def validate_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:
+    """Drops incomplete items (:class:`Drop`), sets ``content_hash`` on the rest."""
+    reason = drop_reason(item)
+    if reason:
+        raise Drop(reason, _EXPLAINED[reason])
+    item["content_hash"] = fingerprint(item.item)
+    stats.inc_value("items/valid")

@@ -31,11 +31,12 @@ from crawler.items import Article
 from crawler.processing import (
     generic_site,
     page_response,
-    pipeline_steps,
     process_page,
     site_for_url,
 )
+from crawler.settings import ITEM_STEPS
 from crawler.sites import load_site
+from pipelines.steps import load_steps
 from tests.crawling import run_scrapy
 
 DEMO_ORIGIN = "http://127.0.0.1:8000"
@@ -247,7 +248,7 @@ def test_the_content_type_header_decides_the_charset() -> None:
     assert "Caf\u00e9" in page_response(body, "http://x.co.id/", headers).text
 
 
-def test_process_page_runs_the_pipelines_in_order(
+def test_process_page_runs_the_item_steps_in_order(
     small_site: SiteManifest, one_page_article: ArticleTruth
 ) -> None:
     body = page_file(small_site, one_page_article).read_bytes()
@@ -272,10 +273,25 @@ def test_process_page_reports_why_an_item_is_dropped() -> None:
     assert processed.item.title == "Kosong"
 
 
-def test_every_item_pipeline_has_an_offline_step() -> None:
-    assert len(pipeline_steps()) == 6
-    with pytest.raises(LookupError, match=r"pipelines\.translate\.TranslatePipeline"):
-        pipeline_steps({"pipelines.translate.TranslatePipeline": 950})
+def test_item_steps_load_in_their_order_and_an_unknown_one_is_named() -> None:
+    names = [
+        step.__name__ for step in load_steps({**ITEM_STEPS, "pipelines.clean.clean_step": 950})
+    ]
+    assert names == ["dates_step", "authors_step", "validate_step", "clean_step"]
+    assert len(load_steps({**ITEM_STEPS, "pipelines.dates.dates_step": None})) == 3
+    with pytest.raises(LookupError, match=r"pipelines\.translate\.translate_step"):
+        load_steps({"pipelines.translate.translate_step": 950})
+
+
+def test_extract_with_an_unknown_item_step_is_one_clear_error(
+    small_site: SiteManifest, one_page_article: ArticleTruth
+) -> None:
+    page = str(page_file(small_site, one_page_article))
+    steps = '{"pipelines.translate.translate_step": 100}'
+    result = scrapy("extract", page, "--url", DEMO_ORIGIN + "/x", "-s", f"ITEM_STEPS={steps}")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "cannot load item step 'pipelines.translate.translate_step'" in result.stderr
 
 
 def test_site_for_url_picks_the_site_file_by_domain() -> None:

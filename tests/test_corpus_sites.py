@@ -1,7 +1,7 @@
 """Every site file on its real corpus pages, served over loopback and extracted as a crawl does.
 
 Each page of ``../shared/corpus/pages`` is fetched over HTTP from a loopback server, extracted
-with its site's file (``seeds/<site>.toml``) and run through the item pipelines' steps
+with its site's file (``seeds/<site>.toml``) and run through the item steps
 (``crawler.processing.process_page``). Every page must pick the layout written for its template
 and yield a title, a published date with its +07:00 offset, the credited authors and a body
 free of built-in boilerplate; rows of ``dev.jsonl`` must match their ground truth on every

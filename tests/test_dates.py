@@ -21,8 +21,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
 from crawler.sites import SiteConfig, parse_site
-from pipelines.dates import DatesPipeline, fill_dates, parse_date, resolve_dates, to_iso
+from pipelines.dates import dates_step, fill_dates, parse_date, resolve_dates, to_iso
 from pipelines.mentioned_dates import mentioned_dates
+from pipelines.steps import Step
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # "Now" for relative forms: Saturday 23 January 2021, 15:00 WIB.
@@ -565,6 +566,19 @@ class SiteSpider(Spider):
         self.site = site
 
 
+class StepRunner:
+    """One item step run as the steps pipeline runs it: the crawler's site and stats."""
+
+    def __init__(self, crawler: Crawler, step: Step) -> None:
+        self.crawler, self.step = crawler, step
+
+    def process_item(self, item: Any) -> Any:
+        site = getattr(self.crawler.spider, "site", None)
+        assert self.crawler.stats is not None
+        self.step(ItemAdapter(item), site, self.crawler.stats)
+        return item
+
+
 def crawler_for(timezone: str | None) -> Crawler:
     crawler = get_crawler(SiteSpider)
     if timezone:
@@ -585,7 +599,7 @@ def test_pipeline_fills_dates_in_the_site_zone_and_counts(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     crawler = crawler_for("Asia/Makassar")
-    pipeline = DatesPipeline.from_crawler(crawler)
+    pipeline = StepRunner(crawler, dates_step)
     item = Article(
         url="https://example.co.id/read/1/a",
         site="example",
@@ -603,7 +617,7 @@ def test_pipeline_fills_dates_in_the_site_zone_and_counts(
 
 def test_pipeline_without_a_site_uses_jakarta_and_the_fetch_time() -> None:
     crawler = crawler_for(None)
-    pipeline = DatesPipeline.from_crawler(crawler)
+    pipeline = StepRunner(crawler, dates_step)
     item = Article(
         url="https://example.co.id/read/1/a",
         site="example",
@@ -621,7 +635,7 @@ def test_pipeline_without_a_site_uses_jakarta_and_the_fetch_time() -> None:
 
 def test_pipeline_fills_mentioned_dates_from_the_body_once_published_is_known() -> None:
     crawler = crawler_for("Asia/Jakarta")
-    pipeline = DatesPipeline.from_crawler(crawler)
+    pipeline = StepRunner(crawler, dates_step)
     body = "Banjir surut pada Selasa (1/2) malam.\n\nWarga kembali Rabu (2/2/2022) pagi."
     item = Article(url="u", site="s", published_raw="03 Feb 2022, 08:03 WIB", body=body)
     undated = Article(url="u", site="s", published_raw="tidak terbaca", body=body)
@@ -633,7 +647,7 @@ def test_pipeline_fills_mentioned_dates_from_the_body_once_published_is_known() 
 
 def test_pipeline_counts_dates_whose_weekday_disagrees() -> None:
     crawler = crawler_for(None)
-    pipeline = DatesPipeline.from_crawler(crawler)
+    pipeline = StepRunner(crawler, dates_step)
     item = Article(url="u", site="s", published_raw="Rabu, 03 Feb 2022, 08:03 WIB")
     pipeline.process_item(item)
     assert item.published == "2022-02-03T08:03:00+07:00"

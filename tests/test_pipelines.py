@@ -11,8 +11,8 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Credit, Image
 from pipelines.authors import (
-    AuthorsPipeline,
     authors_of,
+    authors_step,
     collect_credits,
     fill_authors,
     normalise_authors,
@@ -20,16 +20,17 @@ from pipelines.authors import (
     split_byline,
 )
 from pipelines.clean import (
-    BoilerplatePipeline,
     clean_body,
     clean_item,
+    clean_step,
     split_dateline,
     strip_sign_offs,
     take_credits,
 )
 from pipelines.fingerprint import fingerprint
-from pipelines.validate import ValidatePipeline, drop_reason
-from tests.test_dates import crawler_for
+from pipelines.steppipeline import StepsPipeline
+from pipelines.validate import drop_reason, validate_step
+from tests.test_dates import StepRunner, crawler_for
 
 STORY = [
     "Liputan6.com, Jakarta - Banjir merendam 30 RT di Jakarta Timur.",
@@ -269,7 +270,7 @@ def test_clean_item_recomputes_body_and_word_count() -> None:
 def test_clean_pipeline_uses_site_patterns_and_counts() -> None:
     crawler = crawler_for("Asia/Jakarta")
     item = Article(url="https://example.co.id/read/1/a", site="example", paragraphs=list(STORY))
-    assert BoilerplatePipeline.from_crawler(crawler).process_item(item) is item
+    assert StepRunner(crawler, clean_step).process_item(item) is item
     assert crawler.stats.get_value("clean/paragraphs_removed") == 8
     assert crawler.stats.get_value("clean/datelines") == 1
     assert item.body is not None and item.body.startswith("Banjir merendam")
@@ -278,7 +279,7 @@ def test_clean_pipeline_uses_site_patterns_and_counts() -> None:
 def test_clean_pipeline_accepts_dict_items() -> None:
     crawler = crawler_for(None)
     item = {"url": "https://example.co.id/read/1/a", "paragraphs": ["Isi.", "Baca Juga"]}
-    BoilerplatePipeline.from_crawler(crawler).process_item(item)
+    StepRunner(crawler, clean_step).process_item(item)
     assert item["paragraphs"] == ["Isi."]
     assert item["body"] == "Isi."
 
@@ -403,7 +404,7 @@ def test_collect_credits_prefers_the_stated_role() -> None:
 
 def test_authors_pipeline_fills_only_empty_authors_and_counts() -> None:
     crawler = crawler_for(None)
-    pipeline = AuthorsPipeline.from_crawler(crawler)
+    pipeline = StepRunner(crawler, authors_step)
     raw = Article(url="u", site="s", authors_raw=["Oleh Ani dan Budi"])
     given = Article(url="u", site="s", authors=["Redaksi"], authors_raw=["Oleh A"])
     nobody = Article(url="u", site="s")
@@ -481,7 +482,7 @@ def test_drop_reasons(change: dict[str, object], reason: str) -> None:
 
 def test_validate_pipeline_drops_with_reason_and_url_and_counts() -> None:
     crawler = crawler_for(None)
-    pipeline = ValidatePipeline.from_crawler(crawler)
+    pipeline = StepsPipeline(crawler, [validate_step])
     with pytest.raises(DropItem, match=r"no_body: https://example\.co\.id/read/1/banjir"):
         pipeline.process_item(replace(GOOD, body="  "))
     with pytest.raises(DropItem, match="no_title"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from scrapy.settings import Settings
@@ -40,12 +42,18 @@ def _uses_state(settings: Settings) -> bool:
     return _uses(settings, "STATE_ENABLED", "STATE_PATH")
 
 
-def test_replay_switches_capture_and_state_off_but_keeps_a_state_path_given() -> None:
+def test_replay_switches_capture_off_and_keeps_a_temporary_state_unless_one_is_given() -> None:
     live = crawl_settings()
     assert live.getbool("WARC_ENABLED") and _uses_state(live)
     replay = crawl_settings(REPLAY_FROM="data/warc")
     assert not replay.getbool("WARC_ENABLED") and not replay.getbool("CONDITIONAL_GET_ENABLED")
-    assert not replay.getbool("STATE_ENABLED") and not _uses_state(replay)
+    # A state of its own, in a temporary folder the crawl removes: the real one is not touched.
+    state = Path(replay.get("STATE_PATH"))
+    assert replay.getbool("STATE_ENABLED") and state.name == "state.sqlite"
+    assert state.parent.is_dir() and not any(state.parent.iterdir())
+    assert "archive.replay.TemporaryStateCleanup" in replay.getdict("EXTENSIONS")
+    shutil.rmtree(state.parent)
+    assert not _uses_state(replay)  # nothing for the crawl command to check before it starts
     assert replay.getdict("DOWNLOAD_HANDLERS")["https"] == "archive.replay.ReplayDownloadHandler"
     told = crawl_settings(REPLAY_FROM="data/warc", STATE_PATH="replay.sqlite")
     assert told.getbool("STATE_ENABLED") and _uses_state(told)

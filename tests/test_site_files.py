@@ -3,7 +3,7 @@
 The pages come from ``tests/site_fixtures.py``, written to a temporary folder for the run.
 They are served on loopback and fetched over HTTP the way the spider fetches articles (the
 site's all-pages parameter added, later pages followed with its multi-page rule), then
-extracted and run through the item pipelines' pure steps. A selector that stops matching its
+extracted and run through the item steps (``ITEM_STEPS``). A selector that stops matching its
 site's markup changes a title, a date, a byline or the text, and fails here.
 """
 
@@ -27,11 +27,12 @@ from crawler.extraction import check_selectors, choose_layout, extract_article, 
 from crawler.extraction.article import selector_fields
 from crawler.extraction.selectors import select, select_texts
 from crawler.items import Article
+from crawler.settings import ITEM_STEPS
 from crawler.sites import SEEDS_DIR, SiteConfig, load_site
-from pipelines.authors import fill_authors, normalise_authors
-from pipelines.clean import clean_body, clean_item
-from pipelines.dates import fill_dates, parse_date, to_iso
-from pipelines.validate import drop_reason
+from pipelines.authors import normalise_authors
+from pipelines.clean import clean_body
+from pipelines.dates import parse_date, to_iso
+from pipelines.steps import StepStats, load_steps, run_steps
 from tests.site_fixtures import SiteCase, site_cases, write_fixtures
 
 SITES = (
@@ -217,11 +218,8 @@ def crawl(server: LoopbackServer, case: SiteCase) -> tuple[Article, list[HtmlRes
     pages = [extract_article(response, site) for response in responses]
     article = merge_pages(pages[0], pages[1:]) if len(pages) > 1 else pages[0]
     article.fetched_at = FETCHED_AT.isoformat()
-    item = ItemAdapter(article)
-    clean_item(item, site.boilerplate)
-    fill_dates(item, site.timezone)
-    fill_authors(item, site.organisations)
-    assert drop_reason(item) is None, f"{case.id}: {drop_reason(item)}"
+    drop = run_steps(load_steps(ITEM_STEPS), ItemAdapter(article), site, StepStats())
+    assert drop is None, f"{case.id}: {drop}"
     return article, responses
 
 

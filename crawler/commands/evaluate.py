@@ -17,6 +17,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands.extract import item_steps
 from crawler.evaluation import (
     FIELDS,
     evaluate,
@@ -25,7 +26,7 @@ from crawler.evaluation import (
     load_answers,
     site_for_row,
 )
-from crawler.processing import Processed, pipeline_steps, process_page
+from crawler.processing import Processed, process_page
 
 
 class Command(ScrapyCommand):
@@ -78,14 +79,10 @@ class Command(ScrapyCommand):
             if not rows:
                 raise UsageError(f"{answers} has no rows of site {opts.site!r}", print_help=False)
         assert self.settings is not None
-        pipelines = dict(self.settings.getwithbase("ITEM_PIPELINES"))
-        try:
-            pipeline_steps(pipelines)
-        except LookupError as exc:
-            raise UsageError(str(exc), print_help=False) from None
+        steps = item_steps(self.settings)
 
         def extract(body: bytes, row: Mapping[str, Any]) -> Processed:
-            return process_page(body, str(row["url"]), site_for_row(row), pipelines=pipelines)
+            return process_page(body, str(row["url"]), site_for_row(row), steps=steps)
 
         report = evaluate(rows, pages_dir, extract)
         for row in report.rows:

@@ -1,8 +1,8 @@
 """``scrapy extract PAGE.html --url URL [--site NAME]``: one page to one article as JSON.
 
-The page is a saved file or an http(s) URL to fetch. Extraction and the item pipelines run as in
-a crawl (``crawler.processing.process_page``); the item is printed even when a pipeline would
-drop it, and the reason then goes to stderr with exit status 1.
+The page is a saved file or an http(s) URL to fetch. Extraction and the item steps
+(``ITEM_STEPS``) run as in a crawl (``crawler.processing.process_page``); the item is printed
+even when a step drops it, and the reason then goes to stderr with exit status 1.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.processing import process_page, site_for_url
 from crawler.sites import SiteConfig, SiteConfigError, load_site
+from pipelines.steps import Step, load_steps
 
 FETCH_TIMEOUT = 30
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -84,7 +85,7 @@ class Command(ScrapyCommand):
 
     def long_desc(self) -> str:
         return (
-            "Run extraction and the item pipelines on one page and print the item as JSON. "
+            "Run extraction and the item steps on one page and print the item as JSON. "
             "PAGE is a saved HTML file (give its original address with --url) or an http(s) "
             "URL to fetch. The site file is --site, else the one whose domains hold the URL's "
             "host, else generic rules."
@@ -121,14 +122,22 @@ class Command(ScrapyCommand):
             )
         site = choose_site(opts.site, url)
         try:
-            processed = process_page(body, url, site, headers=headers, pipelines=self._pipelines())
-        except (SiteConfigError, LookupError) as exc:
+            processed = process_page(body, url, site, headers=headers, steps=self._steps())
+        except SiteConfigError as exc:
             raise UsageError(str(exc), print_help=False) from None
         print(json.dumps(ItemAdapter(processed.item).asdict(), ensure_ascii=False, indent=2))
         if processed.dropped:
-            print(f"dropped by the item pipelines: {processed.dropped}", file=sys.stderr)
+            print(f"dropped by the item steps: {processed.dropped}", file=sys.stderr)
             self.exitcode = 1
 
-    def _pipelines(self) -> dict[str, Any]:
+    def _steps(self) -> list[Step]:
         assert self.settings is not None
-        return dict(self.settings.getwithbase("ITEM_PIPELINES"))
+        return item_steps(self.settings)
+
+
+def item_steps(settings: Any) -> list[Step]:
+    """The ``ITEM_STEPS`` of the command's settings; one that cannot be loaded is a usage error."""
+    try:
+        return load_steps(settings.getdict("ITEM_STEPS"))
+    except LookupError as exc:
+        raise UsageError(str(exc), print_help=False) from None

@@ -1,7 +1,8 @@
 """``scrapy reextract PATH... -o items.jsonl``: items again from the archive, one per version.
 
-Extraction and the item pipelines run over every archived article response in the WARC files
-(or folders of them) given, in the order they were captured; see ``crawler.reextraction``.
+A crawl over the archive (:class:`crawler.spiders.archive.ArchiveSpider` with ``REPLAY_FROM``
+set to the paths given): every archived article response goes through extraction, the item
+steps and the versions stage, numbered against a temporary state, into the feed ``-o`` names.
 Records that cannot be read are reported by file and offset and skipped.
 """
 
@@ -9,33 +10,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
-from scrapy.exporters import BaseItemExporter, JsonItemExporter, JsonLinesItemExporter
+from scrapy.settings import SETTINGS_PRIORITIES
 
-from archive.replayindex import ReplaySourceError
-from crawler.items import Article
-from crawler.parquet import ParquetItemExporter
-from crawler.processing import site_for_url
-from crawler.reextraction import reextract
-from crawler.sites import SiteConfig, SiteConfigError, load_site
+from archive.replayindex import ReplaySourceError, archive_files
+from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, ExitCode
+from crawler.sites import SiteConfigError, load_site
 
-_EXPORTERS: dict[str, Callable[..., BaseItemExporter]] = {
-    "jsonlines": JsonLinesItemExporter,
-    "json": JsonItemExporter,
-    "parquet": ParquetItemExporter,
-}
+_FORMATS = ("jsonlines", "json", "parquet")
 _SUFFIXES = {".jsonl": "jsonlines", ".jl": "jsonlines", ".json": "json", ".parquet": "parquet"}
+_PROBLEMS_SHOWN = 50
 
 
 class Command(ScrapyCommand):
     requires_project = True
-    requires_crawler_process = False
-    default_settings = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
         return "PATH... -o FILE [--site NAME] [--format FORMAT]"
@@ -45,18 +39,16 @@ class Command(ScrapyCommand):
 
     def long_desc(self) -> str:
         return (
-            "Run extraction and the item pipelines over every archived article response in "
-            "the WARC files and folders given, without discovery or network, and write one "
-            "item per article version. The site file is --site, else the one whose domains "
-            "hold each URL's host."
+            "Crawl the archive instead of the network: every archived article response in the "
+            "WARC files and folders given goes through extraction, the item steps and the "
+            "versions stage, in capture order, and one item per article version is written. "
+            "The site file is --site, else the one whose domains hold each URL's host."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-o", "--output", metavar="FILE", help="where the items go")
-        parser.add_argument(
-            "--format", choices=sorted(_EXPORTERS), help="output format (default: by suffix)"
-        )
+        parser.add_argument("--format", choices=_FORMATS, help="output format (default: by suffix)")
         parser.add_argument("--site", metavar="NAME", help="site file for every page")
         parser.add_argument(
             "--progress",
@@ -65,7 +57,8 @@ class Command(ScrapyCommand):
             help="show a progress bar (default: when stderr is a terminal)",
         )
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
         if not args:
             raise UsageError("give the WARC files or folders to re-extract")
         if not opts.output:
@@ -77,56 +70,71 @@ class Command(ScrapyCommand):
                 f"cannot tell the format of {output}: use .jsonl, .json or .parquet, or --format",
                 print_help=False,
             )
-        site_for = self._site_for(opts.site)
-        with output.open("wb") as stream:
-            exporter = _EXPORTERS[kind](stream, **self._export_options(kind))
-            exporter.start_exporting()
+        try:
+            list(archive_files(Path(p) for p in args))
+        except ReplaySourceError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        self.state_dir = tempfile.TemporaryDirectory(prefix="kabarsip-reextract-")
+        assert self.settings is not None
+        if self.settings.getpriority("LOG_LEVEL") != SETTINGS_PRIORITIES["cmdline"]:
+            # Warnings and the summary only, unless -L or --loglevel says otherwise.
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+        feed: dict[str, Any] = {"format": kind, "overwrite": True}
+        self.settings.setdict(
+            {
+                "REPLAY_FROM": list(args),
+                # A state of its own, so versions are numbered as the live crawl numbers them.
+                "STATE_PATH": str(Path(self.state_dir.name) / "state.sqlite"),
+                "ITEMS_PATH": "",
+                "FEEDS": {str(output): feed},
+                "STATS_FILE": "",
+            },
+            priority="cmdline",
+        )
 
-            def emit(article: Article) -> None:
-                exporter.export_item(article)
-
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if opts.site:
             try:
-                report = reextract(
-                    [Path(p) for p in args],
-                    site_for,
-                    emit,
-                    pipelines=dict(self._settings().getwithbase("ITEM_PIPELINES")),
-                    progress=opts.progress,
-                )
-            except (ReplaySourceError, LookupError) as exc:
+                load_site(opts.site)
+            except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from None
-            finally:
-                exporter.finish_exporting()
-        dropped = ", ".join(f"{n} {reason}" for reason, n in sorted(report.dropped.items()))
+        progress = sys.stderr.isatty() if opts.progress is None else opts.progress
+        assert self.crawler_process is not None
+        crawler = self.crawler_process.create_crawler("archive")
+        spider_args = {"progress": "1" if progress else ""}
+        if opts.site:
+            spider_args["site"] = opts.site
+        try:
+            self.crawler_process.crawl(crawler, **spider_args)
+            self.crawler_process.start()
+        finally:
+            self.state_dir.cleanup()
+        self._report(crawler, len(args), Path(opts.output))
+
+    def _report(self, crawler: Crawler, sources: int, output: Path) -> None:
+        assert crawler.stats is not None
+        stats = crawler.stats.get_stats()
+        read = int(stats.get("archive/article_responses", 0))
+        code = int(stats.get(EXIT_CODE_STAT, 0) or 0)
+        if code and not (code == ExitCode.FETCH and read == 0):  # no article: nothing to read
+            print(f"kabarsip: reextract failed: {stats.get(FAILURE_STAT, '')}", file=sys.stderr)
+            self.exitcode = code
+        elif self.crawler_process is not None and self.crawler_process.bootstrap_failed:
+            self.exitcode = int(ExitCode.ERROR)
+        dropped = ", ".join(
+            f"{n} {name.removeprefix('items/dropped/')}"
+            for name, n in sorted(stats.items())
+            if name.startswith("items/dropped/")
+        )
         print(
-            f"{report.items} items ({report.responses} article responses read, "
-            f"{report.unchanged} unchanged, dropped: {dropped or 'none'}) from "
-            f"{report.files} files into {output}",
+            f"{stats.get('item_scraped_count', 0)} items "
+            f"({read} article responses read, "
+            f"{stats.get('versions/unchanged', 0)} unchanged, dropped: {dropped or 'none'}) "
+            f"from {sources} sources into {output}",
             file=sys.stderr,
         )
-        for problem in report.problems[:50]:
+        problems = list(getattr(crawler.spider, "problems", []))
+        for problem in problems[:_PROBLEMS_SHOWN]:
             print(f"  skipped {problem}", file=sys.stderr)
-        if len(report.problems) > 50:
-            print(f"  ... and {len(report.problems) - 50} more", file=sys.stderr)
-
-    def _site_for(self, name: str | None) -> Any:
-        if name is None:
-            return site_for_url
-        try:
-            site = load_site(name)
-        except SiteConfigError as exc:
-            raise UsageError(str(exc), print_help=False) from None
-
-        def fixed(url: str) -> SiteConfig:
-            return site
-
-        return fixed
-
-    def _export_options(self, kind: str) -> dict[str, Any]:
-        if kind == "parquet":
-            return {}
-        return {"encoding": "utf-8", "ensure_ascii": False}
-
-    def _settings(self) -> Any:
-        assert self.settings is not None
-        return self.settings
+        if len(problems) > _PROBLEMS_SHOWN:
+            print(f"  ... and {len(problems) - _PROBLEMS_SHOWN} more", file=sys.stderr)

@@ -334,7 +334,7 @@ class NewsSpider(scrapy.Spider):
     def _continue_or_finish(
         self, response: TextResponse | Response, first: Article, rest: list[Article], seen: set[str]
     ) -> Iterator[Any]:
-        rule = self.site.multipage
+        rule = self.site_for(first.url).multipage
         if rule and rule.next and isinstance(response, TextResponse):
             next_url = next_page_link(response, response.url, rule.next)
             if next_url and next_url not in seen and len(seen) < rule.max_pages:
@@ -356,7 +356,7 @@ class NewsSpider(scrapy.Spider):
 
     def _extract(self, response: TextResponse) -> Article:
         # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
-        article = extract_article(utf8_first(response), self.site)
+        article = extract_article(utf8_first(response), self.site_for(response.url))
         warc = response.meta.get("warc") or {}
         # The capture's own WARC-Date, so items, state and archive agree on when.
         article.fetched_at = warc.get("warc_date") or datetime.now(UTC).isoformat()
@@ -364,6 +364,10 @@ class NewsSpider(scrapy.Spider):
         article.warc_offset = warc.get("warc_offset")
         article.warc_record_id = warc.get("warc_record_id")
         return article
+
+    def site_for(self, url: str) -> SiteConfig:
+        """The site file an article page is read with (one per spider here)."""
+        return self.site
 
     # --- errors -----------------------------------------------------------------------------
 
