@@ -288,7 +288,7 @@ def test_extract_with_an_unknown_item_step_is_one_clear_error(
 ) -> None:
     page = str(page_file(small_site, one_page_article))
     steps = '{"pipelines.translate.translate_step": 100}'
-    result = scrapy("extract", page, "--url", DEMO_ORIGIN + "/x", "-s", f"ITEM_STEPS={steps}")
+    result = run_scrapy("extract", page, "--url", DEMO_ORIGIN + "/x", "-s", f"ITEM_STEPS={steps}")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "cannot load item step 'pipelines.translate.translate_step'" in result.stderr
