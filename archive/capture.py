@@ -19,7 +19,6 @@ Settings (defaults in brackets):
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import weakref
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from archive.reader import ArchivedRecordError, read_response
 from archive.records import digest
 from archive.repair import final_path
 from archive.state import CaptureState, CrawlState
+from archive.transitions import Fetch, FetchKind, capture_after_fetch
 from archive.warc import (
     DEFAULT_GZIP_LEVEL,
     DEFAULT_MAX_SIZE,
@@ -194,7 +194,9 @@ class WarcCaptureMiddleware:
             "warc_type": kind,
         }
         if self.state is not None:
-            self.state.put_capture(_next_state(kind, url, captured, location, previous))
+            capture = capture_after_fetch(archived_fetch(kind, url, captured, location), previous)
+            if capture is not None:
+                self.state.put_capture(capture)
         self.stats.set_value("warc/bytes", self.writer.bytes_written)
         self.stats.set_value("warc/files", self.writer.files_opened)
         return response
@@ -226,7 +228,7 @@ class WarcCaptureMiddleware:
         request: Request,
         captured: CapturedResponse,
         previous: CaptureState | None,
-    ) -> tuple[str, RecordLocation]:
+    ) -> tuple[FetchKind, RecordLocation]:
         full = self.detail == "full"
         # A 304 confirms the capture only when its validators were that capture's own.
         conditional = request.meta.get(CONDITIONAL_META_KEY) == url
@@ -337,29 +339,22 @@ class WarcCaptureMiddleware:
         fail_crawl(self.crawler, "warc_write_failed", error.strerror or str(error))
 
 
-def _next_state(
-    kind: str,
-    url: str,
-    captured: CapturedResponse,
-    location: RecordLocation,
-    previous: CaptureState | None,
-) -> CaptureState:
-    """The capture state after this fetch (``scrapy state rebuild`` applies the same rules)."""
-    if previous is not None and kind == "not_modified":
-        return dataclasses.replace(previous, fetched_at=captured.fetched_at)
-    etag, last_modified = _header(captured, b"ETag"), _header(captured, b"Last-Modified")
-    if previous is not None and kind == "revisit":
-        return dataclasses.replace(
-            previous, fetched_at=captured.fetched_at, etag=etag, last_modified=last_modified
-        )
-    return CaptureState.from_record(
-        url,
-        location,
+def archived_fetch(
+    kind: FetchKind, url: str, captured: CapturedResponse, location: RecordLocation
+) -> Fetch:
+    """What the state's rules need of a fetch just archived at ``location``."""
+    return Fetch(
+        kind=kind,
+        url=url,
         fetched_at=captured.fetched_at,
         status=captured.status,
-        etag=etag,
-        last_modified=last_modified,
+        etag=_header(captured, b"ETag"),
+        last_modified=_header(captured, b"Last-Modified"),
         content_type=_header(captured, b"Content-Type"),
+        warc_file=location.warc_file,
+        warc_offset=location.offset,
+        warc_record_id=location.record_id,
+        payload_digest=location.payload_digest or None,
     )
 
 

@@ -117,6 +117,9 @@ CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).
 REVISIT_ALL_DUE = False
 
+# Known articles answering 404/410 are marked gone before Scrapy's HttpErrorMiddleware (50).
+SPIDER_MIDDLEWARES = {"archive.gone.GoneArticleMiddleware": 45}
+
 # --- Items -------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.clean.BoilerplatePipeline": 300,

@@ -25,8 +25,9 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.capture import WarcCaptureMiddleware
 from archive.crawlstate import crawl_state
-from archive.decisions import Decision, seen_again, version_state
+from archive.decisions import Decision
 from archive.schedule import DEFAULT_SCHEDULE
+from archive.transitions import article_after_fetch, version_state
 from archive.warc import WarcWriteError
 from pipelines import spider_site
 from pipelines.fingerprint import field_digests, fingerprint
@@ -60,7 +61,10 @@ class VersionsPipeline:
         previous = state.get_article(canonical)
         schedule = self._schedule()
         if previous is not None and previous.fingerprint == content_hash:
-            state.put_article(seen_again(previous, seen_at, schedule))
+            # The page answered 200 with the same content: the rule rebuild applies to it.
+            after = article_after_fetch(previous, 200, seen_at, schedule)
+            if after is not None:
+                state.put_article(after)
             self.stats.inc_value("versions/unchanged")
             raise DropItem(f"unchanged: {url}", log_level="DEBUG")
         number_version(adapter, previous, digests)

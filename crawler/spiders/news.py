@@ -14,7 +14,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
@@ -372,26 +371,8 @@ class NewsSpider(scrapy.Spider):
         url = request.url if request is not None else "?"
         kind = failure.type.__name__ if failure.type is not None else "Error"
         if failure.check(Refused):
-            return  # out of scope, a redirect loop...: logged and counted where it was refused
-        if isinstance(failure.value, HttpError) and self._gone(failure.value.response):
-            return
+            return  # out of scope, a redirect loop, gone...: logged and counted where refused
         self._skip(f"errors/{kind}", f"failed {url}: {failure.getErrorMessage()}")
-
-    def _gone(self, response: Response) -> bool:
-        """A known article answered 404/410: record it gone (earlier captures stay)."""
-        state = self.store
-        if response.status not in (404, 410) or state is None:
-            return False
-        article = state.find_article(response.url)
-        if article is None:
-            return False
-        warc = response.meta.get("warc") or {}
-        when = datetime.fromisoformat(warc["warc_date"]) if "warc_date" in warc else None
-        state.mark_gone(article.canonical_url, when or datetime.now(UTC))
-        if article.status == "live":
-            self.crawler.stats.inc_value("versions/gone")
-            self.logger.info("Gone (%d): %s", response.status, response.url)
-        return True
 
     def on_page_error(self, failure: Failure) -> Iterable[Article]:
         """A later page of a multi-page article failed: hold the article back, counted.
