@@ -44,7 +44,7 @@ class GoneArticleMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("STATE_ENABLED", True):
+        if not crawler.settings.getbool("STATE_ENABLED"):
             raise NotConfigured  # no state: nothing is known to be gone
         return cls(crawler)
 

@@ -30,6 +30,7 @@ from archive.replayindex import ArchiveIndex
 from archive.scan import find_warc_files
 from archive.state_sqlite import SqliteCrawlState
 from archive.verify import verify_files
+from tests.crawling import CAPTURE_ONLY_SETTINGS
 from tests.test_capture import PAGE, RUNNER
 
 FAILING = {
@@ -86,7 +87,7 @@ def failed_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedCra
         runner = tmp / "runner.py"
         runner.write_text(RUNNER, encoding="utf-8")
         settings = {
-            "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
+            **CAPTURE_ONLY_SETTINGS,
             "ROBOTSTXT_OBEY": False,
             "RETRY_ENABLED": False,
             "DOWNLOAD_TIMEOUT": 1,
