@@ -1,7 +1,8 @@
 """Rebuild the crawl state from WARC files alone: the state is only an index of them.
 
 Records are replayed in order (files sorted by name, which starts with the time they were
-opened) by the rules the live crawl applies when it writes them:
+opened) through the functions of :mod:`archive.transitions`, which the live crawl applies when
+it writes them:
 
 - ``response``: a new full capture of its URL; ``revisit`` (identical payload): the fetch
   time and validators move on; ``revisit`` (server not modified): the fetch time moves on.
