@@ -65,3 +65,11 @@ def test_nothing_held_keeps_nothing_open() -> None:
     assert not gate.releasing
     with pytest.raises(ValueError, match="positive"):
         DiscoveryGate(batch=0)
+
+
+def test_a_held_article_gains_what_later_ones_of_its_key_bring() -> None:
+    gate: DiscoveryGate[set[str]] = DiscoveryGate()
+    merge = lambda held, later: held | later  # noqa: E731
+    gate.admit("a", {"feed date"}, merge)
+    gate.admit("a", {"sitemap date"}, merge)
+    assert gate.discovery_done() == [{"feed date", "sitemap date"}]

@@ -22,6 +22,7 @@ from crawler.addon import KabarsipAddon
 from crawler.items import Article
 from crawler.spidermiddlewares.gate import ARTICLE_META, FOUND_IN_META
 from crawler.spidermiddlewares.schedule import NotDueMiddleware
+from tests.test_state import article
 
 URL = "http://127.0.0.1:8000/berita/1"
 CAPTURE = {
@@ -46,23 +47,8 @@ def crawler(tmp_path: Path) -> Iterator[Crawler]:
 
 def known(next_visit: datetime | None, status: str = "live") -> ArticleState:
     then = datetime.now(UTC) - timedelta(days=2)
-    return ArticleState(
-        canonical_url=URL,
-        url=URL,
-        site="demo",
-        fingerprint="f",
-        version=1,
-        published=None,
-        updated=None,
-        first_seen=then,
-        last_seen=then,
-        last_changed=then,
-        next_visit=next_visit,
-        warc_file="A.warc.gz",
-        warc_offset=0,
-        warc_record_id="<urn:uuid:a>",
-        status=status,  # type: ignore[arg-type]
-    )
+    times = {"first_seen": then, "last_seen": then, "last_changed": then}
+    return article(URL, site="demo", next_visit=next_visit, status=status, **times)
 
 
 def run(middleware: Any, response: HtmlResponse, outputs: list[Any]) -> list[Any]:

@@ -6,11 +6,11 @@ import ast
 import dataclasses
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from archive.schedule import DEFAULT_SCHEDULE
-from archive.state import ArticleState, CaptureState
+from archive.state import CaptureState
 from archive.transitions import (
     Fetch,
     FetchKind,
@@ -18,10 +18,11 @@ from archive.transitions import (
     capture_after_fetch,
     gone,
 )
+from tests.test_state import FETCHED_AT, article
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "http://127.0.0.1:8000/berita/1"
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+T0 = FETCHED_AT
 
 
 def fetch(kind: FetchKind, when: datetime, status: int = 200, **values: object) -> Fetch:
@@ -40,27 +41,6 @@ def fetch(kind: FetchKind, when: datetime, status: int = 200, **values: object) 
     }
     fields.update(values)
     return Fetch(**fields)  # type: ignore[arg-type]
-
-
-def article(**values: object) -> ArticleState:
-    fields: dict[str, object] = {
-        "canonical_url": URL,
-        "url": URL,
-        "site": "demo",
-        "fingerprint": "f1",
-        "version": 1,
-        "published": None,
-        "updated": None,
-        "first_seen": T0,
-        "last_seen": T0,
-        "last_changed": T0,
-        "next_visit": T0 + timedelta(hours=1),
-        "warc_file": "A.warc.gz",
-        "warc_offset": 10,
-        "warc_record_id": "<urn:uuid:1>",
-    }
-    fields.update(values)
-    return ArticleState(**fields)  # type: ignore[arg-type]
 
 
 def test_a_response_is_the_capture_later_revisits_refer_to() -> None:
@@ -156,4 +136,3 @@ def test_live_crawl_and_rebuild_call_the_same_rules() -> None:
         assert names <= called, path
         defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         assert not defined & {"seen_again", "gone", "version_state", "_next_state"}, path
-

@@ -163,8 +163,10 @@ def _holding(target: Path) -> Iterator[None]:
         raise UsageError(f"cannot create the folder of {target}: {exc}", print_help=False) from None
     except CrawlStateError as exc:
         raise UsageError(str(exc), print_help=False) from None
-    with lock:
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def _install(tmp: Path, target: Path) -> None:

@@ -1,9 +1,10 @@
 """The discovery gate: article requests wait until discovery is done, then go out in batches.
 
 Discovery pages (sitemaps, feeds, sections) are read first; the articles they find are held,
-one per URL, so that every article is read with all the hints discovery has for it, in any
-order of arrival.  Once no discovery page is left, the held articles are released a batch at a
-time, pausing between batches: queueing 100,000 requests at once would hold the event loop.
+one per URL, their hints merged, so that every article is read with all the hints discovery
+has for it, in any order of arrival.  Once no discovery page is left, the held articles are
+released a batch at a time, pausing between batches: queueing 100,000 requests at once would
+hold the event loop.
 Discovery pages themselves pass once each, whatever their source (:meth:`first_visit`).
 """
 
@@ -38,11 +39,19 @@ class DiscoveryGate(Generic[T]):
         self._visited.add(url)
         return True
 
-    def admit(self, key: str, article: T) -> T | None:
-        """``article`` to send now, or None when it is held (or one of its key already is)."""
+    def admit(self, key: str, article: T, merge: Callable[[T, T], T] | None = None) -> T | None:
+        """``article`` to send now, or None when it is held.
+
+        The first article of a key is held; ``merge(held, later)`` gives what is held once
+        another one of the same key comes (without it, the later one is dropped).
+        """
         if not self.discovering:
             return article
-        self._held.setdefault(key, article)
+        held = self._held.get(key)
+        if held is None:
+            self._held[key] = article
+        elif merge is not None:
+            self._held[key] = merge(held, article)
         return None
 
     def discovery_done(self) -> list[T]:

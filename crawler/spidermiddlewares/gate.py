@@ -2,7 +2,8 @@
 
 Discovery requests (``request.meta["discovery"]``: their kind) pass once per URL; article
 requests (``request.meta["article_url"]``: their key) are held until no discovery page is
-left, then released in batches.  Counts ``discovery/requests`` and
+left, one per URL with the discovery hints of all (``request.cb_kwargs["hints"]``, merged),
+then released in batches.  Counts ``discovery/requests`` and
 ``discovery/articles/<found_in>`` (``request.meta["found_in"]``).
 """
 
@@ -17,6 +18,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.discovery.gate import DiscoveryGate
+from crawler.discovery.hints import Hints
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -30,6 +32,8 @@ DISCOVERY_META = "discovery"
 ARTICLE_META = "article_url"
 #: ``request.meta`` key: where discovery found the article (sitemap, feed, section, schedule).
 FOUND_IN_META = "found_in"
+#: ``request.cb_kwargs`` key of an article request: its :class:`Hints`.
+HINTS_ARG = "hints"
 
 
 class DiscoveryGateMiddleware:
@@ -73,7 +77,7 @@ class DiscoveryGateMiddleware:
         if key is None:
             return output
         self.stats.inc_value(f"discovery/articles/{output.meta.get(FOUND_IN_META, 'other')}")
-        return self.gate.admit(key, output)
+        return self.gate.admit(key, output, _merge_hints)
 
     def spider_idle(self) -> None:
         """Discovery is done: queue the articles it found, a batch at a time."""
@@ -87,3 +91,11 @@ class DiscoveryGateMiddleware:
             )
         if self.gate.releasing:
             raise DontCloseSpider
+
+
+def _merge_hints(held: Request, found: Request) -> Request:
+    """The held request of an article, with the hints of another one of its URL added."""
+    hints, more = held.cb_kwargs.get(HINTS_ARG), found.cb_kwargs.get(HINTS_ARG)
+    if isinstance(hints, Hints) and isinstance(more, Hints):
+        held.cb_kwargs[HINTS_ARG] = hints.merged(more)
+    return held

@@ -26,13 +26,19 @@ from crawler.discovery import (
     next_page_link,
     sitemap_urls_from_robots,
 )
+from crawler.discovery.hints import Hints
 from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
 from crawler.middlewares import Refused
 from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
 from crawler.sizes import size_limits
-from crawler.spidermiddlewares.gate import ARTICLE_META, DISCOVERY_META, FOUND_IN_META
+from crawler.spidermiddlewares.gate import (
+    ARTICLE_META,
+    DISCOVERY_META,
+    FOUND_IN_META,
+    HINTS_ARG,
+)
 from crawler.spidermiddlewares.schedule import SCHEDULED
 
 
@@ -43,10 +49,6 @@ def rebase(url: str, origin: str | None) -> str:
     target = urlsplit(origin)
     parts = urlsplit(url)
     return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
-
-
-#: Hint sources, best first: a sitemap's news date and title win over a feed's.
-HINT_RANK = {"sitemap": 0, "feed": 1, "section": 2, SCHEDULED: 3}
 
 
 class NewsSpider(scrapy.Spider):
@@ -63,9 +65,6 @@ class NewsSpider(scrapy.Spider):
         self.site_name = self.site.name
         self.origin = origin
         self.allowed_domains = list(self.site.domains)
-        # Date/title hints per article URL from every discovery source, with the rank of the
-        # source they came from: a sitemap's news date wins over a feed's, whatever came first.
-        self.hints: dict[str, dict[str, tuple[int, str]]] = {}
         # Size limits per kind of page, read from the settings on first use.
         self.limits: dict[str, dict[str, int]] | None = None
         self.started_at = datetime.now(UTC)
@@ -226,24 +225,20 @@ class NewsSpider(scrapy.Spider):
         if rule and rule.all_pages_param:
             param, _, param_value = rule.all_pages_param.partition("=")
             url = add_or_replace_parameter(url, param, param_value)
-        rank = HINT_RANK.get(found_in, len(HINT_RANK))
-        seen = self.hints.setdefault(url, {})
-        for name, value in hints.items():
-            if value and (name not in seen or rank < seen[name][0]):
-                seen[name] = (rank, value)
         yield scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
             meta={ARTICLE_META: url, FOUND_IN_META: found_in, **self._size_limits("article")},
+            cb_kwargs={HINTS_ARG: Hints.found(found_in, **hints)},
         )
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    def parse_article(self, response: Response, hints: Hints | None = None) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
         article = self._extract(response)
-        for name, (_, value) in self.hints.pop(response.meta.get(ARTICLE_META, ""), {}).items():
+        for name, value in (hints or Hints()).items():
             setattr(article, name, value)
         yield from self._continue_or_finish(response, article, [], {response.url})
 
