@@ -1,25 +1,14 @@
-"""Downloader middleware that records every HTTP exchange into WARC files.
+"""Downloader middleware that records every HTTP exchange into the crawl's WARC files.
 
-Settings (defaults in brackets):
-
-- ``WARC_ENABLED`` [True]: record at all.
-- ``WARC_DIR`` ["data/warc"]: where WARC files go; created when missing.
-- ``WARC_PREFIX`` ["KABARSIP"]: first part of each file name.
-- ``WARC_MAX_SIZE`` [1_000_000_000]: bytes after which a new file is started.
-- ``WARC_GZIP_LEVEL`` [6]: deflate level for headers and not yet compressed bodies.
-- ``WARC_OPERATOR`` [""]: who runs the crawl (contact), written into each warcinfo record.
-- ``WARC_FSYNC`` [False]: fsync after every record; safe against power loss, slower.
-- ``WARC_DEDUP`` [True]: with crawl state, an unchanged payload becomes a ``revisit`` record
-  (identical-payload-digest) and a 304 a ``server-not-modified`` revisit, each naming the last
-  full capture of its URL.
-- ``WARC_DEDUP_DETAIL`` ["compact"]: ``compact`` writes the revisit record alone;
-  ``full`` adds the request record and, for a 304, a metadata record with the 304's headers
-  (on the demo site 1.7 kB instead of 0.5 kB per unchanged page).
+Settings (documented in ``crawler/settings.py``): ``WARC_DEDUP``, ``WARC_DEDUP_DETAIL``; the
+files themselves belong to :class:`archive.warcfiles.WarcFiles` (``WARC_ENABLED``,
+``WARC_DIR``...).  With crawl state, an unchanged payload becomes a ``revisit`` record
+(identical-payload-digest) and a 304 a ``server-not-modified`` revisit, each naming the last
+full capture of its URL.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import weakref
 from datetime import UTC, datetime
@@ -35,23 +24,19 @@ from twisted.web.http import RESPONSES
 from twisted.web.http_headers import Headers as TxHeaders
 
 from archive.crawlstate import crawl_state
-from archive.naming import check_prefix
 from archive.reader import ArchivedRecordError, read_response
 from archive.records import digest
 from archive.repair import final_path
 from archive.state import CaptureState, CrawlState
+from archive.transitions import Fetch, FetchKind, capture_after_fetch
 from archive.warc import (
-    DEFAULT_GZIP_LEVEL,
-    DEFAULT_MAX_SIZE,
-    DEFAULT_PREFIX,
     CapturedRequest,
     CapturedResponse,
     RecordLocation,
     WarcWriteError,
     WarcWriter,
-    repair_open_files,
 )
-from crawler.outcome import fail_crawl
+from archive.warcfiles import WarcFiles, warc_files
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -60,7 +45,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DIR = "data/warc"
 #: ``request.meta`` key holding where the response was archived.
 META_KEY = "warc"
 #: ``request.meta`` key naming the URL whose archived capture a conditional request asks about.
@@ -92,32 +76,17 @@ class WarcCaptureMiddleware:
     records are written.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, files: WarcFiles) -> None:
         settings = crawler.settings
         self.crawler = crawler
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.directory = Path(settings.get("WARC_DIR", DEFAULT_DIR))
-        self.prefix: str = settings.get("WARC_PREFIX", DEFAULT_PREFIX)
-        self.max_size = settings.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
-        self.gzip_level = settings.getint("WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
-        self.operator: str = settings.get("WARC_OPERATOR", "")
-        self.fsync = settings.getbool("WARC_FSYNC", False)
-        self.dedup = settings.getbool("WARC_DEDUP", True)
-        self.detail: str = settings.get("WARC_DEDUP_DETAIL", "compact")
+        self.files = files
+        self.directory = files.directory
+        self.dedup = settings.getbool("WARC_DEDUP")
+        self.detail: str = settings["WARC_DEDUP_DETAIL"]
         if self.detail not in DEDUP_DETAILS:
             raise ValueError(f"WARC_DEDUP_DETAIL must be compact or full, got {self.detail!r}")
-        self.user_agent: str = settings.get("USER_AGENT", "") or ""
-        self.obey_robots = settings.getbool("ROBOTSTXT_OBEY", False)
-        try:
-            check_prefix(self.prefix)
-        except ValueError as exc:
-            raise ValueError(f"WARC_PREFIX: {exc}") from exc
-        if self.max_size <= 0:
-            raise ValueError(f"WARC_MAX_SIZE must be a positive byte count, got {self.max_size}")
-        if not 0 <= self.gzip_level <= 9:
-            raise ValueError(f"WARC_GZIP_LEVEL must be 0..9, got {self.gzip_level}")
-        self.writer: WarcWriter | None = None
         self.state: CrawlState | None = None
         self._missing_files: set[str] = set()
         # Requests handed to the download handler: a response to any other request came
@@ -126,45 +95,21 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("WARC_ENABLED", True):
-            raise NotConfigured  # switched off: no message, no warning
-        middleware = cls(crawler)
+        files = warc_files(crawler)
+        if files is None:
+            raise NotConfigured  # archiving off (WARC_ENABLED): no message, no warning
+        middleware = cls(crawler, files)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        """Repair what a killed run left behind, then get a writer ready."""
-        try:
-            repaired = repair_open_files(self.directory)
-        except OSError as exc:
-            # New captures matter more than old leftovers: record on, repair next time.
-            logger.error("Could not repair leftover WARC files in %s: %s", self.directory, exc)
-        else:
-            self.stats.inc_value("warc/repaired_files", len(repaired))
-        self.writer = WarcWriter(
-            self.directory,
-            prefix=self.prefix,
-            max_size=self.max_size,
-            gzip_level=self.gzip_level,
-            fsync=self.fsync,
-            operator=self.operator,
-            description=f"Kabarsip crawl by spider {spider.name}",
-            info={
-                "isPartOf": spider.name,
-                "robots": "obey" if self.obey_robots else "ignore",
-                "http-header-user-agent": self.user_agent,
-            },
-        )
         self.state = crawl_state(self.crawler)
         if self.state is None and self.dedup:
             logger.info("No crawl state: every fetch is archived in full")
 
-    def spider_closed(self, spider: Spider) -> None:
-        """Finish the current file so no ``.open`` file outlives a clean run."""
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+    @property
+    def writer(self) -> WarcWriter | None:
+        return self.files.writer
 
     def process_request(self, request: Request) -> None:
         if urlparse_cached(request).scheme in ("http", "https"):
@@ -184,7 +129,7 @@ class WarcCaptureMiddleware:
         try:
             kind, location = self._write(self.writer, url, request, captured, previous)
         except WarcWriteError as exc:
-            self.write_failed(exc)
+            self.files.write_failed(exc)
             raise IgnoreRequest(f"not archived, so not processed: {request.url}") from exc
         request.meta[META_KEY] = {
             "warc_file": location.warc_file,
@@ -194,9 +139,10 @@ class WarcCaptureMiddleware:
             "warc_type": kind,
         }
         if self.state is not None:
-            self.state.put_capture(_next_state(kind, url, captured, location, previous))
-        self.stats.set_value("warc/bytes", self.writer.bytes_written)
-        self.stats.set_value("warc/files", self.writer.files_opened)
+            capture = capture_after_fetch(archived_fetch(kind, url, captured, location), previous)
+            if capture is not None:
+                self.state.put_capture(capture)
+        self.files.written()
         return response
 
     def _previous(self, url: str) -> CaptureState | None:
@@ -226,7 +172,7 @@ class WarcCaptureMiddleware:
         request: Request,
         captured: CapturedResponse,
         previous: CaptureState | None,
-    ) -> tuple[str, RecordLocation]:
+    ) -> tuple[FetchKind, RecordLocation]:
         full = self.detail == "full"
         # A 304 confirms the capture only when its validators were that capture's own.
         conditional = request.meta.get(CONDITIONAL_META_KEY) == url
@@ -324,42 +270,29 @@ class WarcCaptureMiddleware:
                 url, wire_request(request), failure_fields(exception), date=datetime.now(UTC)
             )
         except WarcWriteError as exc:
-            self.write_failed(exc)
+            self.files.write_failed(exc)
             return
         self.stats.inc_value("warc/records/request")
         self.stats.inc_value("warc/records/failure")
-        self.stats.set_value("warc/bytes", self.writer.bytes_written)
-
-    def write_failed(self, error: WarcWriteError) -> None:
-        """Count a failed write of this crawl's WARC writer and fail the run (exit 4)."""
-        self.stats.inc_value("warc/errors/write")
-        # An archive-first crawl that cannot archive would only produce items nothing backs.
-        fail_crawl(self.crawler, "warc_write_failed", error.strerror or str(error))
+        self.files.written()
 
 
-def _next_state(
-    kind: str,
-    url: str,
-    captured: CapturedResponse,
-    location: RecordLocation,
-    previous: CaptureState | None,
-) -> CaptureState:
-    """The capture state after this fetch (``scrapy state rebuild`` applies the same rules)."""
-    if previous is not None and kind == "not_modified":
-        return dataclasses.replace(previous, fetched_at=captured.fetched_at)
-    etag, last_modified = _header(captured, b"ETag"), _header(captured, b"Last-Modified")
-    if previous is not None and kind == "revisit":
-        return dataclasses.replace(
-            previous, fetched_at=captured.fetched_at, etag=etag, last_modified=last_modified
-        )
-    return CaptureState.from_record(
-        url,
-        location,
+def archived_fetch(
+    kind: FetchKind, url: str, captured: CapturedResponse, location: RecordLocation
+) -> Fetch:
+    """What the state's rules need of a fetch just archived at ``location``."""
+    return Fetch(
+        kind=kind,
+        url=url,
         fetched_at=captured.fetched_at,
         status=captured.status,
-        etag=etag,
-        last_modified=last_modified,
+        etag=_header(captured, b"ETag"),
+        last_modified=_header(captured, b"Last-Modified"),
         content_type=_header(captured, b"Content-Type"),
+        warc_file=location.warc_file,
+        warc_offset=location.offset,
+        warc_record_id=location.record_id,
+        payload_digest=location.payload_digest or None,
     )
 
 

@@ -1,6 +1,6 @@
 """Conditional GET: ask with the validators of the last capture, answer a 304 from the archive.
 
-Settings: ``CONDITIONAL_GET_ENABLED`` [True].  Needs crawl state (``STATE_ENABLED``).
+Settings: ``CONDITIONAL_GET_ENABLED``.  Needs crawl state (``STATE_ENABLED``) and WARC files.
 
 Meant for priority 900, just below :class:`archive.capture.WarcCaptureMiddleware` (950): the
 capture middleware then records the request with its validators and the 304 as received, and
@@ -21,7 +21,7 @@ from urllib.parse import urldefrag
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from archive.capture import CONDITIONAL_META_KEY, DEFAULT_DIR, UNREADABLE_META_KEY
+from archive.capture import CONDITIONAL_META_KEY, UNREADABLE_META_KEY
 from archive.crawlstate import crawl_state
 from archive.reader import ArchivedRecord, ArchivedRecordError, read_response
 from archive.responses import archived_response
@@ -48,7 +48,7 @@ class ConditionalGetMiddleware:
         self.crawler = crawler
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.directory = Path(crawler.settings.get("WARC_DIR", DEFAULT_DIR))
+        self.directory = Path(crawler.settings["WARC_DIR"])
         # The archived page each conditional request would confirm, read before sending it.
         self._archived: weakref.WeakKeyDictionary[Request, ArchivedRecord] = (
             weakref.WeakKeyDictionary()
@@ -57,9 +57,9 @@ class ConditionalGetMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("CONDITIONAL_GET_ENABLED", True):
+        if not settings.getbool("CONDITIONAL_GET_ENABLED"):
             raise NotConfigured  # switched off: no message, no warning
-        if not (settings.getbool("STATE_ENABLED", True) and settings.getbool("WARC_ENABLED", True)):
+        if not (settings.getbool("STATE_ENABLED") and settings.getbool("WARC_ENABLED")):
             raise NotConfigured  # nothing to compare with
         return cls(crawler)
 

@@ -1,13 +1,9 @@
 """The crawl's CrawlState: one store per crawl, opened when the spider opens.
 
-Settings (defaults in brackets):
-
-- ``STATE_ENABLED`` [True]: keep state at all; off, every run is a first run (no dedup, no
-  versions, no schedule).
-- ``STATE_PATH`` ["data/state.sqlite"]: the SQLite state file; one crawl at a time uses it.
-- ``STATE_FSYNC`` [False]: make every state write durable against power loss.
-- ``STATE_CHECK_SECONDS`` [10.0]: time SQLite's ``quick_check`` may take on the file when it
-  is opened; a damaged file fails the run (exit 6), a larger one is used unchecked.
+Settings (documented in ``crawler/settings.py``): ``STATE_ENABLED`` (off, every run is a first
+run: no dedup, no versions, no schedule), ``STATE_PATH`` (one crawl at a time uses it),
+``STATE_FSYNC``, ``STATE_CHECK_SECONDS`` (time SQLite's ``quick_check`` may take on the file
+when it is opened; a damaged file fails the run, exit 6, a larger one is used unchecked).
 
 A state file that cannot be opened, or that fails a read or write during the crawl (damage
 found late, a full disk), ends the run as failed (close reason ``state_failed``, exit 6) with
@@ -24,7 +20,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
 
-from archive.state import DEFAULT_STATE_PATH, CrawlState, CrawlStateError
+from archive.state import CrawlState, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from crawler.outcome import fail_crawl
 
@@ -33,8 +29,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_CHECK_SECONDS = 10.0
 
 
 class CrawlStateFailed(CloseSpider, IgnoreRequest, DropItem):
@@ -61,16 +55,16 @@ class CrawlStateExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.path = crawler.settings.get("STATE_PATH") or str(DEFAULT_STATE_PATH)
-        self.fsync = crawler.settings.getbool("STATE_FSYNC", False)
-        self.check_seconds = crawler.settings.getfloat("STATE_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)
+        self.path = crawler.settings["STATE_PATH"]
+        self.fsync = crawler.settings.getbool("STATE_FSYNC")
+        self.check_seconds = crawler.settings.getfloat("STATE_CHECK_SECONDS")
         self.store: CrawlState | None = None
         # Set once opening failed or the spider closed: the store is not (re)opened after.
         self.done = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("STATE_ENABLED", True):
+        if not crawler.settings.getbool("STATE_ENABLED"):
             raise NotConfigured  # switched off: no message, no warning
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)

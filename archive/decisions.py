@@ -6,21 +6,16 @@ the capture the version was extracted from, ``WARC-Refers-To`` that capture's re
 the fields below.  Unchanged re-visits write nothing: their capture records already say when
 the article was seen again.
 
-:func:`version_state` and :func:`seen_again` are the article-state rules that both the live
-crawl and ``scrapy state rebuild`` apply, so that the two agree.
+:func:`archive.transitions.version_state` turns a decision into the article's state.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
-
-from archive.schedule import next_visit, published_moment
-from archive.state import ArticleState
 
 #: The field that marks a metadata record as a version decision.
 KIND_FIELD = "kabarsip-version"
@@ -119,47 +114,3 @@ def parse_fields(block: bytes) -> list[tuple[str, str]]:
         if sep:
             lines.append((name.strip(), value.strip()))
     return lines
-
-
-def version_state(
-    decision: Decision, previous: ArticleState | None, schedule: Sequence[timedelta]
-) -> ArticleState:
-    """The article's state once ``decision`` made a new version of it."""
-    first_seen = previous.first_seen if previous is not None else decision.captured_at
-    return ArticleState(
-        canonical_url=decision.canonical_url,
-        url=decision.url,
-        site=decision.site,
-        fingerprint=decision.fingerprint,
-        version=decision.version,
-        published=decision.published,
-        updated=decision.updated,
-        first_seen=first_seen,
-        last_seen=decision.captured_at,
-        last_changed=decision.captured_at,
-        next_visit=next_visit(
-            published_moment(decision.published),
-            decision.captured_at,
-            schedule,
-            first_seen=first_seen,
-        ),
-        warc_file=decision.warc_file,
-        warc_offset=decision.warc_offset,
-        warc_record_id=decision.warc_record_id,
-        field_digests=dict(decision.field_digests),
-    )
-
-
-def seen_again(
-    article: ArticleState, when: datetime, schedule: Sequence[timedelta]
-) -> ArticleState:
-    """The article's state after its page was fetched at ``when`` with the same content."""
-    return dataclasses.replace(
-        article,
-        last_seen=when,
-        status="live",
-        gone_at=None,
-        next_visit=next_visit(
-            published_moment(article.published), when, schedule, first_seen=article.first_seen
-        ),
-    )

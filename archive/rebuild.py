@@ -1,7 +1,8 @@
 """Rebuild the crawl state from WARC files alone: the state is only an index of them.
 
 Records are replayed in order (files sorted by name, which starts with the time they were
-opened) by the rules the live crawl applies when it writes them:
+opened) through the functions of :mod:`archive.transitions`, which the live crawl applies when
+it writes them:
 
 - ``response``: a new full capture of its URL; ``revisit`` (identical payload): the fetch
   time and validators move on; ``revisit`` (server not modified): the fetch time moves on.
@@ -20,7 +21,6 @@ digest is left out alone.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,14 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from archive.decisions import (
-    KIND_FIELD,
-    Decision,
-    DecisionFormatError,
-    parse_fields,
-    seen_again,
-    version_state,
-)
+from archive.decisions import KIND_FIELD, Decision, DecisionFormatError, parse_fields
 from archive.naming import OPEN_SUFFIX
 from archive.scan import (
     WARC_SUFFIXES,
@@ -46,8 +39,16 @@ from archive.scan import (
     scan_file,
 )
 from archive.schedule import DEFAULT_SCHEDULE
-from archive.state import CaptureState, CrawlState
-from archive.warc import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
+from archive.state import CrawlState
+from archive.transitions import (
+    GONE_STATUSES,
+    Fetch,
+    FetchKind,
+    article_after_fetch,
+    capture_after_fetch,
+    version_state,
+)
+from archive.warc import SERVER_NOT_MODIFIED
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +60,6 @@ __all__ = [
     "rebuild_state",
     "warc_files",
 ]
-
-GONE_STATUSES = frozenset({404, 410})
 
 ScheduleFor = Callable[[str], Sequence[timedelta]]
 
@@ -226,57 +225,30 @@ class _Replay:
             if record.fields is not None and any(name == KIND_FIELD for name, _ in record.fields):
                 self._decision(path, record)
             return
-        if record.kind == "response":
-            if record.status is None:
-                self._skip(path, record, "response record without an HTTP status: skipped")
-                return
-            self.store.put_capture(
-                CaptureState(
-                    url=record.target_uri,
-                    fetched_at=record.date,
-                    status=record.status,
-                    etag=record.headers.get("etag"),
-                    last_modified=record.headers.get("last-modified"),
-                    payload_digest=record.payload_digest,
-                    warc_file=path.name,
-                    warc_offset=record.offset,
-                    warc_record_id=record.record_id,
-                    warc_date=record.date,
-                    content_type=record.headers.get("content-type"),
-                )
-            )
-        else:
-            previous = self.store.get_capture(record.target_uri)
-            if previous is None:
-                self._skip(path, record, "revisit of a URL never captured before: skipped")
-                return
-            if record.profile == SERVER_NOT_MODIFIED:
-                self.store.put_capture(dataclasses.replace(previous, fetched_at=record.date))
-            elif record.profile == IDENTICAL_PAYLOAD_DIGEST:
-                self.store.put_capture(
-                    dataclasses.replace(
-                        previous,
-                        fetched_at=record.date,
-                        etag=record.headers.get("etag"),
-                        last_modified=record.headers.get("last-modified"),
-                    )
-                )
-        self._seen(record)
+        fetch = _fetch(path, record)
+        if fetch is None:
+            self._skip(path, record, "response record without an HTTP status: skipped")
+            return
+        capture = capture_after_fetch(fetch, self.store.get_capture(fetch.url))
+        if capture is None:
+            self._skip(path, record, "revisit of a URL never captured before: skipped")
+            return
+        self.store.put_capture(capture)
+        self._seen(fetch)
 
-    def _seen(self, record: _Record) -> None:
+    def _seen(self, fetch: Fetch) -> None:
         """A fetch of a known article's URL: it is still there, or gone."""
         try:
-            article = self.store.find_article(record.target_uri)
+            article = self.store.find_article(fetch.url)
         except ValueError:  # not an http(s) URL, so no article's
             return
-        if article is None or record.date <= article.last_seen:
+        if article is None:
             return
-        # A 304 carries no HTTP head in its revisit: the server confirmed the page.
-        status = 200 if record.profile == SERVER_NOT_MODIFIED else record.status
-        if status == 200:
-            self.store.put_article(seen_again(article, record.date, self._schedule(article.site)))
-        elif status in GONE_STATUSES:
-            self.store.mark_gone(article.canonical_url, record.date)
+        after = article_after_fetch(
+            article, fetch.status, fetch.fetched_at, self._schedule(article.site)
+        )
+        if after is not None:
+            self.store.put_article(after)
 
     def _decision(self, path: Path, record: _Record) -> None:
         assert record.fields is not None
@@ -318,6 +290,32 @@ class _Replay:
     def _problem(self, problem: Problem, level: int = logging.WARNING) -> None:
         self.report.problems.append(problem)
         logger.log(level, "%s", problem)
+
+
+def _fetch(path: Path, record: _Record) -> Fetch | None:
+    """The fetch a response or revisit record archived; None for a response without a status."""
+    kind: FetchKind = "response"
+    if record.kind == "revisit":
+        # A 304 carries no HTTP head in its revisit: the server confirmed the page.
+        kind = "not_modified" if record.profile == SERVER_NOT_MODIFIED else "revisit"
+    status = 304 if kind == "not_modified" else record.status
+    if status is None:
+        if kind == "response":
+            return None
+        status = 0  # a revisit without its head: the capture moves on, the article does not
+    return Fetch(
+        kind=kind,
+        url=record.target_uri,
+        fetched_at=record.date,
+        status=status,
+        etag=record.headers.get("etag"),
+        last_modified=record.headers.get("last-modified"),
+        content_type=record.headers.get("content-type"),
+        warc_file=path.name,
+        warc_offset=record.offset,
+        warc_record_id=record.record_id,
+        payload_digest=record.payload_digest,
+    )
 
 
 def _damaged_file(report: RebuildReport, problem: Problem) -> None:

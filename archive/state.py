@@ -218,10 +218,6 @@ class CrawlState(ABC):
         """These pending items are now being written to the item file ``target``."""
 
     @abstractmethod
-    def mark_gone(self, canonical_url: str, when: datetime) -> bool:
-        """Mark the article gone since ``when`` and stop revisiting it; False if unknown."""
-
-    @abstractmethod
     def due_articles(
         self, site: str, now: datetime, limit: int | None = None
     ) -> list[ArticleState]:

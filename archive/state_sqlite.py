@@ -5,14 +5,11 @@ filters by it, capture rows are keyed by URL, which no two sites share.  The ``m
 keeps the schema version and the sites that have used the file; ``pending_items`` is the outbox
 of items decided but not yet durably written (:class:`~archive.state.PendingItem`).
 
-A side file ``NAME.lock`` holds an exclusive ``flock`` (and the holder's pid) while the store
-is open; the kernel drops it when the process dies, so a killed crawl never leaves a stale
-lock.  ``flock`` is not reliable on network file systems: keep the state on a local disk.
+The store holds the file's :class:`~archive.statelock.StateLock` while it is open.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -31,10 +28,10 @@ from archive.state import (
     CaptureState,
     CrawlState,
     CrawlStateError,
-    CrawlStateLockedError,
     PendingItem,
     surt_key,
 )
+from archive.statelock import StateLock
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +109,6 @@ _PUT_ARTICLE = (
 )
 _SELECT_CAPTURES = f"SELECT {', '.join(_CAPTURE_COLUMNS)} FROM captures"
 _SELECT_ARTICLES = f"SELECT key, {', '.join(_ARTICLE_COLUMNS)} FROM articles"
-_MARK_GONE = """
-UPDATE articles
-SET gone_at = CASE WHEN status = 'gone' THEN coalesce(gone_at, :when) ELSE :when END,
-    status = 'gone',
-    next_visit = NULL
-WHERE key = :key
-"""
 _PUT_PENDING = (
     "INSERT OR REPLACE INTO pending_items (canonical_url, version, kind, target, line) "
     "VALUES (?, ?, ?, ?, ?)"
@@ -161,7 +151,7 @@ class SqliteCrawlState(CrawlState):
             raise CrawlStateError(
                 f"cannot create the folder of state file {self.path}: {exc.strerror}"
             ) from exc
-        self._lock_fd: int | None = _take_lock(self.path)
+        self._lock: StateLock | None = StateLock(self.path)
         try:
             self._db: sqlite3.Connection | None = self._open(fsync, check_seconds)
         except BaseException:
@@ -224,10 +214,6 @@ class SqliteCrawlState(CrawlState):
             "UPDATE pending_items SET target = ? WHERE canonical_url = ? AND version = ?",
             [(target, *key) for key in keys],
         )
-
-    def mark_gone(self, canonical_url: str, when: datetime) -> bool:
-        params = {"when": _store_time(when), "key": surt_key(canonical_url)}
-        return self._execute(_MARK_GONE, params).rowcount > 0
 
     def due_articles(
         self, site: str, now: datetime, limit: int | None = None
@@ -413,9 +399,9 @@ class SqliteCrawlState(CrawlState):
             _set_meta(db, "sites", json.dumps([*sites, self.site]))
 
     def _release_lock(self) -> None:
-        if self._lock_fd is not None:
-            fd, self._lock_fd = self._lock_fd, None
-            os.close(fd)
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.release()
 
 
 def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
@@ -439,32 +425,6 @@ def _apply(
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-
-
-def _take_lock(path: Path) -> int:
-    """Hold an exclusive lock on ``path``'s side lock file, which then names this pid."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise CrawlStateError(f"cannot create lock file {lock_path}: {exc.strerror}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        pid = _read_pid(fd)
-        os.close(fd)
-        raise CrawlStateLockedError(path, pid) from None
-    except BaseException:
-        os.close(fd)
-        raise
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
-
-
-def _read_pid(fd: int) -> int | None:
-    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    return int(text) if text.isdigit() else None
 
 
 def _describe(path: Path, error: sqlite3.Error) -> str:

@@ -1,6 +1,8 @@
 """Kabarsip settings: every default in one place, each documented once.
 
-Override any of them with ``-s NAME=VALUE`` on the command line or in a Scrapyd job.
+The project's settings module (``scrapy.cfg``) and the defaults the Kabarsip add-on
+(:class:`crawler.addon.KabarsipAddon`) puts into any crawl that enables it.  Override any of
+them with ``-s NAME=VALUE`` on the command line or in a Scrapyd job.
 """
 
 from __future__ import annotations
@@ -117,6 +119,17 @@ CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).
 REVISIT_ALL_DUE = False
 
+# The spider's output passes the schedule filter (known articles not due are dropped), then
+# the discovery gate (discovery pages once each; articles held until discovery is done, then
+# released 500 at a time). Known articles answering 404/410 are marked gone before Scrapy's
+# HttpErrorMiddleware (50) sees them. Items get the WARC location of their (first) page.
+SPIDER_MIDDLEWARES = {
+    "archive.gone.GoneArticleMiddleware": 45,
+    "archive.warcitems.WarcLocationMiddleware": 600,
+    "crawler.spidermiddlewares.gate.DiscoveryGateMiddleware": 610,
+    "crawler.spidermiddlewares.schedule.NotDueMiddleware": 620,
+}
+
 # --- Items -------------------------------------------------------------------------------
 # The steps every item goes through, in this order (None switches one off): pure functions
 # (pipelines.steps) run by one pipeline in a crawl, and by `scrapy extract` and `evaluate` on
@@ -156,6 +169,8 @@ PARQUET_ROW_GROUP_SIZE = 1000
 EXTENSIONS = {
     # Opened before anything is fetched; closed after every component is done with it.
     "archive.crawlstate.CrawlStateExtension": 100,
+    # The crawl's WARC writer, which the capture middleware and the versions stage share.
+    "archive.warcfiles.WarcFiles": 110,
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
     "crawler.statsfile.StatsFile": 500,
@@ -177,7 +192,8 @@ STATS_FILE = ""
 # --- Replay --------------------------------------------------------------------------------
 # REPLAY_FROM (WARC/WACZ files, CDXJ indexes or folders) answers every request from the
 # archive instead of the network; REPLAY_AT picks the capture time (default: the latest).
-ADDONS = {"archive.replay.ReplayAddon": 0, "crawler.identity.OperatorIdentity": 10}
+# The add-on that applies these defaults, then replay's and the operator's identity.
+ADDONS = {"crawler.addon.KabarsipAddon": 0}
 REPLAY_FROM = ""
 REPLAY_AT = ""
 

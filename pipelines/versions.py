@@ -23,11 +23,12 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from archive.capture import WarcCaptureMiddleware
 from archive.crawlstate import crawl_state
-from archive.decisions import Decision, seen_again, version_state
+from archive.decisions import Decision
 from archive.schedule import DEFAULT_SCHEDULE
+from archive.transitions import article_after_fetch, version_state
 from archive.warc import WarcWriteError
+from archive.warcfiles import warc_files
 from pipelines import spider_site
 from pipelines.fingerprint import field_digests, fingerprint
 from pipelines.output import ItemOutputPipeline
@@ -43,7 +44,7 @@ class VersionsPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("STATE_ENABLED", True):
+        if not crawler.settings.getbool("STATE_ENABLED"):
             raise NotConfigured  # no state: items are not versioned
         return cls(crawler)
 
@@ -60,7 +61,10 @@ class VersionsPipeline:
         previous = state.get_article(canonical)
         schedule = self._schedule()
         if previous is not None and previous.fingerprint == content_hash:
-            state.put_article(seen_again(previous, seen_at, schedule))
+            # The page answered 200 with the same content: the rule rebuild applies to it.
+            after = article_after_fetch(previous, 200, seen_at, schedule)
+            if after is not None:
+                state.put_article(after)
             self.stats.inc_value("versions/unchanged")
             raise DropItem(f"unchanged: {url}", log_level="DEBUG")
         number_version(adapter, previous, digests)
@@ -96,9 +100,9 @@ class VersionsPipeline:
         return site.revisit if site is not None else DEFAULT_SCHEDULE
 
     def _record(self, decision: Decision) -> None:
-        capture = self.crawler.get_downloader_middleware(WarcCaptureMiddleware)
-        writer = capture.writer if capture is not None else None
-        if capture is None or writer is None:
+        files = warc_files(self.crawler)
+        writer = files.writer if files is not None else None
+        if files is None or writer is None:
             return
         try:
             writer.write_metadata(
@@ -109,10 +113,10 @@ class VersionsPipeline:
             )
         except WarcWriteError as exc:
             # A version the archive does not hold must not be emitted; the run fails (exit 4).
-            capture.write_failed(exc)
+            files.write_failed(exc)
             raise DropItem(f"decision not archived: {decision.url}", log_level="DEBUG") from exc
         self.stats.inc_value("warc/records/metadata")
-        self.stats.set_value("warc/bytes", writer.bytes_written)
+        files.written()
 
 
 class KnownVersion(Protocol):

@@ -11,6 +11,19 @@ from typing import Any
 
 from crawler.demo import PROJECT_DIR, crawl_command
 
+#: A plain test spider's crawl with Kabarsip's defaults and only its WARC capture: no state,
+#: no item pipelines, no scope middlewares; loopback allowed.
+CAPTURE_ONLY_SETTINGS: dict[str, Any] = {
+    "ADDONS": {"crawler.addon.KabarsipAddon": 0},
+    "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
+    "EXTENSIONS": {"archive.warcfiles.WarcFiles": 100},
+    "SPIDER_MIDDLEWARES": {},
+    "ITEM_PIPELINES": {},
+    "STATE_ENABLED": False,
+    "AUTOTHROTTLE_ENABLED": False,
+    "SCOPE_ALLOW_NETWORKS": ["127.0.0.1/32"],
+}
+
 
 @dataclass
 class CrawlResult:
@@ -91,7 +104,7 @@ def capture_crawl(folder: Path, urls: list[str], settings: dict[str, Any]) -> di
     runner = folder / "runner.py"
     runner.write_text(CAPTURE_RUNNER, encoding="utf-8")
     settings = {
-        "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
+        **CAPTURE_ONLY_SETTINGS,
         "ROBOTSTXT_OBEY": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "INFO",

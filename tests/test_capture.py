@@ -307,7 +307,7 @@ class StubEngine:
 
 
 def make_middleware(tmp_path: Path, **settings: Any) -> WarcCaptureMiddleware:
-    crawler = get_crawler(Spider, {"WARC_DIR": str(tmp_path), **settings})
+    crawler = get_crawler(Spider, {**CAPTURE_ONLY_SETTINGS, "WARC_DIR": str(tmp_path), **settings})
     return WarcCaptureMiddleware.from_crawler(crawler)
 
 
@@ -330,25 +330,25 @@ def test_wire_request_mirrors_the_http11_handler() -> None:
 
 def test_response_that_never_went_on_the_wire_is_not_recorded(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
-    middleware.spider_opened(Spider("news"))
+    middleware.files.spider_opened(Spider("news"))
     request = Request("https://news.example/a")
     cached = HtmlResponse(request.url, body=PAGE, request=request, flags=["cached"])
 
     assert middleware.process_response(request, cached) is cached
     assert "warc" not in request.meta
     assert middleware.stats.get_value("warc/skipped/not_fetched") == 1
-    middleware.spider_closed(Spider("news"))
+    middleware.files.spider_closed(Spider("news"))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_download_is_recorded_as_request_and_failure(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
-    middleware.spider_opened(Spider("news"))
+    middleware.files.spider_opened(Spider("news"))
     request = Request("https://news.example/a")
     middleware.process_request(request)
 
     middleware.process_exception(request, TimeoutError("took longer than 180.0 seconds"))
-    middleware.spider_closed(Spider("news"))
+    middleware.files.spider_closed(Spider("news"))
     assert middleware.stats.get_value("warc/records/failure") == 1
     kinds = [(record.type, record.headers.get("Content-Type")) for record in read_all(tmp_path)]
     assert kinds == [
@@ -364,12 +364,12 @@ def test_failed_download_is_recorded_as_request_and_failure(tmp_path: Path) -> N
 
 def test_a_request_refused_before_it_went_out_is_counted_not_recorded(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
-    middleware.spider_opened(Spider("news"))
+    middleware.files.spider_opened(Spider("news"))
     request = Request("https://news.example/a")
     middleware.process_request(request)
 
     middleware.process_exception(request, IgnoreRequest("forbidden by robots.txt"))
-    middleware.spider_closed(Spider("news"))
+    middleware.files.spider_closed(Spider("news"))
     assert middleware.stats.get_value("warc/skipped/exception") == 1
     assert not list(tmp_path.glob("*.warc.gz"))
 
@@ -378,7 +378,7 @@ def test_write_failure_drops_the_response_and_says_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     middleware = make_middleware(tmp_path)
-    middleware.spider_opened(Spider("news"))
+    middleware.files.spider_opened(Spider("news"))
     assert middleware.writer is not None
 
     def disk_full(*args: Any) -> None:
@@ -413,7 +413,7 @@ def test_a_url_fetched_again_in_the_same_run_is_no_missing_file(
 ) -> None:
     """A retry finds its first answer in the file still being written, not a missing file."""
     middleware = make_middleware(tmp_path / "warc")
-    middleware.spider_opened(Spider("news"))
+    middleware.files.spider_opened(Spider("news"))
     with SqliteCrawlState(tmp_path / "state.sqlite") as state:
         middleware.state = state
         url = "https://news.example/a"
@@ -424,7 +424,7 @@ def test_a_url_fetched_again_in_the_same_run_is_no_missing_file(
             middleware.process_request(request)
             middleware.process_response(request, HtmlResponse(url, status=status, body=body))
             kinds.append(request.meta["warc"]["warc_type"])
-        middleware.spider_closed(Spider("news"))
+        middleware.files.spider_closed(Spider("news"))
     assert "State refers to" not in caplog.text
     assert middleware.stats.get_value("state/fallback/warc_missing") is None
     assert middleware.stats.get_value("state/fallback/unreadable") is None

@@ -33,6 +33,7 @@ from archive.state import (
     surt_key,
 )
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
+from archive.transitions import gone
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -232,7 +233,9 @@ def test_due_articles_respects_next_visit_site_and_status(state: SqliteCrawlStat
     state.put_article(article(url(4), next_visit=None))
     state.put_article(article(url(5), next_visit=now - timedelta(hours=1), site="detik"))
     state.put_article(article(url(6), next_visit=now - timedelta(hours=1)))
-    state.mark_gone(url(6), now)
+    sixth = state.get_article(url(6))
+    assert sixth is not None
+    state.put_article(gone(sixth, now))
     # The same instant in another zone compares as the instant it is.
     state.put_article(article(url(7), next_visit=(now - timedelta(hours=1)).astimezone(UTC)))
 
@@ -242,19 +245,21 @@ def test_due_articles_respects_next_visit_site_and_status(state: SqliteCrawlStat
     assert [a.canonical_url for a in state.due_articles("detik", now)] == [url(5)]
 
 
-def test_mark_gone_stops_revisits_and_keeps_the_first_date(state: SqliteCrawlState) -> None:
+def test_a_gone_article_is_not_revisited_and_keeps_the_first_date(
+    state: SqliteCrawlState,
+) -> None:
     state.put_article(article(next_visit=FETCHED_AT))
-    gone = FETCHED_AT + timedelta(days=1)
-    assert state.mark_gone(ARTICLE_URL, gone)
-    assert state.mark_gone(ARTICLE_URL, gone + timedelta(days=3))
+    when = FETCHED_AT + timedelta(days=1)
+    first = state.get_article(ARTICLE_URL)
+    assert first is not None
+    state.put_article(gone(first, when))
+    again = state.get_article(ARTICLE_URL)
+    assert again is not None
+    state.put_article(gone(again, when + timedelta(days=3)))
     stored = state.get_article(ARTICLE_URL)
     assert stored is not None
-    assert (stored.status, stored.gone_at, stored.next_visit) == ("gone", gone, None)
-    assert state.due_articles("liputan6", gone + timedelta(days=30)) == []
-
-
-def test_mark_gone_of_an_unknown_article_says_so(state: SqliteCrawlState) -> None:
-    assert not state.mark_gone(ARTICLE_URL, FETCHED_AT)
+    assert (stored.status, stored.gone_at, stored.next_visit) == ("gone", when, None)
+    assert state.due_articles("liputan6", when + timedelta(days=30)) == []
 
 
 # --- the file ----------------------------------------------------------------------------

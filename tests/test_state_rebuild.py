@@ -596,7 +596,7 @@ def test_command_leaves_a_state_in_use_alone(tmp_path: Path) -> None:
     with SqliteCrawlState(target):
         busy = run_scrapy("state", "rebuild", str(warcs), "--state", str(target), "--force")
     assert busy.returncode == 2
-    assert f"state file {target} is in use (pid {os.getpid()})" in busy.stderr
+    assert f"state file {target} is in use by another crawl (pid {os.getpid()})" in busy.stderr
 
 
 @pytest.mark.slow

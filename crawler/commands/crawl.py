@@ -26,8 +26,6 @@ from scrapy.spiders import Spider
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from archive.capture import DEFAULT_DIR
-from archive.crawlstate import DEFAULT_CHECK_SECONDS
 from archive.state import CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from archive.warcdir import UnusableWarcDirError, check_warc_dir
@@ -115,13 +113,13 @@ class Command(ScrapyCrawlCommand):
                 # Opened and closed again: the crawl's own store opens it for good.
                 SqliteCrawlState(
                     settings.get("STATE_PATH"),
-                    check_seconds=settings.getfloat("STATE_CHECK_SECONDS", DEFAULT_CHECK_SECONDS),
+                    check_seconds=settings.getfloat("STATE_CHECK_SECONDS"),
                 ).close()
             except CrawlStateError as exc:
                 raise CrawlFailure(ExitCode.STATE, str(exc)) from exc
         if _uses(settings, "WARC_ENABLED"):
             try:
-                check_warc_dir(settings.get("WARC_DIR") or DEFAULT_DIR)
+                check_warc_dir(settings["WARC_DIR"])
             except UnusableWarcDirError as exc:
                 raise CrawlFailure(ExitCode.ARCHIVE, str(exc)) from exc
 

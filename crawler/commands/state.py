@@ -10,7 +10,6 @@ what follows the damage; the summary names each problem with file and offset.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import logging
 import os
 import sqlite3
@@ -26,6 +25,7 @@ from scrapy.exceptions import UsageError
 from archive.rebuild import RebuildReport, rebuild_state
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
+from archive.statelock import StateLock
 from crawler.paths import inside
 from crawler.sites import SEEDS_DIR, load_site
 
@@ -156,27 +156,17 @@ def summary(report: RebuildReport, target: Path) -> str:
 @contextmanager
 def _holding(target: Path) -> Iterator[None]:
     """Hold the target's state lock, as a crawl does, so none starts on the old file."""
-    lock_path = target.with_name(target.name + ".lock")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        lock = StateLock(target)
     except OSError as exc:
-        raise UsageError(f"cannot create lock file {lock_path}: {exc}", print_help=False) from None
+        raise UsageError(f"cannot create the folder of {target}: {exc}", print_help=False) from None
+    except CrawlStateError as exc:
+        raise UsageError(str(exc), print_help=False) from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise UsageError(
-                f"state file {target} is in use (pid {holder}); stop that crawl first",
-                print_help=False,
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        # The lock file stays: another process may already wait on it.
-        os.close(fd)
+        lock.release()
 
 
 def _install(tmp: Path, target: Path) -> None:

@@ -17,7 +17,7 @@ made, and memory does not grow with requests waiting.  A damaged file is reporte
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,9 @@ class ArchiveSpider(NewsSpider):
             self.site = self.fixed
             self.site_name = self.fixed.name
             self.allowed_domains = list(self.fixed.domains)
-        self.hints: dict[str, dict[str, tuple[int, str]]] = {}
-        # No discovery: nothing is ever held back for the end of it (NewsSpider.spider_idle).
-        self.pending: dict[str, scrapy.Request] = {}
-        self.discovering = self.releasing = False
+        # Size limits per kind of page, read from the settings on first use.
         self.limits: dict[str, dict[str, int]] | None = None
+        self.started_at = datetime.now(UTC)
         self.show_progress = progress.lower() in ("1", "true", "yes")
         self.problems: list[str] = []
 

@@ -6,21 +6,17 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from archive.crawlstate import crawl_state
 from archive.state import ArticleState, CrawlState
+from archive.warcitems import CONTINUES_META
 from crawler.discovery import (
     DiscoveryError,
     FeedEntry,
@@ -30,12 +26,20 @@ from crawler.discovery import (
     next_page_link,
     sitemap_urls_from_robots,
 )
+from crawler.discovery.hints import Hints
 from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
 from crawler.middlewares import Refused
 from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
 from crawler.sizes import size_limits
+from crawler.spidermiddlewares.gate import (
+    ARTICLE_META,
+    DISCOVERY_META,
+    FOUND_IN_META,
+    HINTS_ARG,
+)
+from crawler.spidermiddlewares.schedule import SCHEDULED
 
 
 def rebase(url: str, origin: str | None) -> str:
@@ -45,13 +49,6 @@ def rebase(url: str, origin: str | None) -> str:
     target = urlsplit(origin)
     parts = urlsplit(url)
     return urlunsplit((target.scheme, target.netloc, parts.path, parts.query, parts.fragment))
-
-
-#: Article requests queued at a time once discovery is done.
-RELEASE_BATCH = 500
-
-#: Hint sources, best first: a sitemap's news date and title win over a feed's.
-HINT_RANK = {"sitemap": 0, "feed": 1, "section": 2, "schedule": 3}
 
 
 class NewsSpider(scrapy.Spider):
@@ -68,54 +65,9 @@ class NewsSpider(scrapy.Spider):
         self.site_name = self.site.name
         self.origin = origin
         self.allowed_domains = list(self.site.domains)
-        # Date/title hints per article URL from every discovery source, with the rank of the
-        # source they came from: a sitemap's news date wins over a feed's, whatever came first.
-        self.hints: dict[str, dict[str, tuple[int, str]]] = {}
-        # Discovery runs first: article requests wait here until no discovery page is left,
-        # so every article is read with all its hints, in any order of arrival.
-        self.pending: dict[str, scrapy.Request] = {}
-        self.discovering = True
-        # Set while the pending article requests are being queued, a batch at a time.
-        self.releasing = False
         # Size limits per kind of page, read from the settings on first use.
         self.limits: dict[str, dict[str, int]] | None = None
-        self.discovered: set[str] = set()
-        # Known articles passed over this run because they are not due (each counted once).
-        self.not_due: set[str] = set()
         self.started_at = datetime.now(UTC)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
-        return spider
-
-    def spider_idle(self) -> None:
-        """Discovery is done: queue the articles it found."""
-        self.discovering = False
-        if self.releasing:
-            raise DontCloseSpider
-        if not self.pending:
-            return
-        requests, self.pending = list(self.pending.values()), {}
-        self.logger.info("Discovery done: %d article pages to fetch", len(requests))
-        self.releasing = True
-        deferred_from_coro(self._release(requests))
-        raise DontCloseSpider
-
-    async def _release(self, requests: list[scrapy.Request]) -> None:
-        # A batch at a time: queueing 100,000 requests at once would hold the event loop.
-        engine = self.crawler.engine
-        assert engine is not None
-        try:
-            for start in range(0, len(requests), RELEASE_BATCH):
-                if engine.spider is None:
-                    return  # closed meanwhile (CLOSESPIDER_*, a failure): nothing to queue
-                for request in requests[start : start + RELEASE_BATCH]:
-                    engine.crawl(request)
-                await asyncio.sleep(0)
-        finally:
-            self.releasing = False
 
     # --- discovery ------------------------------------------------------------------------
 
@@ -141,7 +93,7 @@ class NewsSpider(scrapy.Spider):
             due = state.due_articles(self.site_name, self.started_at)
         for article in due:
             self.crawler.stats.inc_value("schedule/due")
-            yield from self._article_request(article.url, "schedule", known=True)
+            yield from self._article_request(article.url, SCHEDULED)
 
     def _seed_requests(self) -> Iterator[scrapy.Request]:
         site = self.site
@@ -162,20 +114,17 @@ class NewsSpider(scrapy.Spider):
     def _discovery(
         self, url: str, callback: Any, kind: str, **meta: Any
     ) -> Iterator[scrapy.Request]:
-        """A discovery page of ``kind`` (its size limits: ``DOWNLOAD_MAXSIZE_BY_KIND``), once.
+        """A discovery page of ``kind`` (its size limits: ``DOWNLOAD_MAXSIZE_BY_KIND``).
 
-        Not left to the dupefilter: a run resumed from ``JOBDIR`` must read its discovery
-        pages again, since the article requests they gave were only held in memory.
+        Read once per run by the discovery gate, not left to the dupefilter: a run resumed
+        from ``JOBDIR`` must read its discovery pages again, since the article requests they
+        gave were only held in memory.
         """
-        if url in self.discovered:
-            return
-        self.discovered.add(url)
-        self.crawler.stats.inc_value("discovery/requests")
         yield scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
-            meta={**meta, **self._size_limits(kind)},
+            meta={**meta, DISCOVERY_META: kind, **self._size_limits(kind)},
             dont_filter=True,
         )
 
@@ -269,64 +218,33 @@ class NewsSpider(scrapy.Spider):
     # --- articles ---------------------------------------------------------------------------
 
     def _article_request(
-        self, url: str, found_in: str, known: bool = False, **hints: str | None
+        self, url: str, found_in: str, **hints: str | None
     ) -> Iterator[scrapy.Request]:
-        """The request for an article URL, unless it is known and not yet due for a visit."""
+        """The request for an article URL; the spider middlewares hold it or pass it over."""
         rule = self.site.multipage
         if rule and rule.all_pages_param:
             param, _, param_value = rule.all_pages_param.partition("=")
             url = add_or_replace_parameter(url, param, param_value)
-        if not known and self._not_due(url):
-            return
-        self.crawler.stats.inc_value(f"discovery/articles/{found_in}")
-        rank = HINT_RANK.get(found_in, len(HINT_RANK))
-        seen = self.hints.setdefault(url, {})
-        for name, value in hints.items():
-            if value and (name not in seen or rank < seen[name][0]):
-                seen[name] = (rank, value)
-        request = scrapy.Request(
+        yield scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"hints_key": url, **self._size_limits("article")},
+            meta={ARTICLE_META: url, FOUND_IN_META: found_in, **self._size_limits("article")},
+            cb_kwargs={HINTS_ARG: Hints.found(found_in, **hints)},
         )
-        if self.discovering:
-            self.pending.setdefault(url, request)
-        else:
-            yield request
 
-    def _not_due(self, url: str) -> bool:
-        state = self.store
-        if state is None or self.settings.getbool("REVISIT_ALL_DUE"):
-            return False
-        try:
-            article = state.find_article(url)
-        except ValueError:
-            return False
-        if article is None or article.status != "live":
-            return False  # new, or gone and linked again: look
-        if article.next_visit is not None and article.next_visit <= self.started_at:
-            return False  # due: the schedule queued it too, the dupefilter keeps one
-        if article.last_seen >= self.started_at:
-            return True  # visited earlier in this run, which moved its next visit on
-        if article.canonical_url not in self.not_due:
-            self.not_due.add(article.canonical_url)
-            self.crawler.stats.inc_value("schedule/skipped_not_due")
-        return True
-
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    def parse_article(self, response: Response, hints: Hints | None = None) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
         article = self._extract(response)
-        for name, (_, value) in self.hints.pop(response.meta.get("hints_key", ""), {}).items():
+        for name, value in (hints or Hints()).items():
             setattr(article, name, value)
         yield from self._continue_or_finish(response, article, [], {response.url})
 
-    def parse_next_page(self, response: Response) -> Iterator[Any]:
-        first: Article = response.meta["first"]
-        rest: list[Article] = response.meta["rest"]
-        seen: set[str] = response.meta["seen"]
+    def parse_next_page(
+        self, response: Response, first: Article, rest: list[Article], seen: set[str]
+    ) -> Iterator[Any]:
         if isinstance(response, TextResponse):
             rest = [*rest, self._extract(response)]
         yield from self._continue_or_finish(response, first, rest, seen | {response.url})
@@ -342,12 +260,8 @@ class NewsSpider(scrapy.Spider):
                     next_url,
                     callback=self.parse_next_page,
                     errback=self.on_page_error,
-                    meta={
-                        "first": first,
-                        "rest": rest,
-                        "seen": seen,
-                        **self._size_limits("article"),
-                    },
+                    meta={CONTINUES_META: True, **self._size_limits("article")},
+                    cb_kwargs={"first": first, "rest": rest, "seen": seen},
                 )
                 return
         if rest:
@@ -356,14 +270,7 @@ class NewsSpider(scrapy.Spider):
 
     def _extract(self, response: TextResponse) -> Article:
         # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
-        article = extract_article(utf8_first(response), self.site_for(response.url))
-        warc = response.meta.get("warc") or {}
-        # The capture's own WARC-Date, so items, state and archive agree on when.
-        article.fetched_at = warc.get("warc_date") or datetime.now(UTC).isoformat()
-        article.warc_file = warc.get("warc_file")
-        article.warc_offset = warc.get("warc_offset")
-        article.warc_record_id = warc.get("warc_record_id")
-        return article
+        return extract_article(utf8_first(response), self.site_for(response.url))
 
     def site_for(self, url: str) -> SiteConfig:
         """The site file an article page is read with (one per spider here)."""
@@ -376,26 +283,8 @@ class NewsSpider(scrapy.Spider):
         url = request.url if request is not None else "?"
         kind = failure.type.__name__ if failure.type is not None else "Error"
         if failure.check(Refused):
-            return  # out of scope, a redirect loop...: logged and counted where it was refused
-        if isinstance(failure.value, HttpError) and self._gone(failure.value.response):
-            return
+            return  # out of scope, a redirect loop, gone...: logged and counted where refused
         self._skip(f"errors/{kind}", f"failed {url}: {failure.getErrorMessage()}")
-
-    def _gone(self, response: Response) -> bool:
-        """A known article answered 404/410: record it gone (earlier captures stay)."""
-        state = self.store
-        if response.status not in (404, 410) or state is None:
-            return False
-        article = state.find_article(response.url)
-        if article is None:
-            return False
-        warc = response.meta.get("warc") or {}
-        when = datetime.fromisoformat(warc["warc_date"]) if "warc_date" in warc else None
-        state.mark_gone(article.canonical_url, when or datetime.now(UTC))
-        if article.status == "live":
-            self.crawler.stats.inc_value("versions/gone")
-            self.logger.info("Gone (%d): %s", response.status, response.url)
-        return True
 
     def on_page_error(self, failure: Failure) -> Iterable[Article]:
         """A later page of a multi-page article failed: hold the article back, counted.
@@ -404,8 +293,7 @@ class NewsSpider(scrapy.Spider):
         (a new article is still unknown, a known one still due) and emits it whole.
         """
         self.on_error(failure)
-        meta = failure.request.meta  # type: ignore[attr-defined]
-        first: Article = meta["first"]
+        first: Article = failure.request.cb_kwargs["first"]  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("articles/held_back/page_failed")
         self.logger.warning(
             "Held back %s: its page %s could not be fetched; the next run fetches it again",

@@ -1,0 +1,111 @@
+"""The crawl's WARC files: one writer per crawl, owned by an extension.
+
+Settings (documented in ``crawler/settings.py``): ``WARC_ENABLED``, ``WARC_DIR``,
+``WARC_PREFIX``, ``WARC_MAX_SIZE``, ``WARC_GZIP_LEVEL``, ``WARC_OPERATOR``, ``WARC_FSYNC``.
+
+Every component that writes records (the capture middleware, the versions stage) reaches the
+writer through :func:`warc_files`, so none of them opens a file or reads these settings itself.
+A write that fails fails the run (close reason ``warc_write_failed``, exit 4).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive.naming import check_prefix
+from archive.warc import WarcWriteError, WarcWriter, repair_open_files
+from crawler.outcome import fail_crawl
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class WarcFiles:
+    """Repairs what a killed run left, opens the writer when the spider opens, closes it after."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.directory = Path(settings["WARC_DIR"])
+        self.prefix: str = settings["WARC_PREFIX"]
+        self.max_size = settings.getint("WARC_MAX_SIZE")
+        self.gzip_level = settings.getint("WARC_GZIP_LEVEL")
+        self.operator: str = settings.get("WARC_OPERATOR") or ""
+        self.fsync = settings.getbool("WARC_FSYNC")
+        self.user_agent: str = settings.get("USER_AGENT") or ""
+        self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
+        try:
+            check_prefix(self.prefix)
+        except ValueError as exc:
+            raise ValueError(f"WARC_PREFIX: {exc}") from exc
+        if self.max_size <= 0:
+            raise ValueError(f"WARC_MAX_SIZE must be a positive byte count, got {self.max_size}")
+        if not 0 <= self.gzip_level <= 9:
+            raise ValueError(f"WARC_GZIP_LEVEL must be 0..9, got {self.gzip_level}")
+        self.writer: WarcWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED"):
+            raise NotConfigured  # switched off: no message, no warning
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Repair what a killed run left behind, then get a writer ready."""
+        try:
+            repaired = repair_open_files(self.directory)
+        except OSError as exc:
+            # New captures matter more than old leftovers: record on, repair next time.
+            logger.error("Could not repair leftover WARC files in %s: %s", self.directory, exc)
+        else:
+            self.stats.inc_value("warc/repaired_files", len(repaired))
+        self.writer = WarcWriter(
+            self.directory,
+            prefix=self.prefix,
+            max_size=self.max_size,
+            gzip_level=self.gzip_level,
+            fsync=self.fsync,
+            operator=self.operator,
+            description=f"Kabarsip crawl by spider {spider.name}",
+            info={
+                "isPartOf": spider.name,
+                "robots": "obey" if self.obey_robots else "ignore",
+                "http-header-user-agent": self.user_agent,
+            },
+        )
+
+    def spider_closed(self, spider: Spider) -> None:
+        """Finish the current file so no ``.open`` file outlives a clean run."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def written(self) -> None:
+        """Keep the byte and file counts up to date after a write."""
+        if self.writer is not None:
+            self.stats.set_value("warc/bytes", self.writer.bytes_written)
+            self.stats.set_value("warc/files", self.writer.files_opened)
+
+    def write_failed(self, error: WarcWriteError) -> None:
+        """Count a failed write and fail the run (exit 4)."""
+        self.stats.inc_value("warc/errors/write")
+        # An archive-first crawl that cannot archive would only produce items nothing backs.
+        fail_crawl(self.crawler, "warc_write_failed", error.strerror or str(error))
+
+
+def warc_files(crawler: Crawler) -> WarcFiles | None:
+    """This crawl's WARC files, or None when archiving is off."""
+    return crawler.get_extension(WarcFiles)
