@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -34,8 +35,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from archive.crawlstate import crawl_state
-from archive.state import ArticleState, CrawlState, PendingItem
+from archive.crawlstate import CrawlStateFailed, crawl_state
+from archive.state import ArticleState, CrawlState, CrawlStateError, PendingItem
 from crawler.outcome import fail_crawl
 from crawler.paths import feed_uri_params
 from pipelines.itemlog import ItemKey, ItemLogFile, cut_torn_tail, item_key, item_line, last_keys
@@ -173,7 +174,10 @@ class ItemOutputPipeline:
         keys = [key for key, kind in batch if key is not None and kind is not None]
         state = crawl_state(self.crawler)
         if keys and state is not None:
-            state.clear_pending(keys)
+            # A failing state has already ended the run (exit 6); the next run finds these
+            # items in the file and does not write them again.
+            with suppress(CrawlStateError, CrawlStateFailed):
+                state.clear_pending(keys)
         self.stats.inc_value("items/written", len(batch))
         for _, kind in batch:
             if kind is not None:

@@ -27,7 +27,7 @@ from archive.capture import WarcCaptureMiddleware, wire_request
 from archive.state_sqlite import SqliteCrawlState
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriteError, WarcWriter
 from crawler.outcome import EXIT_CODE_STAT, ExitCode
-from tests.crawling import capture_crawl
+from tests.crawling import CAPTURE_ONLY_SETTINGS, capture_crawl
 
 WARCIO = Path(sys.executable).with_name("warcio")
 PAGE = (
