@@ -57,6 +57,18 @@ def test_the_core_modules_load_no_scrapy_or_twisted() -> None:
         pytest.fail(f"cores that load Scrapy or Twisted: { {m: s for m, s in leaks.items() if s} }")
 
 
+def test_the_wheel_lists_every_package_of_the_source_tree() -> None:
+    """A package missing from ``[tool.setuptools] packages`` is missing from the wheel."""
+    config = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(PROJECT_DIR).parts)
+        for top in ("crawler", "pipelines", "archive")
+        for init in (PROJECT_DIR / top).rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
+
+
 def test_site_files_are_found_inside_the_installed_package(tmp_path: Path) -> None:
     package = tmp_path / "site-packages" / "crawler"
     (package / "seeds").mkdir(parents=True)
