@@ -103,16 +103,23 @@ class InProcessCrawl:
         return asyncio.run(collect())
 
     def scrape(self, response: Response) -> list[Any]:
-        """The output of ``response.request``'s callback, through the spider middlewares."""
+        """The output of ``response.request``'s callback, through the spider middlewares (or of
+        its errback, when one of them refuses the response)."""
         request = response.request
         assert request is not None and request.callback is not None
 
         async def call(
-            response: Response | Failure, request: Request
+            result: Response | Failure, request: Request
         ) -> Iterable[Any] | AsyncIterator[Any]:
-            assert request.callback is not None and isinstance(response, Response)
+            assert request.callback is not None
+            if isinstance(result, Failure):
+                # A spider middleware refused the response: its errback runs, as in a crawl.
+                if request.errback is None:
+                    result.raiseException()
+                result.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+                return request.errback(result) or []
             output: Iterable[Any] | AsyncIterator[Any] = request.callback(
-                response, **request.cb_kwargs
+                result, **request.cb_kwargs
             )
             return output
 

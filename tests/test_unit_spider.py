@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.crawlstate import crawl_state
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
 from crawler.items import Article
+from crawler.spidermiddlewares.gate import DiscoveryGateMiddleware
 from tests.inprocess import (
     DEMO_ORIGIN,
     InProcessCrawl,
@@ -43,9 +43,19 @@ def requests_in(outputs: list[Any]) -> list[Request]:
     return [output for output in outputs if isinstance(output, Request)]
 
 
+def held(crawl: InProcessCrawl) -> list[Request]:
+    """Article requests the discovery gate holds until discovery is done."""
+    (gate,) = (
+        mw
+        for mw in crawl.engine.scraper.spidermw.middlewares
+        if isinstance(mw, DiscoveryGateMiddleware)
+    )
+    return list(gate.gate.discovery_done())
+
+
 def article_requests(crawl: InProcessCrawl, outputs: list[Any]) -> dict[str, Request]:
     """Article requests a discovery page gave: yielded, or held until discovery is done."""
-    requests = [*requests_in(outputs), *crawl.spider.pending.values()]
+    requests = [*requests_in(outputs), *held(crawl)]
     return {r.url: r for r in requests if crawl.spider.site.is_article(r.url)}
 
 
@@ -173,7 +183,7 @@ def test_known_article_that_is_due_is_requested_from_the_start(
         make_known(earlier, small_site, truth, ago=timedelta(days=60))
     with open_crawl(tmp_path) as crawl:
         urls = [request.url for request in crawl.start_requests()]
-        assert truth.url(DEMO_ORIGIN) in [*urls, *crawl.spider.pending]
+        assert truth.url(DEMO_ORIGIN) in [*urls, *(r.url for r in held(crawl))]
         assert crawl.stats["schedule/due"] == 1
 
 
@@ -187,7 +197,7 @@ def test_known_article_answering_404_is_recorded_gone(
     )
     response = demo_response(small_site, request, status=404)
 
-    assert crawl.fail(request, HttpError(response)) == []
+    assert crawl.scrape(response) == []
     state = crawl_state(crawl.crawler)
     assert state is not None
     gone = state.get_article(truth.url(DEMO_ORIGIN))
