@@ -131,13 +131,6 @@ class InProcessCrawl:
 
         return asyncio.run(collect())
 
-    def fail(self, request: Request, failure: Exception) -> list[Any]:
-        """What ``request``'s errback gives for ``failure`` (an exception with its request)."""
-        assert request.errback is not None
-        failed = Failure(failure)
-        failed.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-        return list(request.errback(failed) or [])
-
     def download(
         self, request: Request, answer: Callable[[Request], Response]
     ) -> Response | Request:
