@@ -435,7 +435,8 @@ def _describe(path: Path, error: sqlite3.Error) -> str:
             f"{path} is not a Kabarsip state file (not an SQLite database); move it away or "
             "set STATE_PATH to another file"
         )
-    if code == sqlite3.SQLITE_CORRUPT:
+    # Kabarsip writes only UTF-8 text: a value that is not is damage SQLite's checks let pass.
+    if code == sqlite3.SQLITE_CORRUPT or "Could not decode to UTF-8" in str(error):
         return f"state file {path} is damaged ({error}); {_REBUILD.format(path)}"
     if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
         return f"state file {path} could not be written ({error}); free space in {path.parent}"

@@ -111,6 +111,23 @@ def test_capture_round_trips_through_a_reopened_file(state_path: Path) -> None:
     assert loaded is not None and loaded.fetched_at.tzinfo == UTC
 
 
+def test_text_damaged_into_invalid_utf8_is_named_damage_with_the_rebuild(
+    state_path: Path,
+) -> None:
+    """SQLite's own check passes such a file; reading the value finds it."""
+    with SqliteCrawlState(state_path) as store:
+        store.put_capture(capture())
+    data = state_path.read_bytes()
+    record_id = capture().warc_record_id.encode("ascii")
+    assert data.count(record_id) == 1
+    at = data.index(record_id) + 20
+    state_path.write_bytes(data[:at] + b"\xff" + data[at + 1 :])
+    with SqliteCrawlState(state_path) as store, pytest.raises(CrawlStateError) as error:
+        store.get_capture(ARTICLE_URL)
+    assert "is damaged" in str(error.value)
+    assert "scrapy state rebuild" in str(error.value)
+
+
 def test_capture_is_keyed_by_the_exact_url_fetched(state: SqliteCrawlState) -> None:
     state.put_capture(capture())
     assert state.get_capture(ARTICLE_URL + "?utm_source=twitter") is None
