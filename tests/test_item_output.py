@@ -8,11 +8,7 @@ read-only mount, a full disk: tmpfs mounts, so root only).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +21,7 @@ from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
 from pipelines.itemlog import cut_torn_tail, last_keys
 from tests.crawling import CrawlResult, run_crawl
+from tests.tmpfs import tmpfs
 
 ITEMS_TEMPLATE = "%(site_name)s-%(time)s.jsonl"
 
@@ -49,26 +46,6 @@ def keys(items: list[dict[str, Any]]) -> list[tuple[str, int]]:
 
 def failure_lines(result: CrawlResult) -> list[str]:
     return [line for line in result.log.splitlines() if line.startswith("kabarsip: crawl failed")]
-
-
-@contextmanager
-def tmpfs(path: Path, *options: str) -> Iterator[Path]:
-    """A tmpfs mounted on ``path`` for the block; skipped unless root can mount one."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to mount a tmpfs (a full or read-only items folder)")
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs on {path}: {mounted.stderr.strip()}")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 # --- the file ------------------------------------------------------------------------------
@@ -194,7 +171,7 @@ def test_an_items_folder_that_cannot_be_made_fails_the_run_before_any_fetch(
 def test_a_read_only_items_folder_fails_the_run_before_any_fetch(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
-    with tmpfs(tmp_path / "ro", "ro", "size=1m") as folder:
+    with tmpfs(tmp_path / "ro", "1m", read_only=True) as folder:
         result = run_crawl(
             tmp_path / "run",
             "demo",
@@ -213,7 +190,7 @@ def test_a_read_only_items_folder_fails_the_run_before_any_fetch(
 def test_a_full_items_disk_ends_the_run_and_the_next_run_writes_exactly_the_rest(
     tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
 ) -> None:
-    with tmpfs(tmp_path / "small", "size=64k") as folder:
+    with tmpfs(tmp_path / "small", "64k") as folder:
         full = run_crawl(
             tmp_path / "run",
             "demo",
