@@ -34,6 +34,7 @@ from crawler.evaluation import (
     Report,
     evaluate,
     format_table,
+    generic_extractor,
     kabarsip_extractor,
     load_answers,
 )
@@ -132,6 +133,7 @@ def newspaper_extractor() -> Extractor:
 
 EXTRACTORS: dict[str, Callable[[], Extractor]] = {
     "kabarsip": lambda: kabarsip_extractor,
+    "kabarsip-generic": lambda: generic_extractor,
     "trafilatura": trafilatura_extractor,
     "newspaper4k": newspaper_extractor,
 }

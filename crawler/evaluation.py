@@ -40,7 +40,7 @@ from typing import Any
 
 from crawler.items import Article
 from crawler.paths import SITE_NAME, UnsafePathError, inside
-from crawler.processing import Processed, process_page, site_for_url
+from crawler.processing import Processed, generic_site, process_page, site_for_url
 from crawler.sites import SEEDS_DIR, SiteConfig, load_site
 
 FIELDS = ("title", "published", "updated", "authors", "body_first", "body_last", "boilerplate")
@@ -254,8 +254,16 @@ class Report:
         }
 
 
-def site_for_row(row: Mapping[str, Any], seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
-    """``seeds/<site>.toml`` if there is one, else the site file (or generic rules) for the URL."""
+def site_for_row(
+    row: Mapping[str, Any], seeds_dir: Path = SEEDS_DIR, generic: bool = False
+) -> SiteConfig:
+    """``seeds/<site>.toml`` if there is one, else the site file (or generic rules) for the URL.
+
+    ``generic`` switches site files off: every page gets the generic rules, as a site
+    Kabarsip has no file for would.
+    """
+    if generic:
+        return generic_site(str(row["url"]))
     name = str(row.get("site") or "")
     if SITE_NAME.fullmatch(name) and (seeds_dir / f"{name}.toml").is_file():
         return load_site(name, seeds_dir)
@@ -265,6 +273,11 @@ def site_for_row(row: Mapping[str, Any], seeds_dir: Path = SEEDS_DIR) -> SiteCon
 def kabarsip_extractor(body: bytes, row: Mapping[str, Any]) -> Processed:
     """Kabarsip's own extraction and item steps, as a crawl runs them."""
     return process_page(body, str(row["url"]), site_for_row(row))
+
+
+def generic_extractor(body: bytes, row: Mapping[str, Any]) -> Processed:
+    """Kabarsip with site files switched off: the generic layer alone."""
+    return process_page(body, str(row["url"]), site_for_row(row, generic=True))
 
 
 def load_answers(path: Path) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "ANSWERS.jsonl PAGES_DIR [--site NAME] [--json OUT] [--min SCORE] [-v]"
+        return "ANSWERS.jsonl PAGES_DIR [--site NAME] [--generic] [--json OUT] [--min SCORE] [-v]"
 
     def short_desc(self) -> str:
         return "Score extraction of saved pages against ground-truth answers"
@@ -51,6 +51,11 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--site", metavar="NAME", help="score only the rows of this site")
+        parser.add_argument(
+            "--generic",
+            action="store_true",
+            help="switch site files off: score the generic extraction layer alone",
+        )
         parser.add_argument("--json", metavar="OUT", help="also write the full report as JSON")
         parser.add_argument(
             "--min",
@@ -82,7 +87,8 @@ class Command(ScrapyCommand):
         steps = item_steps(self.settings)
 
         def extract(body: bytes, row: Mapping[str, Any]) -> Processed:
-            return process_page(body, str(row["url"]), site_for_row(row), steps=steps)
+            site = site_for_row(row, generic=opts.generic)
+            return process_page(body, str(row["url"]), site, steps=steps)
 
         report = evaluate(rows, pages_dir, extract)
         for row in report.rows:
