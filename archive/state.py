@@ -174,6 +174,23 @@ class PendingItem:
         return (self.canonical_url, self.version)
 
 
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One finished crawl run of a site: its close reason and final figures.
+
+    ``stats`` holds the run's numeric Scrapy stats (``coverage/...`` figures included), so
+    monitors compare a run with the site's earlier ones and reports plot them over runs.
+    """
+
+    run_id: str
+    site: str
+    started_at: datetime
+    finished_at: datetime
+    outcome: str
+    """The close reason: ``finished``, or why the run ended early."""
+    stats: Mapping[str, float]
+
+
 class CrawlState(ABC):
     """Store of capture and article state; one crawl at a time uses a store.
 
@@ -230,6 +247,14 @@ class CrawlState(ABC):
     @abstractmethod
     def captures(self) -> Iterator[CaptureState]:
         """Every capture state, in URL order."""
+
+    @abstractmethod
+    def put_run(self, run: RunRecord) -> None:
+        """Record a finished run, replacing an earlier record of its ``run_id``."""
+
+    @abstractmethod
+    def runs(self, site: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Recorded runs, or those of ``site``, newest first; at most ``limit`` of them."""
 
     @abstractmethod
     def close(self) -> None:

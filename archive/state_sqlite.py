@@ -29,6 +29,7 @@ from archive.state import (
     CrawlState,
     CrawlStateError,
     PendingItem,
+    RunRecord,
     surt_key,
 )
 from archive.statelock import StateLock
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _PENDING_TABLE = """CREATE TABLE pending_items (
     seq INTEGER PRIMARY KEY,
     canonical_url TEXT NOT NULL,
@@ -47,8 +48,20 @@ _PENDING_TABLE = """CREATE TABLE pending_items (
     line TEXT NOT NULL,
     UNIQUE (canonical_url, version)
 )"""
+_RUNS_TABLE = """CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    stats TEXT NOT NULL
+) WITHOUT ROWID"""
+_RUNS_INDEX = "CREATE INDEX runs_by_site ON runs (site, finished_at)"
 #: Statements that bring a file from version ``N - 1`` to ``N``.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (_PENDING_TABLE,)}
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (_PENDING_TABLE,),
+    3: (_RUNS_TABLE, _RUNS_INDEX),
+}
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
@@ -91,6 +104,8 @@ _SCHEMA = (
     WHERE status = 'live' AND next_visit IS NOT NULL""",
     "CREATE INDEX articles_by_site ON articles (site, key)",
     _PENDING_TABLE,
+    _RUNS_TABLE,
+    _RUNS_INDEX,
 )
 
 _CAPTURE_COLUMNS = tuple(field.name for field in fields(CaptureState))
@@ -240,6 +255,31 @@ class SqliteCrawlState(CrawlState):
         while rows := self._fetchall(query, (last,)):
             yield from (self._loaded(_capture, row) for row in rows)
             last = rows[-1][0]
+
+    def put_run(self, run: RunRecord) -> None:
+        stats = {key: value for key, value in run.stats.items() if _is_number(value)}
+        self._execute(
+            "INSERT OR REPLACE INTO runs (run_id, site, started_at, finished_at, outcome, stats)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                run.run_id,
+                run.site,
+                _store_time(run.started_at),
+                _store_time(run.finished_at),
+                run.outcome,
+                json.dumps(stats, sort_keys=True),
+            ),
+        )
+
+    def runs(self, site: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        where = "" if site is None else "WHERE site = ? "
+        params: tuple[Any, ...] = () if site is None else (site,)
+        rows = self._fetchall(
+            "SELECT run_id, site, started_at, finished_at, outcome, stats FROM runs "
+            f"{where}ORDER BY finished_at DESC, run_id DESC LIMIT ?",
+            (*params, -1 if limit is None else limit),
+        )
+        return [self._loaded(_run, row) for row in rows]
 
     def close(self) -> None:
         if self._db is not None:
@@ -482,6 +522,25 @@ def _capture(row: Sequence[Any]) -> CaptureState:
 
 def _article(row: Sequence[Any]) -> ArticleState:
     return ArticleState(**_loaded(_ARTICLE_COLUMNS, row[1:]))
+
+
+def _run(row: Sequence[Any]) -> RunRecord:
+    run_id, site, started_at, finished_at, outcome, stats = row
+    figures = json.loads(stats)
+    if not isinstance(figures, dict) or not all(_is_number(v) for v in figures.values()):
+        raise ValueError(f"run {run_id!r} has stats that are not numbers by name")
+    return RunRecord(
+        run_id=run_id,
+        site=site,
+        started_at=datetime.fromisoformat(started_at),
+        finished_at=datetime.fromisoformat(finished_at),
+        outcome=outcome,
+        stats=figures,
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _version() -> str:

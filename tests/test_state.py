@@ -30,6 +30,7 @@ from archive.state import (
     CaptureState,
     CrawlStateError,
     CrawlStateLockedError,
+    RunRecord,
     surt_key,
 )
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
@@ -226,6 +227,46 @@ def test_articles_filters_by_site(state: SqliteCrawlState) -> None:
     state.put_article(article("https://www.detik.com/berita/d-7212345/gempa", site="detik"))
     assert [a.site for a in state.articles("detik")] == ["detik"]
     assert {a.site for a in state.articles()} == {"detik", "liputan6"}
+
+
+def run(run_id: str, site: str = "liputan6", hour: int = 9, **stats: float) -> RunRecord:
+    start = datetime(2026, 3, 2, hour, tzinfo=UTC)
+    return RunRecord(run_id, site, start, start + timedelta(minutes=5), "finished", stats)
+
+
+def test_runs_come_back_newest_first_per_site_with_their_figures(
+    state: SqliteCrawlState,
+) -> None:
+    state.put_run(run("a", hour=9, **{"coverage/items": 10, "coverage/authors": 7}))
+    state.put_run(run("b", hour=11, **{"coverage/items": 12, "warc/bytes": 1.5}))
+    state.put_run(run("c", site="detik", hour=10))
+    assert [r.run_id for r in state.runs()] == ["b", "c", "a"]
+    assert [r.run_id for r in state.runs("liputan6")] == ["b", "a"]
+    assert [r.run_id for r in state.runs("liputan6", limit=1)] == ["b"]
+    first = state.runs("liputan6")[1]
+    assert first.stats == {"coverage/items": 10, "coverage/authors": 7}
+    assert first.finished_at == datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
+    # The same run recorded again replaces its record.
+    state.put_run(run("a", hour=12, **{"coverage/items": 3}))
+    assert [(r.run_id, r.stats) for r in state.runs("liputan6")] == [
+        ("a", {"coverage/items": 3}),
+        ("b", {"coverage/items": 12, "warc/bytes": 1.5}),
+    ]
+
+
+def test_a_run_keeps_only_numeric_stats(state: SqliteCrawlState) -> None:
+    stats: dict[str, Any] = {"items": 4, "start_time": datetime.now(UTC), "flag": True, "x": "y"}
+    state.put_run(RunRecord("r", "kompas", datetime.now(UTC), datetime.now(UTC), "finished", stats))
+    assert state.runs()[0].stats == {"items": 4}
+
+
+def test_a_damaged_run_row_is_named_damage(state_path: Path) -> None:
+    with SqliteCrawlState(state_path) as state:
+        state.put_run(run("a"))
+    with sqlite3.connect(state_path) as db:
+        db.execute("UPDATE runs SET stats = '[1, 2]'")
+    with SqliteCrawlState(state_path) as state, pytest.raises(CrawlStateError, match="damaged"):
+        state.runs()
 
 
 def test_naive_datetimes_are_refused() -> None:
