@@ -68,7 +68,8 @@ class Command(ScrapyCommand):
         try:
             write_report(report, output)
         except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}", print_help=False)
+            message = f"cannot write {output}: {exc.strerror or exc}"
+            raise UsageError(message, print_help=False) from None
         print(f"report written to {output}")
         for note in report.notes:
             print(f"note: {note}", file=sys.stderr)
@@ -130,7 +131,7 @@ def _warc_usage(
         notes.append(f"no WARC files in {warc_dir}")
     elif usage.damaged:
         names = ", ".join(file.name for file in usage.damaged)
-        notes.append(f"{len(usage.damaged)} damaged WARC file(s), counted up to the damage: {names}")
+        notes.append(f"damaged WARC files, counted up to the damage: {names}")
     if site is not None:
         notes.append(f"WARC figures count the records of {site}'s hosts only")
     return usage

@@ -114,14 +114,21 @@ def _section(key: str, heading: str, figure: go.Figure | None, missing: str) -> 
 
 
 def _articles_per_day(state: StateFigures) -> go.Figure:
+    # Markers, not bars: a day's bar is too thin to see once the days span years.
     figure = go.Figure()
-    for label, by_site in (
-        ("published", state.published_per_day),
-        ("first seen", state.first_seen_per_day),
+    for label, symbol, by_site in (
+        ("published", "circle", state.published_per_day),
+        ("first seen", "diamond", state.first_seen_per_day),
     ):
         for site, days in by_site.items():
-            figure.add_bar(name=f"{site}: {label}", x=list(days), y=list(days.values()))
-    figure.update_layout(barmode="group", xaxis_title="day", yaxis_title="articles")
+            figure.add_scatter(
+                name=f"{site}: {label}",
+                x=list(days),
+                y=list(days.values()),
+                mode="markers",
+                marker={"symbol": symbol, "size": 8},
+            )
+    figure.update_layout(xaxis_title="day", yaxis={"title": "articles", "rangemode": "tozero"})
     return figure
 
 
