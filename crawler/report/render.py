@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 #: Record types drawn in the WARC figure, each in its own colour; the rest is "other".
 RECORD_TYPES = ("response", "revisit", "request", "metadata", "warcinfo")
 _HEIGHT = "440px"
-_LAYOUT = {"template": "plotly_white", "margin": {"t": 30, "r": 20}, "legend": {"orientation": "h"}}
+_LAYOUT = {
+    "template": "plotly_white",
+    "margin": {"t": 70, "r": 20},
+    # Above the plot: below it the legend would cover the axis title.
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+}
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222; }
 h1 { margin-bottom: 0.2rem; } .meta { color: #555; margin-top: 0; }
