@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import UsageError
 
 from archive.records import digest
 from archive.state import ArticleState, CaptureState, RunRecord
@@ -258,11 +259,17 @@ def test_report_of_an_empty_state_and_folder_says_so(tmp_path: Path) -> None:
     assert 'class="figure"' not in html
 
 
+def test_report_of_a_damaged_state_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "state.sqlite").write_bytes(b"not a database, only some text\n" * 200)
+    with pytest.raises(UsageError, match=r"state\.sqlite"):
+        build_report(tmp_path / "state.sqlite", tmp_path)
+
+
 def test_report_of_a_state_in_use_is_a_clear_error(tmp_path: Path) -> None:
     with SqliteCrawlState(tmp_path / "state.sqlite", site="kabar"):
         result = run_scrapy(
             "report", "--state", tmp_path / "state.sqlite", "-o", tmp_path / "r.html"
         )
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "in use by another crawl" in result.stderr
     assert not (tmp_path / "r.html").exists()

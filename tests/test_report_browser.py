@@ -40,8 +40,12 @@ FIGURES = (
 COVERED = ("published", "updated", "authors", "body")
 
 
+@pytest.fixture(scope="module")
 def chromium() -> str:
-    """The system Chromium (``KABARSIP_CHROMIUM`` names another); skips, or fails in CI."""
+    """The system Chromium (``KABARSIP_CHROMIUM`` names another); skips, or fails in CI.
+
+    Module-scoped and asked for first: a skip comes before the crawls.
+    """
     given = os.environ.get("KABARSIP_CHROMIUM")
     found = given or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
     if found:
@@ -130,7 +134,7 @@ def open_report(page: Page, report: Path, problems: list[str]) -> None:
 
 
 @pytest.mark.slow
-def test_report_renders_every_figure_in_chromium(crawled: Path) -> None:
+def test_report_renders_every_figure_in_chromium(chromium: str, crawled: Path) -> None:
     report = crawled / "scrapy-report.html"
     result = run_scrapy(
         "report",
@@ -145,7 +149,7 @@ def test_report_renders_every_figure_in_chromium(crawled: Path) -> None:
     assert "<script src=" not in report.read_text(encoding="utf-8")
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(30_000)
