@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.commands.report import build_report, write_report
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import MANIFEST_NAME
 from crawler.demosite.server import DemoServer
+from crawler.report.build import REPORT_NAME, build_report, write_report
 from crawler.runsummary import RunCounts, format_summary, summarise
 
 # The folder above the package: in a source checkout, the project root with its scrapy.cfg.
@@ -36,7 +36,6 @@ STATE_NAME = "state.sqlite"
 MARKER_NAME = "demo.json"
 # Everything a demo run writes into its output folder, and all that --fresh removes.
 OUTPUT_DIRS = ("warc", "items", "demo-site")
-REPORT_NAME = "report.html"
 OUTPUT_FILES = ("stats.json", "crawl.log", MARKER_NAME, REPORT_NAME)
 # The SQLite store and its -wal, -shm and .lock side files.
 STATE_GLOB = STATE_NAME + "*"

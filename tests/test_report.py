@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scrapy.exceptions import UsageError
 
 from archive.records import digest
-from archive.state import ArticleState, CaptureState, RunRecord
+from archive.state import ArticleState, CaptureState, CrawlStateError, RunRecord
 from archive.state_sqlite import SqliteCrawlState
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
-from crawler.commands.report import build_report
+from crawler.report.build import build_report
 from crawler.report.data import error_kinds, gather_state
 from crawler.report.render import render
 from crawler.report.warcusage import warc_usage
@@ -261,7 +260,7 @@ def test_report_of_an_empty_state_and_folder_says_so(tmp_path: Path) -> None:
 
 def test_report_of_a_damaged_state_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "state.sqlite").write_bytes(b"not a database, only some text\n" * 200)
-    with pytest.raises(UsageError, match=r"state\.sqlite"):
+    with pytest.raises(CrawlStateError, match=r"state\.sqlite"):
         build_report(tmp_path / "state.sqlite", tmp_path)
 
 

@@ -3,28 +3,22 @@
 One self-contained HTML file (plotly.js inline: it opens offline) with the articles per day,
 the versions per article, the WARC bytes and what deduplication saved, field coverage and
 errors over the recorded runs, and a summary table.  A missing state or WARC folder and
-damaged WARC files are said in the report; only a state file in use or damaged stops it.
+damaged WARC files are said in the report; only a state file in use or damaged stops it
+(exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
-from archive.state_sqlite import SqliteCrawlState
 from crawler.commands.state import DEFAULT_WARC_DIR
-from crawler.report.data import Report, StateFigures, gather_state
-from crawler.report.render import render
-from crawler.report.warcusage import WarcUsage, warc_usage
-
-REPORT_NAME = "report.html"
+from crawler.report.build import REPORT_NAME, build_report, write_report
 
 
 class Command(ScrapyCommand):
@@ -64,7 +58,10 @@ class Command(ScrapyCommand):
         state_path = Path(opts.state or self.settings.get("STATE_PATH") or DEFAULT_STATE_PATH)
         warc_dir = Path(opts.warc_dir or self.settings.get("WARC_DIR") or DEFAULT_WARC_DIR)
         output = Path(opts.output) if opts.output else state_path.parent / REPORT_NAME
-        report = build_report(state_path, warc_dir, opts.site)
+        try:
+            report = build_report(state_path, warc_dir, opts.site)
+        except CrawlStateError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         try:
             write_report(report, output)
         except OSError as exc:
@@ -73,65 +70,3 @@ class Command(ScrapyCommand):
         print(f"report written to {output}")
         for note in report.notes:
             print(f"note: {note}", file=sys.stderr)
-
-
-def build_report(state_path: Path, warc_dir: Path, site: str | None = None) -> Report:
-    """The report of the state file and WARC folder; what is missing becomes a note.
-
-    Raises :class:`UsageError` when the state file is in use by a crawl or damaged.
-    """
-    notes: list[str] = []
-    figures = _state_figures(state_path, site, notes)
-    usage = _warc_usage(warc_dir, figures, site, notes)
-    if figures is not None and site is not None and not figures.summary.sites:
-        notes.append(f"the state holds no article or run of site {site!r}")
-    return Report(
-        generated_at=datetime.now(UTC),
-        state_path=str(state_path),
-        warc_dir=str(warc_dir),
-        site=site,
-        state=figures,
-        warc=usage,
-        notes=notes,
-    )
-
-
-def write_report(report: Report, output: Path) -> None:
-    """Write the report's HTML to ``output`` whole: a reader never sees half a file."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(render(report), encoding="utf-8")
-    os.replace(tmp, output)
-
-
-def _state_figures(path: Path, site: str | None, notes: list[str]) -> StateFigures | None:
-    if not path.is_file():
-        notes.append(f"no state file at {path}: no crawl has run with it yet")
-        return None
-    try:
-        with SqliteCrawlState(path) as state:
-            figures = gather_state(state, site)
-    except CrawlStateError as exc:
-        raise UsageError(str(exc), print_help=False) from None
-    if not figures.summary.articles and not figures.summary.runs:
-        notes.append(f"the state file {path} holds no article and no run yet")
-    return figures
-
-
-def _warc_usage(
-    warc_dir: Path, figures: StateFigures | None, site: str | None, notes: list[str]
-) -> WarcUsage | None:
-    if not warc_dir.is_dir():
-        notes.append(f"no WARC folder at {warc_dir}")
-        return None
-    # A site's share of a folder: the records of its articles' hosts.
-    hosts = figures.hosts if site is not None and figures is not None else None
-    usage = warc_usage([warc_dir], hosts)
-    if not usage.files:
-        notes.append(f"no WARC files in {warc_dir}")
-    elif usage.damaged:
-        names = ", ".join(file.name for file in usage.damaged)
-        notes.append(f"damaged WARC files, counted up to the damage: {names}")
-    if site is not None:
-        notes.append(f"WARC figures count the records of {site}'s hosts only")
-    return usage
