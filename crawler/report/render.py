@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from archive.naming import parse_warc_name
+from crawler.report import figures
 
 if TYPE_CHECKING:
-    from crawler.report.data import Report, StateFigures
+    from crawler.report.data import Report
     from crawler.report.warcusage import WarcUsage
 
-#: Record types drawn in the WARC figure, each in its own colour; the rest is "other".
-RECORD_TYPES = ("response", "revisit", "request", "metadata", "warcinfo")
 _HEIGHT = "440px"
 _LAYOUT = {
     "template": "plotly_white",
@@ -72,31 +70,31 @@ def _figure_sections(report: Report) -> Iterator[str]:
     yield _section(
         "articles-per-day",
         "Articles per day per site",
-        _articles_per_day(state) if state else None,
+        figures.articles_per_day(state) if state else None,
         no_state if state is None else "The state holds no article.",
     )
     yield _section(
         "updates-per-article",
         "Updates per article (versions found per article)",
-        _versions(state) if state else None,
+        figures.versions_per_article(state) if state else None,
         no_state if state is None else "The state holds no article.",
     )
     yield _section(
         "warc-bytes",
         "WARC bytes by record type, and what deduplication saved",
-        _warc_bytes(warc) if warc and warc.files else None,
+        figures.warc_bytes(warc) if warc and warc.files else None,
         "No WARC file to read." if warc is None or not warc.files else "",
     )
     yield _section(
         "field-coverage",
         "Field coverage per site over runs (share of the run's items with the field)",
-        _coverage(state) if state else None,
+        figures.field_coverage(state) if state else None,
         no_state if state is None else "No run with coverage figures is recorded in the state.",
     )
     yield _section(
         "errors-by-kind",
         "Errors by kind (summed over the recorded runs)",
-        _errors(state) if state else None,
+        figures.errors_by_kind(state) if state else None,
         no_state if state is None else "No recorded run counted an error.",
     )
 
@@ -116,98 +114,6 @@ def _section(key: str, heading: str, figure: go.Figure | None, missing: str) -> 
         config={"displaylogo": False, "responsive": True},
     )
     return f'<section class="figure" id="{key}"><h2>{escape(heading)}</h2>{plot}</section>'
-
-
-def _articles_per_day(state: StateFigures) -> go.Figure:
-    # Markers, not bars: a day's bar is too thin to see once the days span years.
-    figure = go.Figure()
-    for label, symbol, by_site in (
-        ("published", "circle", state.published_per_day),
-        ("first seen", "diamond", state.first_seen_per_day),
-    ):
-        for site, days in by_site.items():
-            figure.add_scatter(
-                name=f"{site}: {label}",
-                x=list(days),
-                y=list(days.values()),
-                mode="markers",
-                marker={"symbol": symbol, "size": 8},
-            )
-    figure.update_layout(xaxis_title="day", yaxis={"title": "articles", "rangemode": "tozero"})
-    return figure
-
-
-def _versions(state: StateFigures) -> go.Figure:
-    figure = go.Figure()
-    for site, counts in state.version_counts.items():
-        figure.add_bar(name=site, x=list(counts), y=list(counts.values()))
-    figure.update_layout(
-        barmode="group",
-        xaxis={"title": "versions of the article", "dtick": 1},
-        yaxis_title="articles",
-    )
-    return figure
-
-
-def _warc_bytes(warc: WarcUsage) -> go.Figure:
-    figure = go.Figure()
-    names = [usage.name for usage in warc.files]
-    labels = [_file_label(name) for name in names]
-    if len(set(labels)) < len(labels):
-        labels = names
-    kinds = [*RECORD_TYPES, "other"]
-    for kind in kinds:
-        values = [
-            usage.record_bytes[kind]
-            if kind != "other"
-            else sum(n for k, n in usage.record_bytes.items() if k not in RECORD_TYPES)
-            for usage in warc.files
-        ]
-        if any(values):
-            figure.add_bar(name=f"{kind} records", x=labels, y=values, hovertext=names)
-    figure.add_scatter(
-        name="saved by deduplication (payload the revisits stand for)",
-        x=labels,
-        y=[usage.saved_bytes for usage in warc.files],
-        hovertext=names,
-        mode="lines+markers",
-    )
-    figure.update_layout(barmode="stack", xaxis_title="WARC file (opened at)", yaxis_title="bytes")
-    return figure
-
-
-def _coverage(state: StateFigures) -> go.Figure:
-    figure = go.Figure()
-    for site, points in state.coverage.items():
-        fields = sorted({name for point in points for name in point.shares})
-        for name in fields:
-            kept = [point for point in points if name in point.shares]
-            figure.add_scatter(
-                name=f"{site}: {name}",
-                x=[point.finished_at for point in kept],
-                y=[point.shares[name] for point in kept],
-                hovertext=[f"run {point.run_id}: {point.items} items" for point in kept],
-                mode="lines+markers",
-            )
-    figure.update_layout(
-        xaxis_title="run finished",
-        yaxis={"title": "share of items", "tickformat": ".0%", "range": [0, 1.05]},
-    )
-    return figure
-
-
-def _errors(state: StateFigures) -> go.Figure:
-    figure = go.Figure()
-    for site, kinds in state.errors.items():
-        ordered = sorted(kinds.items(), key=lambda pair: pair[1])
-        figure.add_bar(
-            name=site,
-            y=[kind for kind, _ in ordered],
-            x=[count for _, count in ordered],
-            orientation="h",
-        )
-    figure.update_layout(barmode="stack", xaxis_title="count", yaxis={"automargin": True})
-    return figure
 
 
 def _summary(report: Report) -> str:
@@ -270,10 +176,3 @@ def _notes(notes: list[str]) -> str:
     if not notes:
         return ""
     return '<ul class="notes">' + "".join(f"<li>{escape(note)}</li>" for note in notes) + "</ul>"
-
-
-def _file_label(name: str) -> str:
-    parsed = parse_warc_name(name)
-    if parsed is None:
-        return name
-    return f"{parsed.opened_at:%Y-%m-%d %H:%M:%S} #{parsed.serial}"
