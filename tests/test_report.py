@@ -233,6 +233,7 @@ def test_a_corrupt_warc_file_is_named_and_the_others_still_counted(tmp_path: Pat
 # --- the command --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_report_of_nothing_says_so(tmp_path: Path) -> None:
     out = tmp_path / "out" / "report.html"
     result = run_scrapy(
@@ -264,6 +265,7 @@ def test_report_of_a_damaged_state_is_a_clear_error(tmp_path: Path) -> None:
         build_report(tmp_path / "state.sqlite", tmp_path)
 
 
+@pytest.mark.slow
 def test_report_of_a_state_in_use_is_a_clear_error(tmp_path: Path) -> None:
     with SqliteCrawlState(tmp_path / "state.sqlite", site="kabar"):
         result = run_scrapy(
