@@ -8,6 +8,7 @@ time zone Asia/Jakarta for ``.id`` hosts or as given, language "id" unless given
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -15,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tldextract import TLDExtract
 
-from crawler.middlewares.addresses import parse_address
 from crawler.paths import SITE_NAME
 from crawler.sites import SiteConfig, SiteConfigError, load_site, site_path
 
@@ -69,7 +69,11 @@ def registrable_domain(host: str) -> str:
     An IP address, a name without a public suffix (``localhost``) or a bare suffix is itself.
     """
     host = host.lower().rstrip(".")
-    if parse_address(host) is not None:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
         return host
     parts = _SUFFIXES(host)
     if parts.domain and parts.suffix:
