@@ -171,14 +171,39 @@ class UrlShapes:
 def _position(values: list[str], kinds: list[str]) -> str:
     """The regular expression of one path position over the sample URLs."""
     bare = [_EXTENSION.sub("", v) for v in values]
+    ending = _EXTENSION.search(values[0])
+    if ending and all(v.endswith(ending.group()) for v in values):
+        # "/judul-berita.html": the extension stays, the slug before it is read alone.
+        return _position(bare, kinds) + re.escape(ending.group())
     if all(k == "day" for k in kinds):
         return r"\d{4}-?\d{2}-?\d{2}"
     if all(k in {"year", "num", "day"} and b.isdigit() for k, b in zip(kinds, bare, strict=True)):
         lengths = {len(b) for b in bare}
         return rf"\d{{{lengths.pop()}}}" if len(lengths) == 1 and len(bare[0]) <= 4 else r"\d+"
+    if all(k == "idslug" for k in kinds):
+        return _id_slug(bare)
+    if all(k in {"slug", "idslug"} for k in kinds):
+        # A headline has words: "redaksi" or "indeks" in that place is no article.
+        return r"[^/?#]*[-_+][^/?#]*"
     fixed = len(set(values)) == 1 and kinds[0] == "word"
     if fixed and (len(values) >= 2 or values[0].lower() in ARTICLE_MARKERS):
         return re.escape(values[0])
+    return r"[^/?#]+"
+
+
+_LEADING_ID = re.compile(r"^([a-z]{0,3}-?)\d{%d,}" % ID_DIGITS, re.IGNORECASE)
+_TRAILING_ID = re.compile(r"-\d{%d,}$" % ID_DIGITS)
+
+
+def _id_slug(values: list[str]) -> str:
+    """An id joined to a slug, the id kept: ``d-\\d+(-...)?``, ``\\d+-...``, ``...-\\d+``."""
+    leads = [_LEADING_ID.match(v) for v in values]
+    if all(leads):
+        prefixes = {m.group(1).lower() for m in leads if m}
+        prefix = re.escape(prefixes.pop()) if len(prefixes) == 1 else "[a-z]{0,3}-?"
+        return rf"{prefix}\d+([-_][^/?#]*)?"
+    if all(_TRAILING_ID.search(v) for v in values):
+        return r"[^/?#]+-\d+"
     return r"[^/?#]+"
 
 
@@ -194,7 +219,7 @@ def article_pattern(urls: Iterable[str], domain: str) -> str:
 
     URLs are grouped by their number of path segments; at each position a fixed word stays,
     numbers become ``\\d``, slugs and varying words any segment. The path is anchored at both
-    ends, so section and tag pages (fewer segments, other words) stay out.
+    ends (a query may follow), so section and tag pages (fewer segments, other words) stay out.
     """
     by_length: dict[int, list[list[str]]] = {}
     host = ""
@@ -211,7 +236,7 @@ def article_pattern(urls: Iterable[str], domain: str) -> str:
         columns = [[parts[i] for parts in samples] for i in range(length)]
         paths.append("/".join(_position(col, [segment_kind(v) for v in col]) for col in columns))
     body = paths[0] if len(paths) == 1 else "(?:" + "|".join(paths) + ")"
-    return f"{host_pattern(host.lower(), domain)}/{body}/?$"
+    return f"{host_pattern(host.lower(), domain)}/{body}/?(\\?.*)?$"
 
 
 _NOT_PAGES = re.compile(r"\.(?:xml|rss|json|jpe?g|png|gif|webp|svg|pdf|zip|mp[34]|css|js)$", re.I)
@@ -227,13 +252,15 @@ def section_links(
     """
     home_url = urlsplit(home)
     found: list[str] = []
+    seen: set[str] = set()
     for url in links:
         parts = urlsplit(url)
         path = parts.path.rstrip("/")
         if len(found) >= limit:
             break
         if (
-            parts.query
+            "?" in url
+            or "//" in parts.path
             or not path
             or (parts.hostname == home_url.hostname and path == home_url.path.rstrip("/"))
             or not in_scope(parts.hostname or "")
@@ -241,8 +268,9 @@ def section_links(
             or _NOT_PAGES.search(path)
             or is_listing(url)
             or looks_like_article(url)
-            or url in found
+            or url.rstrip("/") in seen
         ):
             continue
+        seen.add(url.rstrip("/"))
         found.append(url)
     return found
