@@ -79,13 +79,13 @@ ARTICLE_MARKERS = frozenset(
 
 _EXTENSION = re.compile(r"\.(?:s?html?|php|aspx?|jsp)$", re.IGNORECASE)
 _WORDS = re.compile(r"[-_+]+")
-_ID_SLUG = re.compile(r"^(?:[a-z]{0,3}-?\d{5,}-.+|.+-\d{5,})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _DAY = re.compile(r"^(?:19|20)\d\d-?[01]\d-?[0-3]\d$")
 # Slug words needed: a headline slug has several; "liga-inggris" is a tag or a section.
 SLUG_WORDS = 3
 LONG_SLUG_WORDS = 5
 ID_DIGITS = 5
+_ID_SLUG = re.compile(rf"^(?:[a-z]{{0,3}}-?\d{{{ID_DIGITS},}}-.+|.+-\d{{{ID_DIGITS},}})$", re.I)
 
 
 def segments(url: str) -> list[str]:
@@ -191,8 +191,8 @@ def _position(values: list[str], kinds: list[str]) -> str:
     return r"[^/?#]+"
 
 
-_LEADING_ID = re.compile(r"^([a-z]{0,3}-?)\d{%d,}" % ID_DIGITS, re.IGNORECASE)
-_TRAILING_ID = re.compile(r"-\d{%d,}$" % ID_DIGITS)
+_LEADING_ID = re.compile(rf"^([a-z]{{0,3}}-?)\d{{{ID_DIGITS},}}", re.IGNORECASE)
+_TRAILING_ID = re.compile(rf"-\d{{{ID_DIGITS},}}$")
 
 
 def _id_slug(values: list[str]) -> str:

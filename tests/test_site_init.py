@@ -128,7 +128,7 @@ def test_init_reports_fields_on_corpus_pages(corpus_dir: Path) -> None:
     drafted = 0
     for pages in by_site.values():
         reports = [analyse_page(path.read_bytes(), path.name, url) for path, url in pages]
-        home = "https://{}/".format(urlsplit(pages[0][1]).hostname)
+        home = f"https://{urlsplit(pages[0][1]).hostname}/"
         draft = draft_site(home, reports)
         assert draft.pages_missed == [], draft.site.article_pattern.pattern
         for report in reports:

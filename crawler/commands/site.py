@@ -83,7 +83,8 @@ class Command(ScrapyCommand):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(draft.text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}", print_help=False)
+            problem = exc.strerror or exc
+            raise UsageError(f"cannot write {target}: {problem}", print_help=False) from None
         print(f"\nwrote {target}: crawl it with scrapy crawl news -a site={target}")
 
     def _page(self, file: str, url: str | None) -> PageReport:
