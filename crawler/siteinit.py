@@ -148,7 +148,9 @@ def draft_site(
     host = urlsplit(home).hostname or ""
     domain = registrable_domain(host)
     urls = [p.url for p in pages]
-    pattern = article_pattern(urls, domain)
+    # A saved section or tag page among the pages would teach the pattern its shape.
+    articles = [p.url for p in pages if p.kind.article] or urls
+    pattern = article_pattern(articles, domain)
     in_scope = _scope(domain)
     outside = [u for u in urls if not in_scope(urlsplit(u).hostname or "")]
     if outside:
@@ -183,7 +185,7 @@ def draft_site(
         pages=pages,
         sections=sections,
         listings_matched=[u for u in listings if site.is_article(u)],
-        pages_missed=[u for u in urls if not site.is_article(u)],
+        pages_missed=[u for u in articles if not site.is_article(u)],
     )
 
 

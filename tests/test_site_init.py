@@ -103,6 +103,17 @@ def test_a_given_name_is_made_a_file_name_inside_the_seeds(saved: Saved) -> None
     assert inside(SEEDS_DIR, f"{draft.site.name}.toml").parent == SEEDS_DIR.resolve()
 
 
+def test_a_saved_section_page_is_reported_and_not_learned(saved: Saved) -> None:
+    pages = []
+    for body in [f.read_bytes() for f in saved.files[:2]] + [saved.server.served_body("/news/")]:
+        pages.append(analyse_page(body, "page.html", page_url(body, "page.html", None)))
+    assert [p.kind.article for p in pages] == [True, True, False]
+    draft = draft_site(saved.home, pages)
+    assert not draft.site.is_article(pages[2].url)
+    assert all(draft.site.is_article(url) for url in saved.live_urls())
+    assert draft.pages_missed == []
+
+
 def test_a_page_without_an_address_needs_url(tmp_path: Path) -> None:
     body = b"<html><head><title>x</title></head><body><h1>x</h1></body></html>"
     with pytest.raises(SiteInitError, match="--url"):
