@@ -79,10 +79,11 @@ class NewsSpider(scrapy.Spider):
             raise ValueError("NewsSpider needs a site: scrapy crawl news -a site=NAME")
         # A site given by its URL: articles are told by their shape, learned as links come.
         self.shapes: UrlShapes | None = None
+        # Sitemaps requested so far, when they are capped (a site given by its URL).
+        self.sitemaps_seen: set[str] = set()
         if names_url(site):
             self.site: SiteConfig = site_from_url(site, timezone, language)
             self.shapes = UrlShapes()
-            self.sitemaps_seen: set[str] = set()
             if not timezone and self.site.timezone != INDONESIA:
                 self.logger.info(
                     "Dates without a UTC offset are read as %s: give -a timezone=... if the "
