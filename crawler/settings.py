@@ -52,6 +52,10 @@ TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.ScopedResolver"
 # --- Discovery ---------------------------------------------------------------------------
 # Section pages followed per section (pagination depth).
 SECTION_MAX_PAGES = 50
+# A site crawled by its URL (-a site=https://host/, no site file): home page section links
+# followed, and sitemaps read (robots.txt's, /sitemap.xml and those of sitemap indexes).
+SITE_URL_MAX_SECTIONS = 12
+SITE_URL_MAX_SITEMAPS = 20
 # Largest body accepted per kind of page, in bytes once decompressed (set as each request's
 # download_maxsize; DOWNLOAD_MAXSIZE covers anything else, such as Scrapy's own robots.txt
 # fetch). Larger ones are cancelled and counted, not archived; a gzipped sitemap or feed
