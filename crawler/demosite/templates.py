@@ -418,8 +418,7 @@ def _redesigned_header(story: Story) -> str:
         f'<a href="{ORIGIN}/{story.section.slug}/">{esc(story.section.name)}</a></nav>\n'
         f'<h1 class="story-head__headline">{esc(story.title)}</h1>\n'
         f'<div class="story-head__info"><span class="story-head__who">{writers}</span>'
-        '</div>\n</header>\n'
-        
+        "</div>\n</header>\n"
     )
 
 
