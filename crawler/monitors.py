@@ -26,7 +26,7 @@ from spidermon.core.actions import Action
 
 from archive.crawlstate import crawl_state
 from crawler.coverage import FIELDS, Coverage, Thresholds, Verdict, check, sites_in
-from crawler.outcome import ExitCode, record_failure
+from crawler.outcome import CrawlFailure, ExitCode, record_failure
 from crawler.runrecord import run_started
 
 if TYPE_CHECKING:
@@ -120,6 +120,10 @@ class CoverageMonitorSuite(MonitorSuite):
 
     def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
         super().__init__(*args, crawler=crawler, **kwargs)
-        if crawler is not None:
-            actions = crawler.settings.getlist("COVERAGE_ACTIONS")
-            self.add_monitors_failed_actions([load_object(path) for path in actions])
+        if crawler is None:
+            return
+        for path in crawler.settings.getlist("COVERAGE_ACTIONS"):
+            try:
+                self.add_monitors_failed_action(load_object(path))
+            except Exception as exc:  # an action's own check of its settings: any exception
+                raise CrawlFailure(ExitCode.USAGE, f"COVERAGE_ACTIONS: {path}: {exc}") from exc

@@ -94,3 +94,17 @@ def test_a_redesign_that_breaks_the_selectors_fails_the_run(tmp_path: Path) -> N
     emitted = newest_items(out)
     assert emitted and all(item["title"] and item["body"] for item in emitted)
     assert not any(item["authors"] for item in emitted)
+
+
+def test_an_action_missing_its_settings_stops_the_crawl_before_it_starts(tmp_path: Path) -> None:
+    command = [
+        *crawl_command("demo", "http://127.0.0.1:9", tmp_path, tmp_path / "stats.json"),
+        *("-s", f"COVERAGE_ACTIONS={REPORT_ACTION}"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == ExitCode.USAGE
+    assert result.stderr.strip() == (
+        f"kabarsip: crawl failed: COVERAGE_ACTIONS: {REPORT_ACTION}: "
+        "You must provide a value for SPIDERMON_REPORT_TEMPLATE setting."
+    )
+    assert not (tmp_path / "warc").exists() or not any((tmp_path / "warc").iterdir())
