@@ -17,9 +17,11 @@ and before :class:`crawler.runrecord.RunRecorder` (this run is not its own histo
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.utils.misc import load_object
 from spidermon import Monitor, MonitorSuite
 from spidermon.core.actions import Action
@@ -112,6 +114,17 @@ class FailRun(Action):
             logger.error("Crawl failed: %s", message)
 
 
+def _quiet_spidermon_log_deprecation() -> None:
+    """Spidermon 1.27 logs its results through ``Spider.log()``, which Scrapy 2.13+ deprecates:
+    one warning per crawl that says nothing about the crawl. Only Spidermon's own calls."""
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Spider\.log\(\) is deprecated",
+        category=ScrapyDeprecationWarning,
+        module=r"spidermon\.",
+    )
+
+
 class CoverageMonitorSuite(MonitorSuite):
     """The spider-close suite: coverage, then :class:`FailRun` and ``COVERAGE_ACTIONS``."""
 
@@ -120,6 +133,7 @@ class CoverageMonitorSuite(MonitorSuite):
 
     def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
         super().__init__(*args, crawler=crawler, **kwargs)
+        _quiet_spidermon_log_deprecation()
         if crawler is None:
             return
         for path in crawler.settings.getlist("COVERAGE_ACTIONS"):
