@@ -46,11 +46,15 @@ _RUNS_READ_PER_HISTORY = 10
 
 
 def thresholds(settings: BaseSettings) -> Thresholds:
-    floors = {
-        name: float(share)
-        for name, share in settings.getdict("COVERAGE_MIN_SHARES").items()
-        if name in FIELDS
-    }
+    """The ``COVERAGE_*`` settings; ``ValueError`` names a floor that is not a field or share."""
+    floors: dict[str, float] = {}
+    for name, share in settings.getdict("COVERAGE_MIN_SHARES").items():
+        if name not in FIELDS:
+            raise ValueError(f"COVERAGE_MIN_SHARES: {name!r} is none of {', '.join(FIELDS)}")
+        try:
+            floors[name] = float(share)
+        except (TypeError, ValueError):
+            raise ValueError(f"COVERAGE_MIN_SHARES: {name}: {share!r} is no share") from None
     return Thresholds(
         min_items=settings.getint("COVERAGE_MIN_ITEMS", 20),
         history=settings.getint("COVERAGE_HISTORY", 5),
@@ -136,6 +140,10 @@ class CoverageMonitorSuite(MonitorSuite):
         _quiet_spidermon_log_deprecation()
         if crawler is None:
             return
+        try:
+            thresholds(crawler.settings)
+        except ValueError as exc:
+            raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
         for path in crawler.settings.getlist("COVERAGE_ACTIONS"):
             try:
                 self.add_monitors_failed_action(load_object(path))

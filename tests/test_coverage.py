@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from itemadapter import ItemAdapter
 from scrapy import Spider
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler.coverage import FIELDS, Coverage, Thresholds, check, sites_in, stat_key
 from crawler.items import Article
+from crawler.monitors import thresholds
 from crawler.runrecord import site_records
 from pipelines.clean import boilerplate_left
 from pipelines.coverage import CoveragePipeline, covered_fields
@@ -204,3 +206,13 @@ def test_a_run_without_items_is_recorded_for_the_spiders_site() -> None:
         0,
     )
     assert site_records({}, "r3", None, "finished", now, now) == []
+
+
+def test_floors_must_name_fields_and_shares() -> None:
+    assert thresholds(Settings({"COVERAGE_MIN_SHARES": {"published": "0.9"}})).floors == {
+        "published": 0.9
+    }
+    with pytest.raises(ValueError, match="'author' is none of published, updated, authors"):
+        thresholds(Settings({"COVERAGE_MIN_SHARES": {"author": 0.9}}))
+    with pytest.raises(ValueError, match="authors: 'most' is no share"):
+        thresholds(Settings({"COVERAGE_MIN_SHARES": {"authors": "most"}}))
