@@ -9,8 +9,9 @@ The extension's ``spider_closed`` handler must run after the outcome is decided 
 coverage monitors have read the earlier runs, and before the state closes: its place in
 ``EXTENSIONS`` (after ``crawler.outcome.RunOutcome`` and Spidermon, before
 ``archive.crawlstate.CrawlStateExtension``) sees to that, since Scrapy calls the handlers in
-the order the extensions were built.  No record is written without a state (``STATE_ENABLED``
-off, replays) or when writing fails (the run is then failing already, exit 6).
+the order the extensions were built.  No record is written for a replay (``REPLAY_FROM``: the
+records are of the live site), without a state (``STATE_ENABLED`` off) or when writing fails
+(the run is then failing already, exit 6).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from archive.crawlstate import CrawlStateFailed, crawl_state
 from archive.state import RunRecord
@@ -80,6 +82,8 @@ class RunRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.get("REPLAY_FROM"):
+            raise NotConfigured  # a replay: no run of the live site
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from itemadapter import ItemAdapter
 from scrapy import Spider
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from archive.state_sqlite import SqliteCrawlState
 from crawler.coverage import FIELDS, Coverage, Thresholds, check, sites_in, stat_key
 from crawler.items import Article
 from crawler.monitors import thresholds
-from crawler.runrecord import site_records
+from crawler.runrecord import RunRecorder, site_records
 from pipelines.clean import boilerplate_left
 from pipelines.coverage import CoveragePipeline, covered_fields
+from tests.inprocess import open_crawl
 
 LIMITS = Thresholds(min_items=20, history=3, max_drop=0.25)
 
@@ -216,3 +220,22 @@ def test_floors_must_name_fields_and_shares() -> None:
         thresholds(Settings({"COVERAGE_MIN_SHARES": {"author": 0.9}}))
     with pytest.raises(ValueError, match="authors: 'most' is no share"):
         thresholds(Settings({"COVERAGE_MIN_SHARES": {"authors": "most"}}))
+
+
+def test_a_closed_crawl_is_recorded_before_its_state_closes(tmp_path: Path) -> None:
+    with open_crawl(tmp_path) as crawl:
+        crawl.process_item(article())
+        crawl.process_item(article(authors=[]))
+    state = SqliteCrawlState(tmp_path / "state.sqlite")
+    try:
+        (run,) = state.runs("demo")
+    finally:
+        state.close()
+    assert (run.site, run.outcome) == ("demo", "finished")
+    assert (run.stats["coverage/items"], run.stats["coverage/authors"]) == (2, 1)
+
+
+def test_a_replay_records_no_run() -> None:
+    crawler = get_crawler(Spider, {"REPLAY_FROM": "data/warc"})
+    with pytest.raises(NotConfigured):
+        RunRecorder.from_crawler(crawler)
