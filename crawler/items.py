@@ -39,6 +39,17 @@ the organisation credited so ("Liputan6.com"), else a closing contributor sign-o
 never authors: a page that credits only an editor has no authors. ``authors_raw`` keeps the
 bylines and credit lines as shown.
 
+``field_sources`` says, per field, which source of the page decided its value (only fields
+that have one): ``selector`` (the site file's selectors), ``jsonld`` (a JSON-LD article object),
+``og`` (OpenGraph ``og:*``), ``meta`` (other ``<meta>`` tags: ``article:*``, ``name=...``,
+``twitter:*``), ``itemprop`` (microdata), ``time`` (a ``<time datetime>`` attribute), ``byline``
+(a visible byline or date element the generic rules recognise), ``h1`` (the visible headline),
+``title_tag`` (``<title>``), ``credit_line`` (a visible "Penulis: ..."/"Reporter: ..." line),
+``body_foot`` (a credit closing the body), ``fallback`` (readable-text extraction), ``sitemap``
+(the sitemap entry) and ``url``. Dates name the evidence that decided them: ``byline`` when the
+visible date won, even where ``*_raw`` holds agreeing metadata for its seconds. The pipelines
+keep it true: a step that changes a field sets or drops its source.
+
 An article spread over several pages is emitted whole (``pages`` of them) or not at all: when
 a later page cannot be fetched or archived, the article is held back (stat
 ``articles/held_back/page_failed``), its state left as it was, and the next run fetches it
@@ -109,3 +120,5 @@ class Article:
     sitemap_published_raw: str | None = None
     sitemap_title: str | None = None
     authors_raw: list[str] = field(default_factory=list)
+    # Field name -> the source that decided it ("jsonld", "h1", "byline", ...; see above).
+    field_sources: dict[str, str] = field(default_factory=dict)

@@ -1,4 +1,12 @@
-"""Headlines from metadata without the site's name ("Judul | Kompas.com" -> "Judul")."""
+"""The headline, weighed among the page's sources, without site names and section prefixes.
+
+A page states its headline several times: the visible <h1>, JSON-LD ``headline``,
+``og:title``, other meta tags, ``<title>``. Metadata adds the site's name ("Judul |
+Kompas.com") or a section ("Musik - Judul"); the <h1> keeps the punctuation metadata drops.
+Segments go by agreement: a segment naming the site or the page's section goes, and a title
+that holds another source's headline as whole segments is cut to it. The <h1> wins when it
+says what a metadata source says; an <h1> no source confirms may be a logo or a section name.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +24,11 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 def _key(text: str) -> str:
     return _NOT_ALNUM.sub("", text.casefold())
+
+
+def title_key(text: str) -> str:
+    """What two spellings of one headline share: its letters and digits, casefolded."""
+    return _key(text)
 
 
 def _names_site(segment: str, names: list[str]) -> bool:
@@ -46,6 +59,69 @@ def strip_site_name(title: str | None, site_names: Iterable[str | None]) -> str 
         cuts = list(_SEPARATOR.finditer(title))
         kept = title[: cuts[len(parts) - 1].start()]
     return kept.strip() or title
+
+
+def _segments_cut(title: str, headline: str) -> str | None:
+    """``title`` cut to the run of its segments that says ``headline``, in its own spelling."""
+    want = _key(headline)
+    if not want:
+        return None
+    cuts = [0, *(m for sep in _SEPARATOR.finditer(title) for m in (sep.start(), sep.end()))]
+    cuts.append(len(title))
+    starts, ends = cuts[0::2], cuts[1::2]
+    for first, start in enumerate(starts):
+        for end in ends[first:]:
+            # The headline is the bulk of a title: a short segment is a section or a name.
+            if _key(title[start:end]) == want and 2 * len(want) >= len(_key(title)):
+                return title[start:end].strip()
+    return None
+
+
+def _drop_section(title: str, sections: list[str]) -> str:
+    """``title`` without a leading segment naming the page's section ("Musik - Judul")."""
+    keys = {_key(section) for section in sections if _key(section)}
+    parts = _SEPARATOR.split(title, maxsplit=1)
+    lead = _LEADING.match(title)
+    if len(parts) > 1 and _key(parts[0]) in keys:
+        return parts[1].strip()
+    if lead and _key(lead["lead"]) in keys:
+        return title[lead.end() :].strip()
+    return title
+
+
+def choose_title(
+    headings: list[str],
+    candidates: list[tuple[str, str | None]],
+    site_names: Iterable[str | None],
+    sections: Iterable[str | None] = (),
+) -> tuple[str | None, str | None]:
+    """``(title, source)`` from the page's <h1> texts and labelled metadata titles (best
+    first: ``jsonld``, ``og``, ``meta``, ``title_tag``, ...)."""
+    names = list(site_names)
+    section_names = [s for s in sections if s]
+    cleaned = [
+        (label, _drop_section(stripped, section_names))
+        for label, text in candidates
+        if text and (stripped := strip_site_name(text, names))
+    ]
+    # A title holding another source's headline (or the <h1>) as whole segments is cut to it.
+    agreed = []
+    for label, text in cleaned:
+        shorter = [
+            cut
+            for other in [*(t for _, t in cleaned), *headings]
+            if _key(other) != _key(text) and (cut := _segments_cut(text, other))
+        ]
+        agreed.append((label, min(shorter, key=len) if shorter else text))
+    keys = {_key(text) for _, text in agreed}
+    for heading in headings[:5]:
+        if _key(heading) in keys:
+            return heading, "h1"
+    if agreed:
+        votes = [sum(_key(t) == _key(text) for _, t in agreed) for _, text in agreed]
+        best = max(range(len(agreed)), key=lambda i: (votes[i], -i))
+        return agreed[best][1], agreed[best][0]
+    return (headings[0], "h1") if headings else (None, None)
 
 
 def shown_headline(root: Selector, title: str | None) -> str | None:

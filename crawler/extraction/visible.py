@@ -1,26 +1,54 @@
 """Generic guesses at the visible byline and date, for pages that no layout describes.
 
 Sites name their byline and date elements alike ("author", "byline", "reporter", "date",
-"tanggal", "tgl"): on a page of an unknown site, the first short element so named is probably
-the byline, and the date elements are candidates that the date choice checks against the
-page's metadata before trusting one.
+"tanggal", "tgl"), in ``class``, ``itemprop`` or ``rel``: on a page of an unknown site, the
+first short element so named is probably the byline (a social handle, "Twitter @x", is not),
+and the date elements are candidates that the date choice checks against the page's metadata
+before trusting one. Short texts next to the headline that read as a date with a time are
+candidates too: many layouts print the date right under the <h1> in an unnamed element.
 """
 
 from __future__ import annotations
+
+import re
 
 from parsel import Selector
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.selectors import element_text
+from crawler.extraction.titles import title_key
+
+_NOT_TEXT = "not(self::meta or self::script or self::style or self::link)"
+
+
+def _named(*words: str) -> str:
+    tests = " or ".join(
+        f"contains(@{attribute}, '{word}')"
+        for word in words
+        for attribute in ("class", "itemprop", "rel")
+    )
+    return f"//body//*[{tests}][{_NOT_TEXT}]"
 
 
 def _classed(*words: str) -> str:
     tests = " or ".join(f"contains(@class, '{word}')" for word in words)
-    return f"//body//*[{tests}][not(self::meta or self::script or self::style or self::link)]"
+    return f"//body//*[{tests}][{_NOT_TEXT}]"
 
 
-_BYLINE = _classed("author", "byline", "reporter", "penulis", "writer")
+_BYLINE = _named("author", "byline", "reporter", "penulis", "writer")
 _DATE = f"//body//time | {_classed('date', 'time', 'tanggal', 'tgl', 'publish')}"
+# Elements around the headline: its siblings, and the siblings of its container.
+_NEAR = (
+    "following-sibling::*[position() <= 6]/descendant-or-self::*"
+    " | preceding-sibling::*[position() <= 3]/descendant-or-self::*"
+    " | parent::*/following-sibling::*[position() <= 4]/descendant-or-self::*"
+)
+# A day with a year, and a clock time: "Kamis, 05 November 2015 11:52", "05/11/2015 11.52".
+_DATE_WITH_TIME = re.compile(
+    r"(?:\d{1,2}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{2,4}|\d{1,2}\s+[A-Za-z]{3,10}\.?\s+\d{4})"
+    r".{0,20}?\b\d{1,2}[:.]\d{2}\b"
+)
+_HANDLE = re.compile(r"@\w|\b(?:twitter|facebook|instagram|tiktok|youtube)\b", re.IGNORECASE)
 _MAX_BYLINE = 80
 _MAX_DATE = 120
 _MAX_DATES = 40
@@ -35,12 +63,34 @@ def _short_texts(root: Selector, xpath: str, limit: int) -> list[str]:
     return texts
 
 
+def headline_element(root: Selector, title: str | None) -> Selector | None:
+    """The heading that says ``title`` (an <h1> may be a section name), else the first <h1>."""
+    wanted = title_key(title or "")
+    for heading in root.xpath("//h1 | //h2 | //h3"):
+        if wanted and title_key(element_text(heading.root)) == wanted:
+            return heading
+    return next(iter(root.xpath("//h1")), None)
+
+
+def near_headline(root: Selector, title: str | None, limit: int) -> list[str]:
+    """Short texts next to the headline, in page order."""
+    heading = headline_element(root, title)
+    return [] if heading is None else _short_texts(heading, _NEAR, limit)
+
+
 def guessed_fields(root: Selector) -> RawFields:
-    """The first byline-like element, and every short date-like text in page order."""
-    bylines = _short_texts(root, _BYLINE, _MAX_BYLINE)
+    """The first byline-like element that is not a social handle."""
+    bylines = [text for text in _short_texts(root, _BYLINE, _MAX_BYLINE) if not _HANDLE.search(text)]
     return RawFields(authors=bylines[:1])
 
 
-def guessed_dates(root: Selector) -> list[str]:
-    """Short texts of date-like elements, in page order (sidebars included: check them)."""
-    return _short_texts(root, _DATE, _MAX_DATE)[:_MAX_DATES]
+def guessed_dates(root: Selector, title: str | None = None) -> list[str]:
+    """Short texts of date-like elements in page order (sidebars included: check them), then
+    dated texts next to the headline."""
+    named = _short_texts(root, _DATE, _MAX_DATE)
+    near = [
+        text
+        for text in near_headline(root, title, _MAX_DATE)
+        if _DATE_WITH_TIME.search(text) and text not in named
+    ]
+    return [*named, *near][:_MAX_DATES]

@@ -1,0 +1,65 @@
+"""Each metadata source's say on the fields chosen by weighing them: title and dates.
+
+``RawFields`` of the meta tags merge OpenGraph, other ``<meta>`` tags and microdata into one
+value per field; the title and the dates need each source apart, labelled (``jsonld``, ``og``,
+``meta``, ``itemprop``, ``time``, ``title_tag``, ``fallback``), best first.
+"""
+
+from __future__ import annotations
+
+from parsel import Selector
+
+from crawler.extraction.fields import RawFields
+from crawler.extraction.meta import itemprop_value, meta_value
+from crawler.extraction.selectors import element_text, normalise_space
+
+Labelled = tuple[str, str | None]
+
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date.issued",
+    "date",
+)
+_UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod")
+# A <time> element the page marks as the article's own (others are often a sidebar's).
+_TIME = "(//time[@pubdate][@datetime])[1]/@datetime"
+
+
+def _first_meta(root: Selector, keys: tuple[str, ...]) -> Labelled | None:
+    for key in keys:
+        value = meta_value(root, key)
+        if value:
+            return ("og" if key.startswith("og:") else "meta"), value
+    return None
+
+
+def title_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
+    title_tag = root.xpath("//head/title")
+    return [
+        ("jsonld", jsonld.title),
+        ("og", meta_value(root, "og:title")),
+        ("meta", meta_value(root, "twitter:title", "title")),
+        ("itemprop", itemprop_value(root, "headline")),
+        ("title_tag", element_text(title_tag[0].root) if title_tag else None),
+        ("fallback", fallback.title),
+    ]
+
+
+def headings(root: Selector) -> list[str]:
+    """Texts of the page's <h1> elements, in page order."""
+    return [text for text in (element_text(h.root) for h in root.xpath("//h1")[:5]) if text]
+
+
+def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
+    meta = _first_meta(root, _PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
+    time = normalise_space(root.xpath(_TIME).get() or "")
+    return [("jsonld", jsonld.published), meta, ("time", time or None), ("fallback", fallback.published)]
+
+
+def updated_candidates(root: Selector, jsonld: RawFields) -> list[Labelled]:
+    meta = _first_meta(root, _UPDATED_KEYS) or ("itemprop", itemprop_value(root, "dateModified"))
+    return [("jsonld", jsonld.updated), meta]
