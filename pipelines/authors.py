@@ -153,7 +153,10 @@ def _names(text: str, role: str) -> list[str]:
         # "Arnold H Sianturi / FMB": an editor's initials after a slash.
         pieces = [piece.strip(" :-|") for piece in part.split("/")]
         kept = [pieces[0], *(piece for piece in pieces[1:] if not _INITIALS_ONLY.match(piece))]
-        name = " ".join(" ".join(kept).split())
+        words = " ".join(kept).split()
+        if len(words) > 1 and words[-1].casefold() in _ROLE_NOUNS:
+            words.pop()  # "Dewi Kania Jurnalis": the job title printed after the name
+        name = " ".join(words)
         if _is_name(name):
             names.append(name)
     return names
@@ -271,7 +274,21 @@ def fill_authors(item: ItemAdapter, organisations: Sequence[re.Pattern[str]] = (
     if item.get("authors"):
         return False
     item["authors"] = authors_of(item["credits"])
+    _record_source(item)
     return bool(item["authors"])
+
+
+def _record_source(item: ItemAdapter) -> None:
+    """``field_sources["authors"]``: dropped without authors; ``body_foot`` for authors only the
+    credit lines taken out of the body named (the extraction recorded no source for them)."""
+    if "field_sources" not in item.field_names():
+        return
+    sources = dict(item.get("field_sources") or {})
+    if not item["authors"]:
+        sources.pop("authors", None)
+    else:
+        sources.setdefault("authors", "body_foot")
+    item["field_sources"] = sources
 
 
 def authors_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:

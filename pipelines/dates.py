@@ -56,6 +56,7 @@ __all__ = [
     "dates_step",
     "fill_dates",
     "parse_date",
+    "read_date",
     "resolve_dates",
     "to_iso",
 ]
@@ -185,6 +186,11 @@ def parse_date(
     return parsed
 
 
+def read_date(text: str, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> ParsedDate | None:
+    """``parse_date`` for text that may hold no date at all (a guess): None, no warning."""
+    return _read(text, tz, None, False)
+
+
 def to_iso(value: datetime) -> str:
     """ISO 8601 with the offset and whole seconds: ``2022-02-03T08:03:00+07:00``."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -257,6 +263,7 @@ def fill_dates(
         _reference(item.get("fetched_at")),
         z_is_local=z_is_local,
     )
+    _record_sources(item, dates)
     if dates.published:
         item["published"] = to_iso(dates.published.value)
         body = item.get("body")
@@ -266,6 +273,21 @@ def fill_dates(
     if dates.updated:
         item["updated"] = to_iso(dates.updated.value)
     return dates
+
+
+def _record_sources(item: ItemAdapter, dates: ArticleDates) -> None:
+    """``field_sources`` of the dates as filled: the sitemap's when the page gave none
+    readable, no source for a date left empty."""
+    sources = dict(item.get("field_sources") or {})
+    read_page = dates.published is not None and dates.published.source == item.get("published_raw")
+    if dates.published is None:
+        sources.pop("published", None)
+    elif not read_page:
+        sources["published"] = "sitemap"
+    if dates.updated is None:
+        sources.pop("updated", None)
+    if "field_sources" in item.field_names():
+        item["field_sources"] = sources
 
 
 def dates_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:

@@ -200,6 +200,7 @@ def extract_article(
         title_candidates(root, jsonld, fallback),
         names,
         [raw.section, *urlsplit(response.url).path.split("/")[:-1]],
+        [*headings(root, "h2", 10), *headings(root, "h3", 10)],
     )
     # A body container often holds the picture captions too; the site file says which they are.
     captions = set(own.captions)
@@ -221,7 +222,8 @@ def extract_article(
     sources["published"], sources["updated"] = dates.published_source, dates.updated_source
     if layout:
         bylines = [*raw.authors, *(_as_editor(name) for name in own.editors)]
-        sources["authors"] = "selector" if own.authors or own.editors else sources.get("authors")
+        # Editors alone make no authors: their source is not the authors' source.
+        sources["authors"] = "selector" if own.authors else sources.get("authors")
     else:
         bylines, sources["authors"] = generic_bylines(
             root, title, [(label, source.authors) for label, source in labelled]

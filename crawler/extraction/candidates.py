@@ -49,9 +49,10 @@ def title_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> 
     ]
 
 
-def headings(root: Selector) -> list[str]:
-    """Texts of the page's <h1> elements, in page order."""
-    return [text for text in (element_text(h.root) for h in root.xpath("//h1")[:5]) if text]
+def headings(root: Selector, level: str = "h1", limit: int = 5) -> list[str]:
+    """Texts of the page's headings of one level, in page order."""
+    found = (element_text(h.root) for h in root.xpath(f"//{level}")[:limit])
+    return [text for text in found if text]
 
 
 def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipelines.dates import ParsedDate, parse_date
+from pipelines.dates import ParsedDate, parse_date, read_date
 
 _DASHED_TIME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\s*T\s*(\d{1,2})-(\d{2})-(\d{2})")
 _ZONE_SUFFIX = re.compile(r"\s*(?:Z|[+-]\d{2}:?\d{2})*\s*Z?\s*$", re.IGNORECASE)
@@ -158,7 +158,7 @@ def _reconcile(shown_text: str | None, metadata: list[_Candidate], tz: str) -> s
 
 
 def _guesses(texts: Sequence[str], tz: str) -> list[ParsedDate]:
-    return [p for p in (parse_date(text, tz) for text in texts) if p is not None and p.has_time]
+    return [p for p in (read_date(text, tz) for text in texts) if p is not None and p.has_time]
 
 
 def _from_guesses(guesses: list[ParsedDate], metadata: list[_Candidate]) -> str | None:
@@ -182,6 +182,11 @@ def _first_zoned(metadata: list[_Candidate]) -> _Candidate | None:
     return (zoned or metadata or [None])[0]
 
 
+def _not_earlier(value: datetime, start: ParsedDate | None) -> bool:
+    """Not before ``start`` to the minute (a shown time has no seconds)."""
+    return start is None or value >= start.value.replace(second=0, microsecond=0)
+
+
 def _not_before(candidates: list[_Candidate], start: ParsedDate | None) -> list[_Candidate]:
     # A modified date before publication is a draft's time stamp, not an update.
     return [c for c in candidates if start is None or c.parsed.value >= start.value]
@@ -200,7 +205,8 @@ def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> Cho
     published = _reconcile(sources.shown_published, published_all, tz)
     if published is None:
         published_source = sources.guessed_label
-        published = _from_guesses(published_guesses, published_all)
+        # Metadata's modified date confirms a shown date too: its published one may be wrong.
+        published = _from_guesses(published_guesses, [*published_all, *updated_meta])
     if published is None and (chosen := _first_zoned(published_meta) or _first_zoned(published_all)):
         # Metadata alone; a day without a time is better than nothing.
         published, published_source = chosen.raw, chosen.label
@@ -209,7 +215,7 @@ def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> Cho
     updated = _reconcile(sources.shown_updated, updated_meta, tz)
     if updated is None:
         # A visible "Diperbarui" date beats metadata that says otherwise.
-        shown = [g for g in guesses if g.kind == "updated" and (start is None or g.value >= start.value)]
+        shown = [g for g in guesses if g.kind == "updated" and _not_earlier(g.value, start)]
         updated_source = sources.guessed_label
         updated = _reconcile(shown[0].source, updated_meta, tz) if shown else None
     if updated is None and (modified := _first_zoned(_not_before(updated_meta, start))):

@@ -36,6 +36,15 @@ def _names_site(segment: str, names: list[str]) -> bool:
     return bool(key) and any(name in key or key in name for name in names)
 
 
+def _registered(host: str) -> str:
+    """The registered name of a host ("bola.kompas.com" -> "kompas"); "" for other names."""
+    labels = host.lower().split(".")
+    if len(labels) < 2 or " " in host:
+        return ""
+    second_level = len(labels) >= 3 and labels[-2] in {"co", "or", "ac", "go", "my", "web"}
+    return labels[-3] if second_level else labels[-2]
+
+
 def strip_site_name(title: str | None, site_names: Iterable[str | None]) -> str | None:
     """``title`` without trailing segments that name the site (its name, domains, og:site_name).
 
@@ -43,9 +52,12 @@ def strip_site_name(title: str | None, site_names: Iterable[str | None]) -> str 
     """
     if not title:
         return title
-    names = [key for key in (_key(name or "") for name in site_names) if len(key) >= 3]
+    given = [name or "" for name in site_names]
+    names = [key for key in (_key(name) for name in given) if len(key) >= 3]
     # Domains count without their suffix too: "kompas.com" also names "KOMPAS".
     names += [re.sub(r"(com|coid|co|id|net|org)$", "", name) for name in names]
+    # A subdomain's site is named by its registered domain too ("bola.kompas.com": "kompas").
+    names += [_registered(name) for name in given]
     names = [name for name in names if len(name) >= 3]
     lead = _LEADING.match(title)
     if lead and _names_site(lead["lead"], names):
@@ -94,9 +106,11 @@ def choose_title(
     candidates: list[tuple[str, str | None]],
     site_names: Iterable[str | None],
     sections: Iterable[str | None] = (),
+    subheadings: Iterable[str] = (),
 ) -> tuple[str | None, str | None]:
     """``(title, source)`` from the page's <h1> texts and labelled metadata titles (best
-    first: ``jsonld``, ``og``, ``meta``, ``title_tag``, ...)."""
+    first: ``jsonld``, ``og``, ``meta``, ``title_tag``, ...). ``subheadings`` (<h2>, <h3>)
+    only confirm where a metadata title ends: some layouts set the headline in an <h2>."""
     names = list(site_names)
     section_names = [s for s in sections if s]
     cleaned = [
@@ -109,7 +123,7 @@ def choose_title(
     for label, text in cleaned:
         shorter = [
             cut
-            for other in [*(t for _, t in cleaned), *headings]
+            for other in [*(t for _, t in cleaned), *headings, *subheadings]
             if _key(other) != _key(text) and (cut := _segments_cut(text, other))
         ]
         agreed.append((label, min(shorter, key=len) if shorter else text))

@@ -85,12 +85,8 @@ def guessed_fields(root: Selector) -> RawFields:
 
 
 def guessed_dates(root: Selector, title: str | None = None) -> list[str]:
-    """Short texts of date-like elements in page order (sidebars included: check them), then
-    dated texts next to the headline."""
-    named = _short_texts(root, _DATE, _MAX_DATE)
-    near = [
-        text
-        for text in near_headline(root, title, _MAX_DATE)
-        if _DATE_WITH_TIME.search(text) and text not in named
-    ]
-    return [*named, *near][:_MAX_DATES]
+    """Dated texts next to the headline, then short texts of date-like elements in page order
+    (sidebars included: check them)."""
+    near = [text for text in near_headline(root, title, _MAX_DATE) if _DATE_WITH_TIME.search(text)]
+    named = [text for text in _short_texts(root, _DATE, _MAX_DATE) if text not in near]
+    return [*near, *named][:_MAX_DATES]
