@@ -45,10 +45,12 @@ that have one): ``selector`` (the site file's selectors), ``jsonld`` (a JSON-LD 
 ``twitter:*``), ``itemprop`` (microdata), ``time`` (a ``<time datetime>`` attribute), ``byline``
 (a visible byline or date element the generic rules recognise), ``h1`` (the visible headline),
 ``title_tag`` (``<title>``), ``credit_line`` (a visible "Penulis: ..."/"Reporter: ..." line),
-``body_foot`` (a credit closing the body), ``fallback`` (readable-text extraction), ``sitemap``
-(the sitemap entry) and ``url``. Dates name the evidence that decided them: ``byline`` when the
-visible date won, even where ``*_raw`` holds agreeing metadata for its seconds. The pipelines
-keep it true: a step that changes a field sets or drops its source.
+``body_foot`` (a credit closing the body, or a credit line the body cleaning took out of the
+text), ``body`` (the dateline, taken from the first paragraph), ``fallback`` (readable-text
+extraction), ``sitemap`` (the sitemap entry) and ``url``. Fields other than title and dates
+that meta tags give (OpenGraph included) say ``meta``. Dates name the evidence that decided
+them: ``byline`` when the visible date won, even where ``*_raw`` holds agreeing metadata for
+its seconds. The pipelines keep it true: a step that changes a field sets or drops its source.
 
 An article spread over several pages is emitted whole (``pages`` of them) or not at all: when
 a later page cannot be fetched or archived, the article is held back (stat
@@ -59,6 +61,25 @@ again. An item never carries a silently truncated body.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+#: The labels ``field_sources`` uses (see above).
+SOURCE_LABELS = (
+    "selector",
+    "jsonld",
+    "og",
+    "meta",
+    "itemprop",
+    "time",
+    "byline",
+    "h1",
+    "title_tag",
+    "credit_line",
+    "body_foot",
+    "body",
+    "fallback",
+    "sitemap",
+    "url",
+)
 
 
 @dataclass

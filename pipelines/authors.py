@@ -92,7 +92,9 @@ ORGANISATION = re.compile(
     _I,
 )
 # "KOMPAS.com/NABILLA TASHANDRA": the outlet, then its person.
-OUTLET_SLASH = re.compile(r"^(?P<outlet>\S+\.(?:com|co\.id|co|id|net|org|tv))\s*/\s*(?P<person>.+)$", _I)
+OUTLET_SLASH = re.compile(
+    r"^(?P<outlet>\S+\.(?:com|co\.id|co|id|net|org|tv))\s*/\s*(?P<person>.+)$", _I
+)
 # Words of a team or a trade, not of a person's name ("Web Design & Development").
 _NOT_PERSON = re.compile(
     r"\b(?:design|development|developer|webmaster|programmer|copyright|hak\s+cipta)\b", _I

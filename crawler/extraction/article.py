@@ -22,9 +22,6 @@ from urllib.parse import urlsplit
 from cssselect import SelectorError
 from parsel import Selector
 
-from crawler.extraction.canonical import canonical_url, page_candidates
-from crawler.extraction.datesources import DateSources, choose_dates
-from crawler.extraction.fallback import readable_fields
 from crawler.extraction.bylines import generic_bylines
 from crawler.extraction.candidates import (
     headings,
@@ -32,6 +29,9 @@ from crawler.extraction.candidates import (
     title_candidates,
     updated_candidates,
 )
+from crawler.extraction.canonical import canonical_url, page_candidates
+from crawler.extraction.datesources import DateSources, choose_dates
+from crawler.extraction.fallback import readable_fields
 from crawler.extraction.fields import RawFields, first_said_from
 from crawler.extraction.images import select_images
 from crawler.extraction.jsonld import jsonld_fields
@@ -195,12 +195,16 @@ def extract_article(
     said, labels = first_said_from(*labelled)
     raw, sources = said, dict[str, str | None](labels)
     names = [site.name, *site.domains, meta_value(root, "og:site_name")]
-    title, sources["title"] = (own.title, "selector") if own.title else choose_title(
-        headings(root),
-        title_candidates(root, jsonld, fallback),
-        names,
-        [raw.section, *urlsplit(response.url).path.split("/")[:-1]],
-        [*headings(root, "h2", 10), *headings(root, "h3", 10)],
+    title, sources["title"] = (
+        (own.title, "selector")
+        if own.title
+        else choose_title(
+            headings(root),
+            title_candidates(root, jsonld, fallback),
+            names,
+            [raw.section, *urlsplit(response.url).path.split("/")[:-1]],
+            [*headings(root, "h2", 10), *headings(root, "h3", 10)],
+        )
     )
     # A body container often holds the picture captions too; the site file says which they are.
     captions = set(own.captions)
@@ -222,8 +226,6 @@ def extract_article(
     sources["published"], sources["updated"] = dates.published_source, dates.updated_source
     if layout:
         bylines = [*raw.authors, *(_as_editor(name) for name in own.editors)]
-        # Editors alone make no authors: their source is not the authors' source.
-        sources["authors"] = "selector" if own.authors else sources.get("authors")
     else:
         bylines, sources["authors"] = generic_bylines(
             root, title, [(label, source.authors) for label, source in labelled]

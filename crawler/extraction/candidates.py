@@ -58,7 +58,12 @@ def headings(root: Selector, level: str = "h1", limit: int = 5) -> list[str]:
 def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
     meta = _first_meta(root, _PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
     time = normalise_space(root.xpath(_TIME).get() or "")
-    return [("jsonld", jsonld.published), meta, ("time", time or None), ("fallback", fallback.published)]
+    return [
+        ("jsonld", jsonld.published),
+        meta,
+        ("time", time or None),
+        ("fallback", fallback.published),
+    ]
 
 
 def updated_candidates(root: Selector, jsonld: RawFields) -> list[Labelled]:

@@ -106,7 +106,9 @@ def _parse(texts: Sequence[Labelled], tz: str, z_is_local: bool) -> list[_Candid
         parsed = parse_date(raw, tz)
         if parsed is not None:
             wall = parse_date(_ZONE_SUFFIX.sub("", raw), tz) if has_zone(raw) else parsed
-            found.append(_Candidate(label, raw, parsed, (wall or parsed).value.replace(tzinfo=None)))
+            found.append(
+                _Candidate(label, raw, parsed, (wall or parsed).value.replace(tzinfo=None))
+            )
     return found
 
 
@@ -179,7 +181,7 @@ def _from_guesses(guesses: list[ParsedDate], metadata: list[_Candidate]) -> str 
 
 def _first_zoned(metadata: list[_Candidate]) -> _Candidate | None:
     zoned = [c for c in metadata if has_zone(c.raw)]
-    return (zoned or metadata or [None])[0]
+    return next(iter(zoned or metadata), None)
 
 
 def _not_earlier(value: datetime, start: ParsedDate | None) -> bool:
@@ -207,7 +209,9 @@ def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> Cho
         published_source = sources.guessed_label
         # Metadata's modified date confirms a shown date too: its published one may be wrong.
         published = _from_guesses(published_guesses, [*published_all, *updated_meta])
-    if published is None and (chosen := _first_zoned(published_meta) or _first_zoned(published_all)):
+    if published is None and (
+        chosen := _first_zoned(published_meta) or _first_zoned(published_all)
+    ):
         # Metadata alone; a day without a time is better than nothing.
         published, published_source = chosen.raw, chosen.label
     start = parse_date(published, tz) if published else None

@@ -80,7 +80,9 @@ def near_headline(root: Selector, title: str | None, limit: int) -> list[str]:
 
 def guessed_fields(root: Selector) -> RawFields:
     """The first byline-like element that is not a social handle."""
-    bylines = [text for text in _short_texts(root, _BYLINE, _MAX_BYLINE) if not _HANDLE.search(text)]
+    bylines = [
+        text for text in _short_texts(root, _BYLINE, _MAX_BYLINE) if not _HANDLE.search(text)
+    ]
     return RawFields(authors=bylines[:1])
 
 
