@@ -172,3 +172,14 @@ def test_json_lines_and_parquet_carry_field_sources(tmp_path: Path) -> None:
         parquet.finish_exporting()
     (row,) = item_rows(pq.read_table(path))
     assert row["field_sources"] == article.field_sources == {**line["field_sources"]}
+
+
+def test_a_time_element_marked_pubdate_is_recorded_as_time() -> None:
+    article = generic(
+        html(
+            jsonld(headline="Jembatan Baru Dibuka"),
+            '<time pubdate datetime="2024-03-05T08:00:00+07:00">Selasa pagi</time>' + TEXT,
+        )
+    )
+    assert article.published == "2024-03-05T08:00:00+07:00"
+    assert article.field_sources["published"] == "time"

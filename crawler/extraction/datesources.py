@@ -1,19 +1,24 @@
-"""Which of a page's date sources gives the article its dates.
+"""Which of a page's date sources gives the article its dates, weighed by evidence.
 
-A page shows its dates in the byline and declares them again in JSON-LD and meta tags, and the
-two often disagree: metadata written before the final publish time, UTC values, wall time
-mislabelled ``Z``, malformed times ("T14-05-11Z"), a modified date earlier than the published one.
+A page shows its dates in the byline and declares them again in JSON-LD, meta tags
+(``article:*``, OpenGraph), microdata and ``<time pubdate>``, and they often disagree: metadata
+written before the final publish time, UTC values, wall time mislabelled ``Z``, an offset with
+its sign flipped (``-07:00`` on a WIB site: read as the site's own offset), malformed times
+("T14-05-11Z"), a modified date earlier than the published one. No source order decides alone:
 
 - published: the visible date wins, in the page's own zone. Metadata that agrees with it to the
-  minute (same instant, or same wall time under a wrong zone) gives its seconds. Without a
-  visible date, metadata with an explicit offset beats metadata without, JSON-LD beats meta.
-  Dates only guessed to be the article's (date-like elements of a page no layout describes)
-  count when they agree with metadata, or when there is no metadata.
-- updated: a visible "Diperbarui ..." date (with agreeing metadata's seconds), else metadata's
-  modified date when it is not earlier than published.
+  minute (same instant, or same wall time under a wrong zone) gives its seconds; day-only
+  metadata never takes a shown time away. Without a visible date, metadata with an explicit
+  offset beats metadata without, JSON-LD beats meta. Dates only guessed to be the article's
+  (date-like elements of a page no layout describes, texts under its headline) count when any
+  metadata date agrees with them to the minute, when day-only metadata names their day, or when
+  there is no metadata.
+- updated: a visible "Diperbarui ..." date not before publication (with agreeing metadata's
+  seconds), else the first metadata modified date not earlier than published.
 
 The chosen value stays a raw string for the dates stage; a metadata value whose zone was wrong
-is handed on repaired (its wall time with the visible offset).
+is handed on repaired (its wall time with the visible offset). ``ChosenDates`` names the source
+whose evidence decided each.
 """
 
 from __future__ import annotations
@@ -147,10 +152,7 @@ def _same_day(shown: ParsedDate, metadata: list[_Candidate]) -> bool:
 
 
 def _reconcile(shown_text: str | None, metadata: list[_Candidate], tz: str) -> str | None:
-    """The shown date (with agreeing metadata's seconds), or None when none is shown.
-
-    A shown day without a time takes the time of metadata that names the same day.
-    """
+    """The shown date (with agreeing metadata's seconds), or None when none is shown."""
     if not shown_text:
         return None
     shown = parse_date(shown_text, tz)
