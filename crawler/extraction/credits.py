@@ -68,7 +68,7 @@ def credit_lines(root: Selector) -> list[str]:
 
 def headline_byline(root: Selector, title: str | None) -> str | None:
     """An "Oleh ..." line next to the headline."""
-    return next((t for t in near_headline(root, title, _MAX_LINE) if _OLEH_LINE.match(t)), None)
+    return next(iter(near_headline(root, title, _MAX_LINE, _OLEH_LINE.match)), None)
 
 
 def closing_name(root: Selector) -> str | None:

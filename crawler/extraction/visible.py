@@ -11,6 +11,7 @@ candidates too: many layouts print the date right under the <h1> in an unnamed e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from parsel import Selector
 
@@ -45,9 +46,11 @@ _NEAR = (
 )
 # A day with a year, and a clock time: "Kamis, 05 November 2015 11:52", "05/11/2015 11.52".
 _DATE_WITH_TIME = re.compile(
-    r"(?:\d{1,2}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{2,4}|\d{1,2}\s+[A-Za-z]{3,10}\.?\s+\d{4})"
+    r"(?:\d{1,2}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{2,4}"
+    r"|\d{1,2}\s+[A-Za-z]{3,10}\.?,?\s+\d{4}|[A-Za-z]{3,10}\.?\s+\d{1,2},?\s+\d{4})"
     r".{0,20}?\b\d{1,2}[:.]\d{2}\b"
 )
+_MAX_HEADLINES = 5
 _HANDLE = re.compile(r"@\w|\b(?:twitter|facebook|instagram|tiktok|youtube)\b", re.IGNORECASE)
 _MAX_BYLINE = 80
 _MAX_DATE = 120
@@ -63,19 +66,34 @@ def _short_texts(root: Selector, xpath: str, limit: int) -> list[str]:
     return texts
 
 
-def headline_element(root: Selector, title: str | None) -> Selector | None:
-    """The heading that says ``title`` (an <h1> may be a section name), else the first <h1>."""
+def headline_elements(root: Selector, title: str | None) -> list[Selector]:
+    """Elements that say ``title``: headings first (an <h1> may be a section name), then any
+    other element whose whole text it is (not a link, nor a link's container: that is a
+    teaser of the article in a list); else the first <h1>."""
     wanted = title_key(title or "")
-    for heading in root.xpath("//h1 | //h2 | //h3"):
-        if wanted and title_key(element_text(heading.root)) == wanted:
-            return heading
-    return next(iter(root.xpath("//h1")), None)
+    found = [
+        heading
+        for heading in root.xpath("//h1 | //h2 | //h3")
+        if wanted and title_key(element_text(heading.root)) == wanted
+    ]
+    if title:
+        found += root.xpath(
+            "//body//*[not(self::a or self::h1 or self::h2 or self::h3 or ancestor::a)]"
+            "[normalize-space(.) = $title][not(.//a[normalize-space(.) = $title])]",
+            title=" ".join(title.split()),
+        )[:_MAX_HEADLINES]
+    return found or root.xpath("//h1")[:1]
 
 
-def near_headline(root: Selector, title: str | None, limit: int) -> list[str]:
-    """Short texts next to the headline, in page order."""
-    heading = headline_element(root, title)
-    return [] if heading is None else _short_texts(heading, _NEAR, limit)
+def near_headline(
+    root: Selector, title: str | None, limit: int, wanted: Callable[[str], object]
+) -> list[str]:
+    """Short texts ``wanted`` next to the first element saying the headline that has some."""
+    for heading in headline_elements(root, title):
+        texts = [text for text in _short_texts(heading, _NEAR, limit) if wanted(text)]
+        if texts:
+            return texts
+    return []
 
 
 def guessed_fields(root: Selector) -> RawFields:
@@ -89,6 +107,6 @@ def guessed_fields(root: Selector) -> RawFields:
 def guessed_dates(root: Selector, title: str | None = None) -> list[str]:
     """Dated texts next to the headline, then short texts of date-like elements in page order
     (sidebars included: check them)."""
-    near = [text for text in near_headline(root, title, _MAX_DATE) if _DATE_WITH_TIME.search(text)]
+    near = near_headline(root, title, _MAX_DATE, _DATE_WITH_TIME.search)
     named = [text for text in _short_texts(root, _DATE, _MAX_DATE) if text not in near]
     return [*near, *named][:_MAX_DATES]
