@@ -129,6 +129,27 @@ def test_a_date_under_a_headline_set_in_h2_is_found() -> None:
     assert article.published == "2024-05-02T21:04:00+07:00"
 
 
+def test_a_headline_in_a_plain_element_leads_to_its_date_not_a_teasers() -> None:
+    teasers = "".join(
+        f'<li><a href="/read/{n}/">{text}</a></li><li class="date">Kamis, 2 Mei 2024 | 2{n}:10</li>'
+        for n, text in enumerate([TITLE, "Berita Lain Hari Ini"])
+    )
+    article = generic(
+        meta("og:title", TITLE),
+        f"<ul>{teasers}</ul><div class='judul'>{TITLE}</div>"
+        f"<div class='waktu'>Thursday, 02 May, 2024 | 07:28 WIB</div><article>{TEXT}</article>",
+    )
+    assert article.published == "2024-05-02T07:28:00+07:00"
+
+
+def test_a_month_first_date_by_the_headline_is_found() -> None:
+    article = generic(
+        meta("og:title", TITLE),
+        f"<h1>{TITLE}</h1><div>Kantor Berita | Thu, May 2 2024, 7:36 AM</div>{TEXT}",
+    )
+    assert article.published == "2024-05-02T07:36:00+07:00"
+
+
 # --- title -----------------------------------------------------------------------------------
 
 

@@ -38,11 +38,12 @@ def _classed(*words: str) -> str:
 
 _BYLINE = _named("author", "byline", "reporter", "penulis", "writer")
 _DATE = f"//body//time | {_classed('date', 'time', 'tanggal', 'tgl', 'publish')}"
-# Elements around the headline: its siblings, and the siblings of its container.
+# Elements around the headline, nearest first: what follows it, what follows its container,
+# then what precedes it.
 _NEAR = (
-    "following-sibling::*[position() <= 6]/descendant-or-self::*"
-    " | preceding-sibling::*[position() <= 3]/descendant-or-self::*"
-    " | parent::*/following-sibling::*[position() <= 4]/descendant-or-self::*"
+    "following-sibling::*[position() <= 6]/descendant-or-self::*",
+    "parent::*/following-sibling::*[position() <= 4]/descendant-or-self::*",
+    "preceding-sibling::*[position() <= 3]/descendant-or-self::*",
 )
 # A day with a year, and a clock time: "Kamis, 05 November 2015 11:52", "05/11/2015 11.52".
 _DATE_WITH_TIME = re.compile(
@@ -90,7 +91,8 @@ def near_headline(
 ) -> list[str]:
     """Short texts ``wanted`` next to the first element saying the headline that has some."""
     for heading in headline_elements(root, title):
-        texts = [text for text in _short_texts(heading, _NEAR, limit) if wanted(text)]
+        near = [t for xpath in _NEAR for t in _short_texts(heading, xpath, limit) if wanted(t)]
+        texts = list(dict.fromkeys(near))
         if texts:
             return texts
     return []
