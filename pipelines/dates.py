@@ -216,7 +216,8 @@ def resolve_dates(
     *,
     z_is_local: bool = False,
 ) -> ArticleDates:
-    """Published from the page, else from the sitemap; updated from the page.
+    """Published from the page, else from the sitemap (also when the page gives only the day
+    the sitemap dates with a time); updated from the page.
 
     Unreadable texts are returned in ``unparsed`` (field name, text) for the caller to report.
     """
@@ -230,9 +231,16 @@ def resolve_dates(
             unparsed.append((name, text))
         return parsed
 
-    published = read("published_raw", published_raw) or read(
-        "sitemap_published_raw", sitemap_published_raw
-    )
+    published = read("published_raw", published_raw)
+    if published is None or not published.has_time:
+        sitemap = read("sitemap_published_raw", sitemap_published_raw)
+        # A day without a time takes the sitemap's time of that day.
+        if published is None or (
+            sitemap is not None
+            and sitemap.has_time
+            and sitemap.value.date() == published.value.date()
+        ):
+            published = sitemap or published
     updated = read("updated_raw", updated_raw)
     return ArticleDates(published, updated, tuple(unparsed))
 
@@ -255,8 +263,11 @@ def fill_dates(
     With a published date, ``mentioned_dates`` gets the days the body names ("Selasa (1/2)")
     as ISO dates.
     """
+    page_published = item.get("published_raw")
+    if _source(item, "published") == "url" and item.get("sitemap_published_raw"):
+        page_published = None  # the sitemap's date says more than the day a URL names
     dates = resolve_dates(
-        item.get("published_raw"),
+        page_published,
         item.get("updated_raw"),
         item.get("sitemap_published_raw"),
         tz,
@@ -273,6 +284,11 @@ def fill_dates(
     if dates.updated:
         item["updated"] = to_iso(dates.updated.value)
     return dates
+
+
+def _source(item: ItemAdapter, name: str) -> str | None:
+    sources = item.get("field_sources") if "field_sources" in item.field_names() else None
+    return sources.get(name) if isinstance(sources, dict) else None
 
 
 def _record_sources(item: ItemAdapter, dates: ArticleDates) -> None:

@@ -183,3 +183,25 @@ def test_a_time_element_marked_pubdate_is_recorded_as_time() -> None:
     )
     assert article.published == "2024-03-05T08:00:00+07:00"
     assert article.field_sources["published"] == "time"
+
+
+DATED_URL = "https://kabar.example.id/2024/03/05/jembatan-baru-dibuka"
+
+
+def test_the_day_a_url_names_is_the_last_resort_for_published() -> None:
+    story = "Jembatan baru dibuka untuk warga kota pagi ini.\n\nWarga menyambutnya."
+    article = generic(
+        html(jsonld(headline="Jembatan Baru Dibuka", articleBody=story), TEXT), DATED_URL
+    )
+    assert article.published == "2024-03-05T00:00:00+07:00"
+    assert article.field_sources["published"] == "url"
+
+
+def test_a_sitemap_date_beats_the_day_a_url_names() -> None:
+    page = html(jsonld(headline="Jembatan Baru Dibuka"), TEXT)
+    article = extract_article(page_response(page, DATED_URL), generic_site(DATED_URL))
+    article.sitemap_published_raw = "2024-03-05T08:10:00+07:00"
+    item = ItemAdapter(article)
+    dates_step(item, None, StepStats())
+    assert item["published"] == "2024-03-05T08:10:00+07:00"
+    assert item["field_sources"]["published"] == "sitemap"

@@ -28,6 +28,7 @@ from crawler.extraction.candidates import (
     published_candidates,
     title_candidates,
     updated_candidates,
+    url_day,
 )
 from crawler.extraction.canonical import canonical_url, page_candidates
 from crawler.extraction.datesources import DateSources, choose_dates
@@ -219,6 +220,7 @@ def extract_article(
             metadata_published=published_candidates(root, jsonld, fallback),
             metadata_updated=updated_candidates(root, jsonld),
             guessed=[] if layout else guessed_dates(root, title),
+            url_day=url_day(response.url),
         ),
         site.timezone,
         site.z_is_local,

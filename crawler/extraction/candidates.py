@@ -2,10 +2,15 @@
 
 ``RawFields`` of the meta tags merge OpenGraph, other ``<meta>`` tags and microdata into one
 value per field; the title and the dates need each source apart, labelled (``jsonld``, ``og``,
-``meta``, ``itemprop``, ``time``, ``title_tag``, ``fallback``), best first.
+``meta``, ``itemprop``, ``time``, ``title_tag``, ``fallback``), best first. The day a URL names
+is the last resort for the publication day.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -24,6 +29,8 @@ _PUBLISHED_KEYS = (
     "dc.date.issued",
     "date",
 )
+# "/read/2016/02/16/..." : many news URLs carry the day of publication.
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod")
 # A <time> element the page marks as the article's own (others are often a sidebar's).
 _TIME = "(//time[@pubdate][@datetime])[1]/@datetime"
@@ -69,3 +76,14 @@ def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields)
 def updated_candidates(root: Selector, jsonld: RawFields) -> list[Labelled]:
     meta = _first_meta(root, _UPDATED_KEYS) or ("itemprop", itemprop_value(root, "dateModified"))
     return [("jsonld", jsonld.updated), meta]
+
+
+def url_day(url: str) -> str | None:
+    """The day an article URL names (``/2016/02/16/``) as ISO, or None."""
+    match = _URL_DAY.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError:
+        return None

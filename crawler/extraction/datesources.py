@@ -13,6 +13,7 @@ its sign flipped (``-07:00`` on a WIB site: read as the site's own offset), malf
   (date-like elements of a page no layout describes, texts under its headline) count when any
   metadata date agrees with them to the minute, when day-only metadata names their day, or when
   there is no metadata.
+  The day the URL names is the last resort.
 - updated: a visible "Diperbarui ..." date not before publication (with agreeing metadata's
   seconds), else the first metadata modified date not earlier than published.
 
@@ -53,6 +54,8 @@ class DateSources:
     metadata_published: Sequence[Labelled] = ()
     metadata_updated: Sequence[Labelled] = ()
     guessed: Sequence[str] = ()
+    # The day the URL names: only when nothing else gives one.
+    url_day: str | None = None
     shown_label: str = "selector"
     guessed_label: str = "byline"
 
@@ -216,6 +219,8 @@ def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> Cho
     ):
         # Metadata alone; a day without a time is better than nothing.
         published, published_source = chosen.raw, chosen.label
+    if published is None and sources.url_day:
+        published, published_source = sources.url_day, "url"
     start = parse_date(published, tz) if published else None
     updated_source: str | None = sources.shown_label
     updated = _reconcile(sources.shown_updated, updated_meta, tz)
