@@ -185,6 +185,11 @@ def test_a_site_named_by_its_registered_domain_is_stripped() -> None:
     assert title == TITLE
 
 
+def test_an_h1_beats_metadata_cut_short() -> None:
+    title, source = choose_title([TITLE], [("og", TITLE[:30] + "...")], ["warta.example.id"])
+    assert (title, source) == (TITLE, "h1")
+
+
 def test_an_h1_that_no_source_confirms_is_not_the_title() -> None:
     title, source = choose_title(["Musik"], [("og", f"{TITLE} | Warta")], ["warta.example.id"])
     assert (title, source) == (TITLE, "og")

@@ -19,6 +19,7 @@ from crawler.extraction.selectors import element_text
 
 _SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|\u00bb|\u00b7)\s+")
 _LEADING = re.compile(r"^(?P<lead>[^:|]{2,40}?)\s*(?::|\|)\s+")
+_ELLIPSIS = re.compile(r"(?:\.\.\.|\u2026)\s*$")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
@@ -128,8 +129,11 @@ def choose_title(
         ]
         agreed.append((label, min(shorter, key=len) if shorter else text))
     keys = {_key(text) for _, text in agreed}
+    # Metadata cut short ("Judul panjang yang..."): the <h1> that goes on from it is whole.
+    starts = [_key(text) for _, text in agreed if _ELLIPSIS.search(text)]
     for heading in headings[:5]:
-        if _key(heading) in keys:
+        key = _key(heading)
+        if key in keys or any(len(start) >= 20 and key.startswith(start) for start in starts):
             return heading, "h1"
     if agreed:
         votes = [sum(_key(t) == _key(text) for _, t in agreed) for _, text in agreed]
