@@ -193,19 +193,12 @@ def extract_article(
         ("meta", meta),
         ("fallback", fallback),
     ]
-    said, labels = first_said_from(*labelled)
-    raw, sources = said, dict[str, str | None](labels)
-    names = [site.name, *site.domains, meta_value(root, "og:site_name")]
+    raw, labels = first_said_from(*labelled)
+    sources: dict[str, str | None] = dict(labels)
     title, sources["title"] = (
         (own.title, "selector")
         if own.title
-        else choose_title(
-            headings(root),
-            title_candidates(root, jsonld, fallback),
-            names,
-            [raw.section, *urlsplit(response.url).path.split("/")[:-1]],
-            [*headings(root, "h2", 10), *headings(root, "h3", 10)],
-        )
+        else _weighed_title(root, site, response.url, raw.section, jsonld, fallback)
     )
     # A body container often holds the picture captions too; the site file says which they are.
     captions = set(own.captions)
@@ -250,6 +243,25 @@ def extract_article(
         language=page_language(root) or site.language,
         word_count=len(body.split()) if body else 0,
         field_sources=_recorded(sources),
+    )
+
+
+def _weighed_title(
+    root: Selector,
+    site: SiteConfig,
+    url: str,
+    section: str | None,
+    jsonld: RawFields,
+    fallback: RawFields,
+) -> tuple[str | None, str | None]:
+    """The headline and its source, weighed among the page's headings and metadata."""
+    return choose_title(
+        headings(root),
+        title_candidates(root, jsonld, fallback),
+        [site.name, *site.domains, meta_value(root, "og:site_name")],
+        # The section names a prefix may carry: the page's section, the URL's folders.
+        [section, *urlsplit(url).path.split("/")[:-1]],
+        [*headings(root, "h2", 10), *headings(root, "h3", 10)],
     )
 
 
