@@ -212,6 +212,15 @@ def test_reporter_and_editor_lines_at_the_foot_credit_the_reporter_only() -> Non
     assert article.field_sources["authors"] == "credit_line"
 
 
+def test_credits_in_the_articles_footer_count_and_the_pages_footer_does_not() -> None:
+    article = generic(
+        jsonld(headline=TITLE),
+        f"<article><h1>{TITLE}</h1>{TEXT}<footer>Penulis: Dewi Anggraini</footer></article>"
+        "<footer><p>Penulis: Tim Redaksi Warta</p></footer>",
+    )
+    assert article.authors == ["Dewi Anggraini"]
+
+
 def test_a_credit_table_under_the_text_is_read_row_by_row() -> None:
     article = generic(
         jsonld(headline=TITLE),

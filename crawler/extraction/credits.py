@@ -17,22 +17,21 @@ from parsel import Selector
 from crawler.extraction.selectors import element_text
 from crawler.extraction.visible import near_headline
 
-_ROLE_LINE = re.compile(
-    r"^(?:penulis|reporter|pewarta|wartawan|editor|redaktur|penyunting|kontributor|fotografer"
-    r"|sumber)\s*:\s*\w",
-    re.IGNORECASE,
+_ROLES = (
+    "penulis|reporter|pewarta|wartawan|editor|redaktur|penyunting|kontributor|fotografer|sumber"
 )
-_ROLE_START = (
-    r"^\s*(penulis|reporter|pewarta|wartawan|editor|redaktur|penyunting|kontributor"
-    r"|fotografer|sumber)\b"
-)
+_ROLE_LINE = re.compile(rf"^(?:{_ROLES})\s*:\s*\w", re.IGNORECASE)
+# The start of a text node that may open a credit line (an XPath regular expression).
+_ROLE_START = rf"^\s*({_ROLES})\b"
 # How many containers up a role word's text may look for the rest of its line.
 _CLIMB = 3
 _OLEH_LINE = re.compile(r"^(?:oleh|by)\s*:?\s+\w", re.IGNORECASE)
 # A name as a sign-off prints it: two to four capitalised words, nothing else.
 _SIGN_OFF = re.compile(r"^[A-Z][A-Za-z'.\-]+(?:\s+[A-Z][A-Za-z'.\-]*){1,3}$")
-# Where credit lines of other articles or of the site stand.
-_ELSEWHERE = {"nav", "footer", "aside", "form", "header", "script", "style", "noscript"}
+# Where credit lines of other articles or of the site stand; a header or footer is the
+# page's unless it is inside an <article>.
+_ELSEWHERE = {"nav", "aside", "form", "script", "style", "noscript"}
+_PAGE_PARTS = {"header", "footer"}
 _MAX_LINE = 80
 _MAX_LINES = 6
 # A closing name ends a paragraph with this much text before it.
@@ -40,10 +39,9 @@ _MIN_CLOSED_TEXT = 80
 
 
 def _elsewhere(element: etree._Element) -> bool:
-    return any(
-        isinstance(parent.tag, str) and parent.tag.lower() in _ELSEWHERE
-        for parent in element.iterancestors()
-    )
+    tags = [p.tag.lower() for p in element.iterancestors() if isinstance(p.tag, str)]
+    in_article = "article" in tags
+    return any(tag in _ELSEWHERE or (tag in _PAGE_PARTS and not in_article) for tag in tags)
 
 
 def credit_lines(root: Selector) -> list[str]:
