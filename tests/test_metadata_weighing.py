@@ -270,6 +270,15 @@ def test_a_bold_name_closing_the_text_is_the_writer() -> None:
     assert "RUDI HARTONO" not in (article.body or "")
 
 
+def test_a_bold_prompt_closing_the_text_is_no_writer() -> None:
+    article = generic(
+        jsonld(headline=TITLE),
+        f"<h1>{TITLE}</h1><article>{TEXT}<p>Album itu dirilis lewat label independen di kota "
+        "mereka sendiri, kata sang vokalis.<br><b>Simak Video Berikut Ini</b></p></article>",
+    )
+    assert article.authors == []
+
+
 def test_an_outlet_slash_person_credit_splits() -> None:
     credits = parse_credits("WARTA.com/RUDI HARTONO")
     assert [(c.name, c.kind) for c in credits] == [

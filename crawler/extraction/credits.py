@@ -28,6 +28,11 @@ _CLIMB = 3
 _OLEH_LINE = re.compile(r"^(?:oleh|by)\s*:?\s+\w", re.IGNORECASE)
 # A name as a sign-off prints it: two to four capitalised words, nothing else.
 _SIGN_OFF = re.compile(r"^[A-Z][A-Za-z'.\-]+(?:\s+[A-Z][A-Za-z'.\-]*){1,3}$")
+# Words of the prompts sites set in bold at the end of a text ("Baca Juga", "Simak Video").
+_PROMPT_WORDS = frozenset(
+    "baca juga simak lihat video berita terkait foto sumber artikel selengkapnya klik di sini "
+    "disini berikut ini advertisement iklan tonton saksikan".split()
+)
 # Where credit lines of other articles or of the site stand; a header or footer is the
 # page's unless it is inside an <article>.
 _ELSEWHERE = {"nav", "aside", "form", "script", "style", "noscript"}
@@ -75,6 +80,8 @@ def closing_name(root: Selector) -> str | None:
         element = match.root
         name = element_text(element)
         if not name or not _SIGN_OFF.match(name) or _elsewhere(element):
+            continue
+        if any(word.casefold() in _PROMPT_WORDS for word in name.split()):
             continue
         if (element.tail or "").strip() or element.getnext() is not None:
             continue
