@@ -29,9 +29,11 @@ _OLEH_LINE = re.compile(r"^(?:oleh|by)\s*:?\s+\w", re.IGNORECASE)
 # A name as a sign-off prints it: two to four capitalised words, nothing else.
 _SIGN_OFF = re.compile(r"^[A-Z][A-Za-z'.\-]+(?:\s+[A-Z][A-Za-z'.\-]*){1,3}$")
 # Words of the prompts sites set in bold at the end of a text ("Baca Juga", "Simak Video").
-_PROMPT_WORDS = frozenset(  # noqa: SIM905 - a word list reads best as words
-    "baca juga simak lihat video berita terkait foto sumber artikel selengkapnya klik di sini "
-    "disini berikut ini advertisement iklan tonton saksikan".split()
+_PROMPT_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads best as words
+        "baca juga simak lihat video berita terkait foto sumber artikel selengkapnya klik di "
+        "sini disini berikut ini advertisement iklan tonton saksikan"
+    ).split()
 )
 # Where credit lines of other articles or of the site stand; a header or footer is the
 # page's unless it is inside an <article>.
