@@ -102,6 +102,20 @@ def test_a_shown_update_earlier_than_publication_is_not_taken() -> None:
     assert chosen.updated is None
 
 
+def test_metadata_sources_that_agree_outweigh_the_one_that_does_not() -> None:
+    chosen = choose_dates(
+        DateSources(
+            metadata_published=[
+                ("jsonld", "2024-05-02T09:00:00Z"),
+                ("meta", "2024-05-02T09:00:00+07:00"),
+                ("itemprop", "2024-05-02T09:00:00+0700"),
+            ]
+        ),
+        "Asia/Jakarta",
+    )
+    assert (chosen.published, chosen.published_source) == ("2024-05-02T09:00:00+07:00", "meta")
+
+
 def test_day_only_metadata_keeps_the_visible_time_of_that_day() -> None:
     article = generic(
         meta("article:published_time", "2024-05-02"),

@@ -8,8 +8,8 @@ its sign flipped (``-07:00`` on a WIB site: read as the site's own offset), malf
 
 - published: the visible date wins, in the page's own zone. Metadata that agrees with it to the
   minute (same instant, or same wall time under a wrong zone) gives its seconds; day-only
-  metadata never takes a shown time away. Without a visible date, metadata with an explicit
-  offset beats metadata without, JSON-LD beats meta. Dates only guessed to be the article's
+  metadata never takes a shown time away. Without a visible date, the metadata value most other
+  sources agree with wins, then one with an explicit offset, then JSON-LD before meta. Dates only guessed to be the article's
   (date-like elements of a page no layout describes, texts under its headline) count when any
   metadata date agrees with them to the minute, when day-only metadata names their day, or when
   there is no metadata.
@@ -185,8 +185,21 @@ def _from_guesses(guesses: list[ParsedDate], metadata: list[_Candidate]) -> str 
 
 
 def _first_zoned(metadata: list[_Candidate]) -> _Candidate | None:
-    zoned = [c for c in metadata if has_zone(c.raw)]
-    return next(iter(zoned or metadata), None)
+    """The candidate most other sources agree with (to the minute), then one with an explicit
+    zone, then the first: sources that concur outweigh the one that does not."""
+
+    def support(candidate: _Candidate) -> int:
+        value = candidate.parsed.value
+        return sum(
+            c is not candidate and c.parsed.has_time and _same_minute(c.parsed.value, value)
+            for c in metadata
+        )
+
+    ranked = sorted(
+        enumerate(metadata),
+        key=lambda pair: (-support(pair[1]), not has_zone(pair[1].raw), pair[0]),
+    )
+    return ranked[0][1] if ranked else None
 
 
 def _not_earlier(value: datetime, start: ParsedDate | None) -> bool:
