@@ -9,13 +9,14 @@ its sign flipped (``-07:00`` on a WIB site: read as the site's own offset), malf
 - published: the visible date wins, in the page's own zone. Metadata that agrees with it to the
   minute (same instant, or same wall time under a wrong zone) gives its seconds; day-only
   metadata never takes a shown time away. Without a visible date, the metadata value most other
-  sources agree with wins, then one with an explicit offset, then JSON-LD before meta. Dates only guessed to be the article's
-  (date-like elements of a page no layout describes, texts under its headline) count when any
-  metadata date agrees with them to the minute, when day-only metadata names their day, or when
-  there is no metadata.
-  The day the URL names is the last resort.
+  sources agree with wins, then one with an explicit offset, then JSON-LD before meta. Dates
+  only guessed to be the article's (date-like elements of a page no layout describes, texts
+  under its headline) count when any metadata date agrees with them to the minute, when
+  day-only metadata names their day, or when there is no metadata. The day the URL names is
+  the last resort.
 - updated: a visible "Diperbarui ..." date not before publication (with agreeing metadata's
-  seconds), else the first metadata modified date not earlier than published.
+  seconds), else the metadata modified date not earlier than published that most sources
+  agree with.
 
 The chosen value stays a raw string for the dates stage; a metadata value whose zone was wrong
 is handed on repaired (its wall time with the visible offset). ``ChosenDates`` names the source
