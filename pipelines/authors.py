@@ -22,11 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from itemadapter import ItemAdapter
-
 from crawler.items import Credit
 
 if TYPE_CHECKING:
+    # Annotations only: itemadapter loads Scrapy, and the extraction reads credits with this.
+    from itemadapter import ItemAdapter
+
     from crawler.sites import SiteConfig
     from pipelines.steps import Stats
 
