@@ -325,7 +325,12 @@ def clean_item(item: ItemAdapter, site_patterns: Iterable[re.Pattern[str]] = ())
 
 def clean_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:
     """Boilerplate and datelines out of the body; counts ``clean/paragraphs_removed``."""
+    given = item.get("dateline")
     removed = clean_item(item, site.boilerplate if site else ())
+    if item.get("dateline") != given and "field_sources" in item.field_names():
+        # The dateline now comes from the body's first paragraph, or went with it.
+        sources = {k: v for k, v in (item.get("field_sources") or {}).items() if k != "dateline"}
+        item["field_sources"] = {**sources, "dateline": "body"} if item["dateline"] else sources
     if removed:
         stats.inc_value("clean/paragraphs_removed", removed)
     if item.get("dateline"):
