@@ -314,3 +314,14 @@ def test_digests_ignore_case_and_spacing_but_not_digits() -> None:
     assert block_digest(BODY, "Ikuti  kanal\nKAMI") == block_digest(BODY, "ikuti kanal kami")
     assert block_digest(BODY, "Senin, 07 Desember") != block_digest(BODY, "Senin, 08 Desember")
     assert block_digest(BODY, HEADER_DATE) != block_digest(DATE, HEADER_DATE)
+
+
+def test_a_rebuilt_state_has_its_articles_but_learns_the_blocks_again(
+    crawls: tuple[CrawlResult, ...], tmp_path: Path
+) -> None:
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    done = run_scrapy("state", "rebuild", crawls[0].warc_dir, "--state", rebuilt)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with SqliteCrawlState(rebuilt) as state:
+        assert len(list(state.articles("kanalpagi"))) == ARTICLES
+        assert state.learned_blocks("kanalpagi", 2, 0.0) == frozenset()
