@@ -33,7 +33,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import NotConfigured, UsageError
 
 from archive.crawlstate import crawl_state
 from archive.state import surt_key
@@ -76,7 +76,7 @@ class LearnedBoilerplatePipeline:
         min_pages = settings.getint("LEARNED_BOILERPLATE_MIN_PAGES")
         min_share = settings.getfloat("LEARNED_BOILERPLATE_MIN_SHARE")
         if min_pages < 2 or not 0.0 <= min_share <= 1.0:
-            raise ValueError(
+            raise UsageError(
                 "LEARNED_BOILERPLATE_MIN_PAGES must be 2 or more and "
                 "LEARNED_BOILERPLATE_MIN_SHARE between 0 and 1, got "
                 f"{min_pages} and {min_share}"

@@ -325,3 +325,12 @@ def test_a_rebuilt_state_has_its_articles_but_learns_the_blocks_again(
     with SqliteCrawlState(rebuilt) as state:
         assert len(list(state.articles("kanalpagi"))) == ARTICLES
         assert state.learned_blocks("kanalpagi", 2, 0.0) == frozenset()
+
+
+def test_a_threshold_of_one_page_is_refused_in_one_line(site: Site, tmp_path: Path) -> None:
+    result = run_crawl(
+        tmp_path, str(site.file), site.server.origin, {"LEARNED_BOILERPLATE_MIN_PAGES": "1"}
+    )
+    assert result.returncode == 2
+    assert "LEARNED_BOILERPLATE_MIN_PAGES must be 2 or more" in result.stderr
+    assert "Traceback" not in result.stderr
