@@ -38,6 +38,8 @@ TOWNS = ("Sukamaju", "Bojongsari", "Tanjungrejo", "Karanganyar", "Lembah Hijau",
 ARTICLES = 60
 MIN_PAGES = 20
 SHARED_BY = (10, 11)
+#: End-to-end crawls and command subprocesses; the rules on one item below are fast.
+slow = pytest.mark.slow
 SETTINGS = {
     "LEARNED_BOILERPLATE_MIN_PAGES": str(MIN_PAGES),
     "LEARNED_BOILERPLATE_MIN_SHARE": "0.2",
@@ -170,6 +172,7 @@ def number_of(item: dict[str, Any]) -> int:
     return int(str(item["url"]).split("/")[-2])
 
 
+@slow
 def test_a_new_promo_line_leaves_the_bodies_after_the_threshold(
     crawls: tuple[CrawlResult, ...],
 ) -> None:
@@ -190,6 +193,7 @@ def test_a_new_promo_line_leaves_the_bodies_after_the_threshold(
     assert all(len(item["paragraphs"]) == 4 + (number_of(item) in SHARED_BY) for item in cleaned)
 
 
+@slow
 def test_a_real_paragraph_two_stories_share_is_kept(crawls: tuple[CrawlResult, ...]) -> None:
     for result in crawls:
         shared = [item for item in result.items if number_of(item) in SHARED_BY]
@@ -197,6 +201,7 @@ def test_a_real_paragraph_two_stories_share_is_kept(crawls: tuple[CrawlResult, .
     assert len([i for i in crawls[0].items if number_of(i) in SHARED_BY]) == 2
 
 
+@slow
 def test_widget_date_and_credit_give_way_to_the_articles_own(
     crawls: tuple[CrawlResult, ...],
 ) -> None:
@@ -214,6 +219,7 @@ def test_widget_date_and_credit_give_way_to_the_articles_own(
     assert crawls[0].stats["boilerplate/learned/authors"] > 0
 
 
+@slow
 def test_crawling_again_does_not_count_an_article_twice(
     crawls: tuple[CrawlResult, ...], site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -245,6 +251,7 @@ def reextract(warc_dir: Path, site: Site, output: Path, *options: str) -> list[d
     return items
 
 
+@slow
 def test_reextract_learns_from_the_whole_archive_first_and_cleans_every_item(
     crawls: tuple[CrawlResult, ...], site: Site, tmp_path: Path
 ) -> None:
@@ -257,6 +264,7 @@ def test_reextract_learns_from_the_whole_archive_first_and_cleans_every_item(
     assert all(item["authors"] == [REPORTERS[number_of(item) % 4]] for item in items)
 
 
+@slow
 def test_reextract_in_one_pass_applies_what_it_learned_so_far(
     crawls: tuple[CrawlResult, ...], site: Site, tmp_path: Path
 ) -> None:
@@ -316,6 +324,7 @@ def test_digests_ignore_case_and_spacing_but_not_digits() -> None:
     assert block_digest(BODY, HEADER_DATE) != block_digest(DATE, HEADER_DATE)
 
 
+@slow
 def test_a_rebuilt_state_has_its_articles_but_learns_the_blocks_again(
     crawls: tuple[CrawlResult, ...], tmp_path: Path
 ) -> None:
@@ -327,6 +336,7 @@ def test_a_rebuilt_state_has_its_articles_but_learns_the_blocks_again(
         assert state.learned_blocks("kanalpagi", 2, 0.0) == frozenset()
 
 
+@slow
 def test_a_threshold_of_one_page_is_refused_in_one_line(site: Site, tmp_path: Path) -> None:
     result = run_crawl(
         tmp_path, str(site.file), site.server.origin, {"LEARNED_BOILERPLATE_MIN_PAGES": "1"}
