@@ -23,7 +23,7 @@ from itemadapter import ItemAdapter
 from archive.state_sqlite import SqliteCrawlState
 from crawler.demo import STATE_NAME
 from crawler.demosite.server import LoopbackServer, Resource
-from pipelines.blocks import BODY, DATE, apply_learned, block_digest, item_blocks
+from pipelines.blocks import BODY, BYLINE, DATE, apply_learned, block_digest, item_blocks
 from tests.crawling import CrawlResult, run_crawl, run_scrapy
 
 PROMO = "Ikuti kanal kami di aplikasi pesan singkat untuk kabar pilihan redaksi setiap pagi."
@@ -344,3 +344,23 @@ def test_a_threshold_of_one_page_is_refused_in_one_line(site: Site, tmp_path: Pa
     assert result.returncode == 2
     assert "LEARNED_BOILERPLATE_MIN_PAGES must be 2 or more" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_repeated_credit_beside_the_pages_own_byline_is_no_author() -> None:
+    own = "Penulis: Bagas Wiratama"
+    page = item(authors_raw=[own, WIDGET_CREDIT], authors=["Bagas Wiratama", "Ratna Kusumawati"])
+    applied = apply_learned(page, {block_digest(BYLINE, WIDGET_CREDIT)}, "Asia/Jakarta")
+    assert applied.authors == ("Ratna Kusumawati",)
+    assert page["authors"] == ["Bagas Wiratama"]
+    assert page["authors_raw"] == [own, WIDGET_CREDIT]
+
+
+def test_a_repeated_date_gives_way_to_the_sitemap_date_of_another_day() -> None:
+    page = item(
+        published="2026-12-07T00:00:00+07:00",
+        published_raw=HEADER_DATE,
+        sitemap_published_raw="2026-11-20T08:00:00+07:00",
+    )
+    applied = apply_learned(page, {block_digest(DATE, HEADER_DATE)}, "Asia/Jakarta")
+    assert applied.date == HEADER_DATE
+    assert (page["published"], page["published_raw"]) == ("2026-11-20T08:00:00+07:00", None)
