@@ -19,7 +19,8 @@ What they take out of an item:
   ``authors``. A one-reporter site repeats its only byline on every page, with no other one
   beside it, so its author stays; ``credits`` and ``authors_raw`` keep every line as shown.
 
-No Scrapy here: the pipeline (:mod:`pipelines.learned`) records and applies.
+Functions of the item alone, as the item steps are: the pipeline (:mod:`pipelines.learned`)
+keeps the counts in the crawl state and applies these.
 """
 
 from __future__ import annotations
