@@ -20,7 +20,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.settings import Settings
 from scrapy.utils.project import ENVVAR, inside_project
 
-from crawler.commands import evaluate, extract, reextract, state, warc
+from crawler.commands import evaluate, extract, reextract, report, site, state, warc
 
 SETTINGS_MODULE = "crawler.settings"
 
@@ -60,6 +60,14 @@ class Extract(_KabarsipSettings, extract.Command):
 
 class Reextract(_KabarsipSettings, reextract.Command):
     """``scrapy reextract``, from any folder."""
+
+
+class Report(_KabarsipSettings, report.Command):
+    """``scrapy report``, from any folder."""
+
+
+class Site(_KabarsipSettings, site.Command):
+    """``scrapy site``, from any folder."""
 
 
 class State(_KabarsipSettings, state.Command):

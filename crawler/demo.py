@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import MANIFEST_NAME
 from crawler.demosite.server import DemoServer
+from crawler.report.build import REPORT_NAME, build_report, write_report
 from crawler.runsummary import RunCounts, format_summary, summarise
 
 # The folder above the package: in a source checkout, the project root with its scrapy.cfg.
@@ -35,7 +36,7 @@ STATE_NAME = "state.sqlite"
 MARKER_NAME = "demo.json"
 # Everything a demo run writes into its output folder, and all that --fresh removes.
 OUTPUT_DIRS = ("warc", "items", "demo-site")
-OUTPUT_FILES = ("stats.json", "crawl.log", MARKER_NAME)
+OUTPUT_FILES = ("stats.json", "crawl.log", MARKER_NAME, REPORT_NAME)
 # The SQLite store and its -wal, -shm and .lock side files.
 STATE_GLOB = STATE_NAME + "*"
 
@@ -267,7 +268,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=DEFAULT_OUT,
-        help="output folder: warc/, items/, state.sqlite, stats.json, crawl.log, demo-site/",
+        help="output folder: warc/, items/, state.sqlite, stats.json, crawl.log, demo-site/, "
+        "report.html",
     )
     parser.add_argument("--articles", type=int, default=240, help="articles in edition 1")
     parser.add_argument(
@@ -291,6 +293,13 @@ def run(args: argparse.Namespace) -> None:
         remove_outputs(out)
     report = run_demo(out, args.articles, args.edition)
     print(format_report(report, args.out))
+    print(f"  report: {write_html_report(out, args.out)}")
+
+
+def write_html_report(out: Path, shown: Path) -> Path:
+    """Write ``scrapy report`` of the demo's state and archive into ``out``; its shown path."""
+    write_report(build_report(out / STATE_NAME, out / "warc"), out / REPORT_NAME)
+    return shown / REPORT_NAME
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,10 @@ TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.ScopedResolver"
 # --- Discovery ---------------------------------------------------------------------------
 # Section pages followed per section (pagination depth).
 SECTION_MAX_PAGES = 50
+# A site crawled by its URL (-a site=https://host/, no site file): home page section links
+# followed, and sitemaps read (robots.txt's, /sitemap.xml and those of sitemap indexes).
+SITE_URL_MAX_SECTIONS = 12
+SITE_URL_MAX_SITEMAPS = 20
 # Largest body accepted per kind of page, in bytes once decompressed (set as each request's
 # download_maxsize; DOWNLOAD_MAXSIZE covers anything else, such as Scrapy's own robots.txt
 # fetch). Larger ones are cancelled and counted, not archived; a gzipped sitemap or feed
@@ -140,10 +144,13 @@ ITEM_STEPS: dict[str, int | None] = {
     "pipelines.authors.authors_step": 500,
     "pipelines.validate.validate_step": 900,
 }
+# Coverage counts every article the steps kept, before versions drops the unchanged ones.
 ITEM_PIPELINES = {
     "pipelines.steppipeline.StepsPipeline": 300,
-    # After the steps (cleaned paragraphs), before versions (fingerprint of the body it leaves).
+    # After the steps (cleaned paragraphs), before coverage and versions (the fingerprint is
+    # that of the body it leaves).
     "pipelines.learned.LearnedBoilerplatePipeline": 700,
+    "pipelines.coverage.CoveragePipeline": 940,
     "pipelines.versions.VersionsPipeline": 950,
     "pipelines.output.ItemOutputPipeline": 1000,
 }
@@ -179,16 +186,22 @@ FEED_STORAGES = {"parquet-dataset": "crawler.parquet.ParquetDatasetStorage"}
 PARQUET_ROW_GROUP_SIZE = 1000
 
 # --- Reporting -----------------------------------------------------------------------------
+# Scrapy calls the spider_closed handlers in this order.
 EXTENSIONS = {
-    # Opened before anything is fetched; closed after every component is done with it.
-    "archive.crawlstate.CrawlStateExtension": 100,
     # The crawl's WARC writer, which the capture middleware and the versions stage share.
     "archive.warcfiles.WarcFiles": 110,
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
+    # Runs SPIDERMON_SPIDER_CLOSE_MONITORS: a failed coverage monitor fails a run that passed.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
+    # Records the run in the state, after the monitors read the earlier runs.
+    "crawler.runrecord.RunRecorder": 460,
     "crawler.statsfile.StatsFile": 500,
     "crawler.runsummary.RunSummary": 510,
     "crawler.jobdir.FinishedJobCleanup": 900,
+    # Opened when the spider opens (or first asked for); closed last, once everything that
+    # reads or writes it on spider_closed is done.
+    "archive.crawlstate.CrawlStateExtension": 950,
 }
 # A finished run fails (exit 3) when more than this share of its download attempts (retries
 # and robots.txt included) ended in a network error, a 5xx or a 429; one that fetched nothing
@@ -201,6 +214,29 @@ RUN_SUMMARY_ENABLED = True
 JOBDIR_CLEAR_WHEN_FINISHED = True
 # Path of a JSON file that receives the final crawl stats (empty: none written).
 STATS_FILE = ""
+
+# --- Coverage monitors ---------------------------------------------------------------------
+# Per run and site the crawl counts items and those with a published time, an updated time,
+# authors, a body of COVERAGE_MIN_BODY_WORDS words or more, and no boilerplate left in the body
+# (stats coverage/..., kept in the state's run records). When the spider closes, a site with at
+# least COVERAGE_MIN_ITEMS items has each field's share compared with the median of its last
+# COVERAGE_HISTORY recorded runs that had as many: a share lower by more than COVERAGE_MAX_DROP
+# (0.25 = 25 points) fails the run, exit 7, as does one below its COVERAGE_MIN_SHARES floor
+# (e.g. {"published": 0.9}; none by default).
+COVERAGE_MIN_BODY_WORDS = 50
+COVERAGE_MIN_ITEMS = 20
+COVERAGE_HISTORY = 5
+COVERAGE_MAX_DROP = 0.25
+COVERAGE_MIN_SHARES: dict[str, float] = {}
+# Spidermon actions run when a coverage monitor fails, after the run is marked failed, e.g.
+# "spidermon.contrib.actions.reports.files.CreateFileReport" (SPIDERMON_REPORT_TEMPLATE,
+# SPIDERMON_REPORT_FILENAME), "spidermon.contrib.actions.email.smtp.SendSmtpEmail"
+# (SPIDERMON_EMAIL_*, SPIDERMON_SMTP_*) or
+# "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"
+# (SPIDERMON_SLACK_SENDER_TOKEN, SPIDERMON_SLACK_SENDER_NAME, SPIDERMON_SLACK_RECIPIENTS).
+COVERAGE_ACTIONS: list[str] = []
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.CoverageMonitorSuite"]
 
 # --- Replay --------------------------------------------------------------------------------
 # REPLAY_FROM (WARC/WACZ files, CDXJ indexes or folders) answers every request from the

@@ -113,6 +113,27 @@ def is_boilerplate(paragraph: str, site_patterns: Iterable[re.Pattern[str]] = ()
     return any(p.search(paragraph) for p in (*BOILERPLATE, *site_patterns))
 
 
+# Where a new sentence or line starts inside a paragraph.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u201d\"])\s+(?=\S)|\s*\n\s*")
+
+
+def boilerplate_left(
+    paragraphs: Iterable[str], site_patterns: Iterable[re.Pattern[str]] = ()
+) -> bool:
+    """Whether boilerplate is left inside the text: a line or sentence of a paragraph that
+    :func:`is_boilerplate` flags, which cleaning (whole paragraphs only) leaves in place.
+
+    A body taken by a generic guess often runs a "Baca juga: ..." prompt into a paragraph.
+    """
+    patterns = tuple(site_patterns)
+    return any(
+        is_boilerplate(part, patterns) or WIDGET_HEADINGS.match(part)
+        for paragraph in paragraphs
+        for part in _SENTENCE_BREAK.split(paragraph)
+        if part
+    )
+
+
 def is_caption(paragraph: str) -> bool:
     return len(paragraph) <= 300 and bool(CAPTION.search(paragraph))
 

@@ -37,10 +37,10 @@ from scrapy.exceptions import NotConfigured, UsageError
 
 from archive.crawlstate import crawl_state
 from archive.state import surt_key
-from pipelines import item_site
 from pipelines.blocks import Applied, apply_learned, item_blocks
 from pipelines.dates import DEFAULT_TIMEZONE
 from pipelines.fingerprint import fingerprint
+from pipelines.steppipeline import site_of
 from pipelines.versions import fetch_moment
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class LearnedBoilerplatePipeline:
         )
         learned = self._learned(state, site)
         if learned:
-            page_site = item_site(self.crawler, url)
+            page_site = site_of(self.crawler, url)
             applied = apply_learned(
                 adapter, learned, page_site.timezone if page_site else DEFAULT_TIMEZONE
             )

@@ -8,7 +8,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from pipelines import item_site
+from crawler.sites import SiteConfig
 from pipelines.steps import Step, load_steps, run_steps
 
 
@@ -27,8 +27,16 @@ class StepsPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        site = item_site(self.crawler, str(adapter.get("url") or ""))
+        site = site_of(self.crawler, str(adapter.get("url") or ""))
         drop = run_steps(self.steps, adapter, site, self.stats)
         if drop is not None:
             raise DropItem(f"{drop.reason}: {adapter.get('url')}: {drop.why}")
         return item
+
+
+def site_of(crawler: Crawler, url: str) -> SiteConfig | None:
+    """The site file of the page: per URL when the spider reads several sites."""
+    spider = crawler.spider
+    site_for = getattr(spider, "site_for", None)
+    site = site_for(url) if site_for is not None else getattr(spider, "site", None)
+    return site if isinstance(site, SiteConfig) else None

@@ -33,7 +33,8 @@ from crawler.extraction import check_selectors
 from crawler.identity import check_operator
 from crawler.middlewares.addresses import AddressPolicy
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, CrawlFailure, ExitCode
-from crawler.sites import SiteConfigError, load_site
+from crawler.sites import SiteConfigError
+from crawler.siteurl import site_for_argument
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +94,14 @@ class Command(ScrapyCrawlCommand):
         site = opts.spargs.get("site")
         if not site:
             raise CrawlFailure(
-                ExitCode.USAGE, "no site given: scrapy crawl news -a site=NAME (or a .toml path)"
+                ExitCode.USAGE,
+                "no site given: scrapy crawl news -a site=NAME (or a .toml path, or the "
+                "site's URL)",
             )
         try:
-            config = load_site(site)
+            config = site_for_argument(
+                site, opts.spargs.get("timezone"), opts.spargs.get("language")
+            )
             check_selectors(config)
         except SiteConfigError as exc:
             raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc

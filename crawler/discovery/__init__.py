@@ -8,7 +8,7 @@ expansion, DTD loading or network access, in lxml's recover mode because real fe
 from __future__ import annotations
 
 from crawler.discovery.feeds import FeedEntry, iter_feed, parse_feed
-from crawler.discovery.pages import links_from_page, next_page_link
+from crawler.discovery.pages import feed_links, links_from_page, nav_links, next_page_link
 from crawler.discovery.sitemaps import (
     Sitemap,
     SitemapEntry,
@@ -24,9 +24,11 @@ __all__ = [
     "FeedEntry",
     "Sitemap",
     "SitemapEntry",
+    "feed_links",
     "iter_feed",
     "iter_sitemap",
     "links_from_page",
+    "nav_links",
     "next_page_link",
     "parse_feed",
     "parse_sitemap",

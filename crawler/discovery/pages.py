@@ -113,3 +113,32 @@ def next_page_link(
         if url := first([anchor.attrib["href"] for anchor in group]):
             return url
     return None
+
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+
+
+def feed_links(html: Selector | TextResponse | str, base_url: str) -> list[str]:
+    """Feeds a page announces (``<link rel=alternate type=application/rss+xml|atom+xml>``)."""
+    page = _selector(html)
+    base = _page_base(page, base_url)
+    links: dict[str, None] = {}
+    for link in page.xpath("//link[@href]"):
+        rel = (link.attrib.get("rel") or "").lower().split()
+        kind = (link.attrib.get("type") or "").lower().split(";")[0].strip()
+        url = absolute_url(base, link.attrib["href"])
+        if url and "alternate" in rel and kind in _FEED_TYPES:
+            links.setdefault(urldefrag(url).url, None)
+    return list(links)
+
+
+def nav_links(html: Selector | TextResponse | str, base_url: str) -> list[str]:
+    """Links of a page's menus (``<nav>``, ``<header>``, elements named menu or nav) first,
+    then every other link, each once."""
+    page = _selector(html)
+    menus = (
+        "//nav//a/@href | //header//a/@href"
+        " | //*[contains(@class, 'menu') or contains(@class, 'nav')]//a/@href"
+    )
+    first = links_from_page(page, base_url, menus)
+    return list(dict.fromkeys([*first, *links_from_page(page, base_url)]))

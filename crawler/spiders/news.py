@@ -1,4 +1,9 @@
-"""NewsSpider: one generic spider driven by a site file (``-a site=NAME`` or a ``.toml`` path)."""
+"""NewsSpider: one generic spider driven by a site file (``-a site=NAME`` or a ``.toml`` path).
+
+``-a site=https://host/`` crawls a site that has no file: discovery from robots.txt, the
+``/sitemap.xml``, the feeds and section links of the home page; articles told by URL shape
+(:mod:`crawler.urlshape`) and, once fetched, by page kind (:mod:`crawler.pagekind`).
+"""
 
 from __future__ import annotations
 
@@ -20,9 +25,11 @@ from archive.warcitems import CONTINUES_META
 from crawler.discovery import (
     DiscoveryError,
     FeedEntry,
+    feed_links,
     iter_feed,
     iter_sitemap,
     links_from_page,
+    nav_links,
     next_page_link,
     sitemap_urls_from_robots,
 )
@@ -30,8 +37,10 @@ from crawler.discovery.hints import Hints
 from crawler.extraction import check_selectors, extract_article, merge_pages
 from crawler.items import Article
 from crawler.middlewares import Refused
+from crawler.pagekind import page_kind
 from crawler.processing import utf8_first
 from crawler.sites import SiteConfig, load_site
+from crawler.siteurl import INDONESIA, names_url, site_from_url
 from crawler.sizes import size_limits
 from crawler.spidermiddlewares.gate import (
     ARTICLE_META,
@@ -40,6 +49,7 @@ from crawler.spidermiddlewares.gate import (
     HINTS_ARG,
 )
 from crawler.spidermiddlewares.schedule import SCHEDULED
+from crawler.urlshape import UrlShapes, section_links
 
 
 def rebase(url: str, origin: str | None) -> str:
@@ -56,11 +66,32 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
 
-    def __init__(self, site: str | None = None, origin: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        site: str | None = None,
+        origin: str | None = None,
+        timezone: str | None = None,
+        language: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not site:
             raise ValueError("NewsSpider needs a site: scrapy crawl news -a site=NAME")
-        self.site: SiteConfig = load_site(site)
+        # A site given by its URL: articles are told by their shape, learned as links come.
+        self.shapes: UrlShapes | None = None
+        # Sitemaps requested so far, when they are capped (a site given by its URL).
+        self.sitemaps_seen: set[str] = set()
+        if names_url(site):
+            self.site: SiteConfig = site_from_url(site, timezone, language)
+            self.shapes = UrlShapes()
+            if not timezone and self.site.timezone != INDONESIA:
+                self.logger.info(
+                    "Dates without a UTC offset are read as %s: give -a timezone=... if the "
+                    "site writes another local time",
+                    self.site.timezone,
+                )
+        else:
+            self.site = load_site(site)
         check_selectors(self.site)
         self.site_name = self.site.name
         self.origin = origin
@@ -97,6 +128,9 @@ class NewsSpider(scrapy.Spider):
 
     def _seed_requests(self) -> Iterator[scrapy.Request]:
         site = self.site
+        if self.shapes is not None:
+            yield from self._site_url_seeds()
+            return
         if site.robots_sitemaps:
             for url in site.start_urls or site.sections:
                 parts = urlsplit(rebase(url, self.origin))
@@ -110,6 +144,56 @@ class NewsSpider(scrapy.Spider):
             yield from self._discovery(
                 rebase(url, self.origin), self.parse_section, "section", depth_in_section=1
             )
+
+    def _site_url_seeds(self) -> Iterator[scrapy.Request]:
+        """robots.txt, /sitemap.xml and the home page of a site given by its URL."""
+        home = self.site.start_urls[0]
+        parts = urlsplit(home)
+        yield from self._discovery(
+            f"{parts.scheme}://{parts.netloc}/robots.txt", self.parse_robots, "robots"
+        )
+        yield from self._sitemap(f"{parts.scheme}://{parts.netloc}/sitemap.xml")
+        yield from self._discovery(home, self.parse_home, "section", depth_in_section=1)
+
+    def _sitemap(self, url: str) -> Iterator[scrapy.Request]:
+        """A sitemap; for a site given by its URL, at most ``SITE_URL_MAX_SITEMAPS`` of them."""
+        if self.shapes is not None:
+            if url in self.sitemaps_seen:
+                return
+            if len(self.sitemaps_seen) >= self.settings.getint("SITE_URL_MAX_SITEMAPS"):
+                self.crawler.stats.inc_value("discovery/capped/sitemap")
+                return
+            self.sitemaps_seen.add(url)
+        yield from self._discovery(url, self.parse_sitemap, "sitemap")
+
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        """The home page of a site given by its URL: its feeds, sections and articles."""
+        if not isinstance(response, TextResponse):
+            self._skip("discovery/errors/section", f"skipped non-text home page {response.url}")
+            return
+        for url in feed_links(response, response.url):
+            if self._on_site(url):
+                yield from self._discovery(url, self.parse_feed, "feed")
+        limit = self.settings.getint("SITE_URL_MAX_SECTIONS")
+        links = nav_links(response, response.url)
+        for url in section_links(links, response.url, self.site.allows, limit):
+            self.crawler.stats.inc_value("discovery/site_url/sections")
+            yield from self._discovery(url, self.parse_section, "section", depth_in_section=1)
+        yield from self.parse_section(response)
+
+    def _is_article(self, url: str, found_in: str, declared: bool = False) -> bool:
+        """Whether a discovered link is an article: the site file's pattern, or its shape.
+
+        ``declared``: a news sitemap lists it as news. Sitemap and feed links teach the
+        shapes of the site's articles.
+        """
+        if self.shapes is None:
+            return self.site.is_article(url)
+        if not self._on_site(url):
+            return False
+        if found_in != "section":
+            self.shapes.learn(url)
+        return declared or self.shapes.is_article(url)
 
     def _discovery(
         self, url: str, callback: Any, kind: str, **meta: Any
@@ -139,7 +223,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.body, response.url):
-            yield from self._discovery(url, self.parse_sitemap, "sitemap")
+            yield from self._sitemap(url)
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[scrapy.Request]:
         # Read a chunk at a time, pausing between chunks: a 50 MB sitemap does not hold the
@@ -151,8 +235,8 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("discovery/entries/sitemap", len(sitemap.entries))
                 for entry in sitemap.entries:
                     if sitemap.kind == "sitemapindex":
-                        requests = self._discovery(entry.loc, self.parse_sitemap, "sitemap")
-                    elif self.site.is_article(entry.loc):
+                        requests = self._sitemap(entry.loc)
+                    elif self._is_article(entry.loc, "sitemap", bool(entry.news_title)):
                         requests = self._article_request(
                             entry.loc,
                             "sitemap",
@@ -192,7 +276,7 @@ class NewsSpider(scrapy.Spider):
     def _feed_entry_requests(self, entry: FeedEntry) -> Iterator[scrapy.Request]:
         # Some feeds link through a redirector and keep the article URL in the guid.
         for url in (entry.link, entry.guid):
-            if url and self.site.is_article(url) and self._on_site(url):
+            if url and self._is_article(url, "feed") and self._on_site(url):
                 yield from self._article_request(
                     url, "feed", sitemap_published_raw=entry.published_raw
                 )
@@ -203,7 +287,7 @@ class NewsSpider(scrapy.Spider):
             self._skip("discovery/errors/section", f"skipped non-text section {response.url}")
             return
         for url in links_from_page(response, response.url, self.site.section_links):
-            if self.site.is_article(url) and self._on_site(url):
+            if self._is_article(url, "section") and self._on_site(url):
                 yield from self._article_request(url, "section")
         depth = int(response.meta.get("depth_in_section", 1))
         next_url = next_page_link(response, response.url, self.site.section_next)
@@ -237,6 +321,12 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
+        if self.shapes is not None:
+            kind = page_kind(response.selector, response.url)
+            if not kind.article:
+                self.crawler.stats.inc_value("articles/skipped/not_article")
+                self.logger.info("Not an article (%s): %s", kind.reason, response.url)
+                return
         article = self._extract(response)
         for name, value in (hints or Hints()).items():
             setattr(article, name, value)

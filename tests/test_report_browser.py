@@ -1,0 +1,182 @@
+"""``scrapy report`` of two real demo crawls, opened in headless Chromium as a reader would.
+
+The system Chromium is driven through Playwright (no browser of Playwright's own is fetched).
+Without one the test skips, except under ``CI=true``, where ``.ci/run`` installs it.
+The page's full screenshot is left in ``test-artifacts/report.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from collections import Counter
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.state import RunRecord
+from archive.state_sqlite import SqliteCrawlState
+from crawler.demo import PROJECT_DIR, STATE_NAME, main
+from tests.crawling import run_scrapy
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: The figures a report of crawls with runs, updates and a removed article draws.
+FIGURES = (
+    "articles-per-day",
+    "updates-per-article",
+    "warc-bytes",
+    "field-coverage",
+    "errors-by-kind",
+)
+#: Item fields whose coverage the runs recorded here count.
+COVERED = ("published", "updated", "authors", "body")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The system Chromium (``KABARSIP_CHROMIUM`` names another); skips, or fails in CI.
+
+    Module-scoped and asked for first: a skip comes before the crawls.
+    """
+    given = os.environ.get("KABARSIP_CHROMIUM")
+    found = given or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("no Chromium on PATH: .ci/run installs Debian's chromium package")
+    pytest.skip("no Chromium on PATH (apt-get install chromium); CI installs it")
+
+
+def record_run(out: Path, run_id: str) -> None:
+    """Record the demo run just finished, as the crawl's run recorder would.
+
+    Its stats are the run's stats file; its coverage is counted from the items it wrote.
+    """
+    stats: dict[str, Any] = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    newest = max((out / "items").glob("*.jsonl"), key=lambda path: path.stat().st_mtime)
+    lines = newest.read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()]
+    stats["coverage/items"] = len(items)
+    for name in COVERED:
+        stats[f"coverage/{name}"] = sum(1 for item in items if item.get(name))
+    now = datetime.now(UTC)
+    with SqliteCrawlState(out / STATE_NAME) as state:
+        state.put_run(RunRecord(run_id, "demo", now, now, "finished", stats))
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Edition 1 of a 12-article demo site crawled, then edition 2: the demo's folder."""
+    out = tmp_path_factory.mktemp("report") / "demo"
+    assert main(["--out", str(out), "--articles", "12"]) == 0
+    record_run(out, "first")
+    assert main(["--out", str(out), "--articles", "12", "--edition", "2"]) == 0
+    record_run(out, "second")
+    # The demo writes its own report at the end of each run.
+    assert (out / "report.html").stat().st_size > 1_000_000
+    return out
+
+
+def state_counts(state_file: Path) -> dict[str, str]:
+    """The summary figures, read from the state file with SQL of its own."""
+    with closing(sqlite3.connect(state_file)) as db:
+        articles, gone, versions = db.execute(
+            "SELECT COUNT(*), SUM(status = 'gone'), SUM(version) FROM articles"
+        ).fetchone()
+        (urls,) = db.execute("SELECT COUNT(*) FROM captures").fetchone()
+        (runs,) = db.execute("SELECT COUNT(*) FROM runs").fetchone()
+    figures = {"articles": articles, "gone": gone, "versions": versions, "urls": urls, "runs": runs}
+    return {key: f"{value:,}" for key, value in figures.items()}
+
+
+def warc_counts(warc_dir: Path) -> dict[str, str]:
+    """Records and bytes of the WARC files, read with warcio."""
+    kinds: Counter[str] = Counter()
+    files = sorted(warc_dir.glob("*.warc.gz"))
+    for path in files:
+        with path.open("rb") as stream:
+            kinds.update(record.rec_type for record in ArchiveIterator(stream))
+    figures = {
+        "warc-files": len(files),
+        "responses": kinds["response"],
+        "revisits": kinds["revisit"],
+        "captures": kinds["response"] + kinds["revisit"],
+        "warc-bytes": sum(path.stat().st_size for path in files),
+    }
+    return {key: f"{value:,}" for key, value in figures.items()}
+
+
+def open_report(page: Page, report: Path, problems: list[str]) -> None:
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    # Offline: the report must need nothing but itself.
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
+    )
+    page.goto(report.as_uri(), wait_until="load")
+    page.wait_for_function(
+        "n => document.querySelectorAll('section.figure .plot-container .main-svg').length >= n",
+        arg=len(FIGURES),
+    )
+
+
+@pytest.mark.slow
+def test_report_renders_every_figure_in_chromium(chromium: str, crawled: Path) -> None:
+    report = crawled / "scrapy-report.html"
+    result = run_scrapy(
+        "report",
+        "--state",
+        crawled / STATE_NAME,
+        "--warc-dir",
+        crawled / "warc",
+        "-o",
+        report,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "<script src=" not in report.read_text(encoding="utf-8")
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            open_report(page, report, problems)
+            rendered = page.eval_on_selector_all(
+                "section.figure",
+                "sections => sections.map(s => [s.id, "
+                "s.querySelectorAll('.plot-container .main-svg').length > 0])",
+            )
+            summary = page.eval_on_selector_all(
+                "td[data-key]", "cells => cells.map(c => [c.dataset.key, c.textContent])"
+            )
+            version_bars = page.evaluate(
+                "() => document.getElementById('plot-updates-per-article').data"
+                ".flatMap(trace => trace.y).reduce((a, b) => a + b, 0)"
+            )
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
+    assert rendered == [[key, True] for key in FIGURES]
+    shown = dict(summary)
+    expected = {**state_counts(crawled / STATE_NAME), **warc_counts(crawled / "warc")}
+    assert {key: shown[key] for key in expected} == expected
+    # Two runs: the second re-fetched every article, the known ones answered 304.
+    assert int(shown["revisits"].replace(",", "")) > 0
+    assert shown["not-modified"] == shown["revisits"]
+    assert int(shown["saved-bytes"].replace(",", "")) > 0
+    assert version_bars == int(shown["articles"].replace(",", ""))
