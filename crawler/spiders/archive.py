@@ -50,6 +50,8 @@ class ArchiveSpider(NewsSpider):
     def __init__(self, site: str | None = None, progress: str = "", **kwargs: Any) -> None:
         scrapy.Spider.__init__(self, **kwargs)
         self.fixed: SiteConfig | None = load_site(site) if site else None
+        # Every archived article response was one when crawled: no URL shapes to tell them by.
+        self.shapes = None
         if self.fixed is not None:
             self.site = self.fixed
             self.site_name = self.fixed.name
