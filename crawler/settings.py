@@ -147,10 +147,24 @@ ITEM_STEPS: dict[str, int | None] = {
 # Coverage counts every article the steps kept, before versions drops the unchanged ones.
 ITEM_PIPELINES = {
     "pipelines.steppipeline.StepsPipeline": 300,
+    # After the steps (cleaned paragraphs), before coverage and versions (the fingerprint is
+    # that of the body it leaves).
+    "pipelines.learned.LearnedBoilerplatePipeline": 700,
     "pipelines.coverage.CoveragePipeline": 940,
     "pipelines.versions.VersionsPipeline": 950,
     "pipelines.output.ItemOutputPipeline": 1000,
 }
+# Learned boilerplate (pipelines.learned): a paragraph, shown date or byline counted on at
+# least MIN_PAGES distinct articles of a site, and on at least MIN_SHARE of the site's articles
+# since it was first seen, leaves the bodies (dates and credits: only with evidence against
+# them). 20 pages: a real paragraph shared by a handful of related stories stays; a promo line
+# on every page goes after a few dozen. Share 0.2: a background paragraph that a running story
+# repeats over some dozens of a busy site's articles stays. Needs the crawl state.
+LEARNED_BOILERPLATE_ENABLED = True
+LEARNED_BOILERPLATE_MIN_PAGES = 20
+LEARNED_BOILERPLATE_MIN_SHARE = 0.2
+# Items of a site between two reads of its learned blocks from the state.
+LEARNED_BOILERPLATE_REFRESH_ITEMS = 10
 # Kabarsip's own item output, one JSON Lines file per run (%(site_name)s, %(name)s, %(time)s
 # filled in). An article version counts as emitted once its item is fsynced there; a crash
 # leaves it pending in the state and the next run writes it. Empty: no such file (FEEDS
