@@ -52,7 +52,9 @@ BOILERPLATE_KINDS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"^advertisement$",
         r"^(?:iklan|advertorial|sponsored|konten\s+sponsor)$",
         r"^scroll\s+(?:down\s+)?to\s+(?:continue|resume)(?:\s+with\s+content)?\W*$",
+        r"^scroll\s+(?:down\s+|ke\s+bawah\s+)?untuk\s+(?:melanjutkan|lanjut)\b.{0,30}$",
         r"^(?:loading|memuat)\s*(?:\.{2,}|\u2026)?$",
+        r"^(?:perbesar|zoom|zoom\s+in|lihat\s+foto|klik\s+untuk\s+memperbesar)$",
     ),
     # The rules of the comment box: "Disclaimer: Komentar adalah tanggapan pribadi ...".
     "comment-policy": _compiled(
@@ -124,4 +126,10 @@ DATE_STAMP = re.compile(
     rf"\b\d{{1,2}}(?:\s+(?:{_MONTHS})\.?\s+|[/.-]\d{{1,2}}[/.-])\d{{2,4}}\b"
     r"|\b\d{1,2}[.:]\d{2}\s*(?:WIB|WITA|WIT)\b",
     _I,
+)
+
+# A picture caption left in the text: it ends with the picture's credit in parentheses,
+# "(Liputan6.com/Triyasni)", "(Sumber: Instagram/name)", "(Foto: Antara)".
+CAPTION_CREDIT = re.compile(
+    r"\S.*\((?:(?:sumber|foto|photo|dok|doc)\s*[:.]\s*[^()]{1,60}|[^()\s]{2,30}/[^()]{1,40})\)$", _I
 )

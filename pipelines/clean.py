@@ -49,6 +49,9 @@ SIGN_OFF_PARAGRAPH = re.compile(r"^\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})*\s
 NAME_SIGN_OFF = re.compile(
     r"(?<=[.!?\"\u201d'])\s*(?P<credit>\((?:[A-Z][a-z]+\.?)(?:\s+[A-Z][a-z]*\.?){0,3}\))$"
 )
+# A closing paragraph that is a name or an agency in capitals ("DINI TEJA", "ANTARA"): the
+# reporter's or the source's sign-off, not text.
+CAPITALS_SIGN_OFF = re.compile(r"^[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]*){0,3}$")
 # Closing words in parentheses that are no one's name.
 NOT_NAMES = frozenset(
     {"bersambung", "selesai", "habis", "tamat", "ilustrasi", "foto", "video", "dok", "advertorial"}
@@ -140,8 +143,9 @@ def strip_sign_offs(
         if SIGN_OFF_PARAGRAPH.match(last):
             kept.pop()
             continue
-        if last.casefold() in echoes:
-            names.append(last)
+        if last.casefold() in echoes or (len(kept) > 1 and CAPITALS_SIGN_OFF.match(last)):
+            if last.casefold() not in NOT_NAMES:
+                names.append(last)
             kept.pop()
             continue
         echo = _closing_echo(last, echoes)

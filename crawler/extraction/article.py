@@ -1,7 +1,8 @@
 """``extract_article``: one response and its site file to an ``Article`` of raw strings.
 
 Per field the first source that has a value wins: the site's selectors (the page's layout,
-chosen by what the page matches and when it was captured), then JSON-LD, then OpenGraph/article
+chosen by what the page matches and when it was captured; on a page no layout describes, the
+generic body reader of ``body``), then JSON-LD, then OpenGraph/article
 meta/microdata, then the readable-text fallback, which runs only when none of them gives a body.
 Dates are chosen among the sources by ``datesources`` (the shown date first) and stay text
 (``published_raw``, ``updated_raw``); bylines stay as shown (``authors_raw``, editors credited
@@ -19,12 +20,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cssselect import SelectorError
 from parsel import Selector
 
+from crawler.extraction.body import generic_paragraphs
 from crawler.extraction.canonical import canonical_url, page_candidates
 from crawler.extraction.datesources import DateSources, choose_dates
 from crawler.extraction.fallback import readable_fields
 from crawler.extraction.fields import RawFields, first_said
 from crawler.extraction.images import select_images
-from crawler.extraction.jsonld import jsonld_fields
+from crawler.extraction.jsonld import jsonld_article_body, jsonld_fields
 from crawler.extraction.meta import meta_fields, meta_value
 from crawler.extraction.selectors import (
     matches,
@@ -176,6 +178,9 @@ def extract_article(
     sources = [own, jsonld, meta]
     if not any(source.paragraphs for source in sources):
         sources.append(readable_fields(response.text, response.url))
+    if not layout:
+        # The JSON-LD headline and body only help find the story; the page's text is the body.
+        own.paragraphs = generic_paragraphs(root, jsonld.title, jsonld_article_body(root))
     raw = first_said(*sources)
     names = [site.name, *site.domains, meta_value(root, "og:site_name")]
     title = own.title or shown_headline(

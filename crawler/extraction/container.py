@@ -24,6 +24,7 @@ from crawler.extraction.selectors import BLOCK_TAGS, SKIPPED_TAGS, normalise_spa
 _CANDIDATE_TAGS = frozenset({"div", "article", "section", "main", "td", "span", "font", "center"})
 _PARAGRAPH_TAGS = frozenset({"p", "div", "td", "section", "article", "span", "font", "pre"})
 _MIN_PARAGRAPH = 25
+_SECTION_LEVELS = 2
 # Class and id words of article text, and of what surrounds it.
 _POSITIVE = re.compile(
     r"article|body|content|detail|entry|isi|konten|main|post|read|story|text|berita|news", re.I
@@ -168,6 +169,8 @@ def candidates(
     scored = []
     for element, vote in votes.items():
         score = vote * (1.0 - link_density(element)) * class_weight(element)
+        if element.get("itemprop") == "articleBody":
+            score *= 3.0  # the page's own markup says so
         if h1 is not None and not _contains(element, h1) and order[element] < order[h1]:
             # Before the headline: navigation, a header or a teaser box, not the story.
             score *= 0.3
@@ -193,4 +196,34 @@ def article_container(
 ) -> etree._Element | None:
     """The element most likely to hold the article's text, or None for a page without any."""
     found = candidates(root, headline, reference)
-    return found[0].element if found else None
+    if not found:
+        return None
+    best = found[0].element
+    scores = {candidate.element: candidate.score for candidate in found}
+    return _with_sections(best, scores)
+
+
+def _with_sections(best: etree._Element, scores: dict[etree._Element, float]) -> etree._Element:
+    """A story split into sections (pages shown one under the other, each in a wrapper of the
+    same class) is the parent of those wrappers."""
+    element = best
+    if best.get("itemprop") == "articleBody":
+        return best
+    for _ in range(_SECTION_LEVELS):
+        parent = element.getparent()
+        if parent is None or _tag(parent) in ("body", "html"):
+            break
+        if element.get("class") and any(
+            sibling is not element
+            and sibling.tag == element.tag
+            and sibling.get("class") == element.get("class")
+            and _holds_text(sibling, scores)
+            for sibling in parent
+        ):
+            return parent if class_weight(parent) >= 1.0 else best
+        element = parent
+    return best
+
+
+def _holds_text(element: etree._Element, scores: dict[etree._Element, float]) -> bool:
+    return element in scores or any(e in scores for e in element.iterdescendants())
