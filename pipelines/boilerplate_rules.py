@@ -109,6 +109,8 @@ OUTLET_DATELINES = (
     re.compile(rf"^(?P<dateline>{_PLACE},\s*{_OUTLET}){DASH}(?=\S)"),
     re.compile(rf"^(?P<dateline>{_PLACE}(?:,\s*{_PLACE})?\s*\([A-Z][\w .]{{1,30}}\)){DASH}(?=\S)"),
 )
+# A lead-in the page sets in bold, without a dash: "Liputan6.com, Jakarta".
+BOLD_DATELINE = re.compile(rf"^{_OUTLET}(?:,\s*{_PLACE})?$|^{_PLACE},\s*{_OUTLET}$")
 DATELINES = (
     *OUTLET_DATELINES,
     re.compile(rf"^(?P<dateline>{_PLACE},\s*{_PLACE}){DASH}{_OPENS}"),

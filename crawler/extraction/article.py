@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cssselect import SelectorError
 from parsel import Selector
 
-from crawler.extraction.body import generic_paragraphs
+from crawler.extraction.body import generic_body
 from crawler.extraction.canonical import canonical_url, page_candidates
 from crawler.extraction.datesources import DateSources, choose_dates
 from crawler.extraction.fallback import readable_fields
@@ -180,7 +180,8 @@ def extract_article(
         sources.append(readable_fields(response.text, response.url))
     if not layout:
         # The JSON-LD headline and body only help find the story; the page's text is the body.
-        own.paragraphs = generic_paragraphs(root, jsonld.title, jsonld_article_body(root))
+        generic = generic_body(root, jsonld.title, jsonld_article_body(root))
+        own.paragraphs, own.dateline = generic.paragraphs, generic.dateline
     raw = first_said(*sources)
     names = [site.name, *site.domains, meta_value(root, "og:site_name")]
     title = own.title or shown_headline(

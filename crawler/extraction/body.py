@@ -12,6 +12,7 @@ ends at the last paragraph before a closing widget.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 from parsel import Selector
@@ -20,6 +21,7 @@ from crawler.extraction.container import article_container, class_weight, link_d
 from crawler.extraction.selectors import is_link_line, normalise_space, text_blocks
 from pipelines.boilerplate_rules import (
     BOILERPLATE_KINDS,
+    BOLD_DATELINE,
     CAPTION_CREDIT,
     DASH,
     DATE_STAMP,
@@ -167,16 +169,36 @@ def _reference(value: object) -> str | None:
     return value if isinstance(value, str) and len(value) > 200 else None
 
 
-def generic_paragraphs(
+@dataclass(frozen=True)
+class GenericBody:
+    """The story's paragraphs and the dateline the page sets in bold at the lead, if any."""
+
+    paragraphs: list[str]
+    dateline: str | None = None
+
+
+def bold_dateline(container: etree._Element, lead: str) -> str | None:
+    """A bold lead-in naming the outlet ("<b>Liputan6.com, Jakarta</b> Sepekan ...") that
+    opens ``lead``: the dateline even without a dash after it."""
+    for bold in container.iter("b", "strong"):
+        text = normalise_space("".join(bold.itertext()))
+        if text and lead.startswith(text) and BOLD_DATELINE.match(text):
+            return text
+    return None
+
+
+def generic_body(
     root: Selector, headline: str | None = None, article_body: object = None
-) -> list[str]:
-    """The story's paragraphs on a page without site selectors; empty when none is found.
+) -> GenericBody:
+    """The story on a page without site selectors; no paragraphs when none is found.
 
     ``headline`` (the page's title) places the story and is not repeated in it;
     ``article_body`` (JSON-LD ``articleBody``) is evidence for the container, not the text.
     """
     container = article_container(root.root, headline, _reference(article_body))
     if container is None:
-        return []
+        return GenericBody([])
     blocks = text_blocks(container, noise_elements(container))
-    return story_paragraphs([b.text for b in blocks if not is_link_line(b)], headline)
+    paragraphs = story_paragraphs([b.text for b in blocks if not is_link_line(b)], headline)
+    dateline = bold_dateline(container, paragraphs[0]) if paragraphs else None
+    return GenericBody(paragraphs, dateline)
