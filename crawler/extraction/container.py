@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -25,6 +26,8 @@ _CANDIDATE_TAGS = frozenset({"div", "article", "section", "main", "td", "span", 
 _PARAGRAPH_TAGS = frozenset({"p", "div", "td", "section", "article", "span", "font", "pre"})
 _MIN_PARAGRAPH = 25
 _SECTION_LEVELS = 2
+# How many of the best candidates the JSON-LD body re-weighs.
+_VERIFIED = 6
 # Class and id words of article text, and of what surrounds it.
 _POSITIVE = re.compile(
     r"article|body|content|detail|entry|isi|konten|main|post|read|story|text|berita|news", re.I
@@ -58,17 +61,6 @@ def class_weight(element: etree._Element) -> float:
     return weight
 
 
-def _own_text(element: etree._Element) -> str:
-    """Text of ``element`` outside its block-level children (inline markup included)."""
-    parts = [element.text or ""]
-    for child in element:
-        tag = _tag(child)
-        if tag and tag not in BLOCK_TAGS and tag not in SKIPPED_TAGS:
-            parts.append(_inline_text(child))
-        parts.append(child.tail or "")
-    return normalise_space(" ".join(parts))
-
-
 def _inline_text(element: etree._Element) -> str:
     if _tag(element) in SKIPPED_TAGS:
         return ""
@@ -79,29 +71,59 @@ def _inline_text(element: etree._Element) -> str:
     return " ".join(parts)
 
 
-def _text_length(element: etree._Element) -> tuple[int, int]:
-    """Visible characters of ``element`` and of the links in it."""
-    total = linked = 0
-    for node in element.iter():
-        tag = _tag(node)
-        if not tag or tag in SKIPPED_TAGS:
+def _visible(text: str | None) -> int:
+    return 0 if not text or text.isspace() else len(text.strip())
+
+
+class _Measure(NamedTuple):
+    """Characters and commas of an element's text, of its links, and of its own text (outside
+    its block children)."""
+
+    total: int
+    linked: int
+    commas: int
+    own: int
+    own_commas: int
+
+
+_EMPTY = _Measure(0, 0, 0, 0, 0)
+
+
+def measure(elements: list[etree._Element]) -> dict[etree._Element, _Measure]:
+    """``_Measure`` of every element of ``elements`` (an ``iter()`` of a tree), children first."""
+    measures: dict[etree._Element, _Measure] = {}
+    for element in reversed(elements):
+        tag = element.tag
+        if not isinstance(tag, str) or tag in SKIPPED_TAGS:
+            measures[element] = _EMPTY
             continue
-        inside_link = tag == "a" or any(_tag(a) == "a" for a in node.iterancestors())
-        own = len("".join((node.text or "").split()))
-        total += own
-        if inside_link:
-            linked += own
-        tail = len("".join((node.tail or "").split()))
-        if node is not element:
-            total += tail
-            if inside_link and tag != "a":
-                linked += tail
-    return total, linked
+        text = element.text
+        own = _visible(text)
+        own_commas = text.count(",") if own else 0
+        total, linked, commas = own, 0, own_commas
+        for child in element:
+            inner = measures.get(child, _EMPTY)
+            tail = child.tail
+            tail_length = _visible(tail)
+            tail_commas = tail.count(",") if tail_length else 0
+            total += inner.total + tail_length
+            linked += inner.linked
+            commas += inner.commas + tail_commas
+            own += tail_length
+            own_commas += tail_commas
+            if inner.total and child.tag not in BLOCK_TAGS:
+                own += inner.total
+                own_commas += inner.commas
+        measures[element] = _Measure(
+            total, total if tag == "a" else linked, commas, own, own_commas
+        )
+    return measures
 
 
 def link_density(element: etree._Element) -> float:
-    total, linked = _text_length(element)
-    return linked / total if total else 1.0
+    """Share of ``element``'s visible text that is link text (1 for an element without text)."""
+    found = measure(list(element.iter()))[element]
+    return found.linked / found.total if found.total else 1.0
 
 
 @dataclass(frozen=True)
@@ -112,19 +134,20 @@ class Candidate:
     score: float
 
 
-def _paragraphs(root: etree._Element) -> Iterator[tuple[etree._Element, str]]:
-    for element in root.iter():
-        if _tag(element) not in _PARAGRAPH_TAGS:
+def _paragraphs(
+    elements: list[etree._Element], measures: dict[etree._Element, _Measure]
+) -> Iterator[tuple[etree._Element, float]]:
+    """Paragraph-like elements (not inside a link) and their votes, in document order."""
+    linked: set[etree._Element] = set()
+    for element in elements:
+        parent = element.getparent()
+        if element.tag == "a" or parent in linked:
+            linked.add(element)
             continue
-        if any(_tag(a) in SKIPPED_TAGS or _tag(a) == "a" for a in element.iterancestors()):
-            continue
-        text = _own_text(element)
-        if len(text) >= _MIN_PARAGRAPH:
-            yield element, text
-
-
-def _vote(text: str) -> float:
-    return 1.0 + text.count(",") + min(len(text) / 100.0, 3.0)
+        if element.tag in _PARAGRAPH_TAGS:
+            found = measures[element]
+            if found.own >= _MIN_PARAGRAPH:
+                yield element, 1.0 + found.own_commas + min(found.own / 80.0, 3.0)
 
 
 def _words(text: str) -> set[str]:
@@ -141,54 +164,61 @@ def _headline_element(body: etree._Element, headline: str | None) -> etree._Elem
     return h1s[0] if len(h1s) == 1 else None
 
 
-def _order(root: etree._Element) -> dict[etree._Element, int]:
-    return {element: index for index, element in enumerate(root.iter())}
-
-
 def candidates(
     root: etree._Element, headline: str | None = None, reference: str | None = None
 ) -> list[Candidate]:
     """Containers of running text, best first (see the module docstring)."""
     body = next(iter(root.iter("body")), root)
+    elements = list(body.iter())
+    measures = measure(elements)
     votes: dict[etree._Element, float] = {}
-    for element, text in _paragraphs(body):
-        score = _vote(text)
+    for element, score in _paragraphs(elements, measures):
         # The element itself counts too: a <div> of <br>-separated text is its own container.
-        if _tag(element) in _CANDIDATE_TAGS:
+        if element.tag in _CANDIDATE_TAGS:
             votes[element] = votes.get(element, 0.0) + score
         for level, ancestor in enumerate(element.iterancestors(), start=1):
-            if level > 3 or _tag(ancestor) in ("body", "html"):
+            if level > 3 or ancestor.tag in ("body", "html"):
                 break
-            if _tag(ancestor) in _CANDIDATE_TAGS:
+            if ancestor.tag in _CANDIDATE_TAGS:
                 votes[ancestor] = votes.get(ancestor, 0.0) + score / (level + 1 if level > 1 else 1)
     if not votes:
         return []
-    order = _order(body)
+    order = {element: index for index, element in enumerate(elements)}
     h1 = _headline_element(body, headline)
-    reference_words = _words(reference) if reference else set()
     scored = []
     for element, vote in votes.items():
-        score = vote * (1.0 - link_density(element)) * class_weight(element)
+        found = measures[element]
+        density = found.linked / found.total if found.total else 1.0
+        score = vote * (1.0 - density) * class_weight(element)
         if element.get("itemprop") == "articleBody":
             score *= 3.0  # the page's own markup says so
         if h1 is not None and not _contains(element, h1) and order[element] < order[h1]:
             # Before the headline: navigation, a header or a teaser box, not the story.
             score *= 0.3
-        if reference_words:
-            found = _words(element_text_of(element))
-            share = len(reference_words & found) / len(reference_words)
-            score *= 0.25 + share
         scored.append(Candidate(element, score))
     scored.sort(key=lambda c: c.score, reverse=True)
+    if reference:
+        scored = _verified(scored, _words(reference))
     return scored
+
+
+def _verified(scored: list[Candidate], reference: set[str]) -> list[Candidate]:
+    """The leading candidates weighed by how many of the JSON-LD body's words they hold."""
+    if not reference:
+        return scored
+    checked = [
+        Candidate(
+            c.element,
+            c.score * (0.25 + len(reference & _words(_inline_text(c.element))) / len(reference)),
+        )
+        for c in scored[:_VERIFIED]
+    ]
+    checked.sort(key=lambda c: c.score, reverse=True)
+    return checked + scored[_VERIFIED:]
 
 
 def _contains(element: etree._Element, other: etree._Element) -> bool:
     return any(ancestor is element for ancestor in other.iterancestors())
-
-
-def element_text_of(element: etree._Element) -> str:
-    return _inline_text(element)
 
 
 def article_container(
