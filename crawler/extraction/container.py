@@ -28,16 +28,20 @@ _MIN_PARAGRAPH = 25
 _SECTION_LEVELS = 2
 # How many of the best candidates the JSON-LD body re-weighs.
 _VERIFIED = 6
+# A candidate holding this share of the JSON-LD body's words is the whole story.
+_COVERED = 0.8
 # Class and id words of article text, and of what surrounds it.
 _POSITIVE = re.compile(
     r"article|body|content|detail|entry|isi|konten|main|post|read|story|text|berita|news", re.I
 )
 _NEGATIVE = re.compile(
-    r"comment|komentar|sidebar|side-bar|aside|related|terkait|recommend|rekomendasi|populer"
-    r"|popular|trending|widget|footer|header|nav|menu|share|social|sosmed|banner|iklan|promo"
-    r"|advert|sponsor|tag|breadcrumb|more|lainnya|list|index|indeks|foot|copyright",
+    r"related|terkait|recommend|rekomendasi|populer|popular|trending|widget|header|nav|menu"
+    r"|share|social|sosmed|banner|iklan|promo|advert|sponsor|tag|breadcrumb|more|lainnya|list"
+    r"|index|indeks|copyright",
     re.I,
 )
+# Never the article, however much text they hold: readers' comments, sidebars, footers.
+_OUTSIDE = re.compile(r"comment|komentar|disqus|reply|balasan|sidebar|side-bar|aside|foot", re.I)
 
 
 def _tag(element: etree._Element) -> str:
@@ -54,7 +58,9 @@ def class_weight(element: etree._Element) -> float:
     if not words.strip():
         return 1.0
     weight = 1.0
-    if _NEGATIVE.search(words):
+    if _OUTSIDE.search(words):
+        weight *= 0.1
+    elif _NEGATIVE.search(words):
         weight *= 0.4
     if _POSITIVE.search(words):
         weight *= 1.6
@@ -202,15 +208,17 @@ def candidates(
     return scored
 
 
+def _share(reference: set[str], element: etree._Element) -> float:
+    """How many of the reference's words ``element``'s text holds (0 to 1)."""
+    return len(reference & _words(_inline_text(element))) / len(reference) if reference else 0.0
+
+
 def _verified(scored: list[Candidate], reference: set[str]) -> list[Candidate]:
     """The leading candidates weighed by how many of the JSON-LD body's words they hold."""
     if not reference:
         return scored
     checked = [
-        Candidate(
-            c.element,
-            c.score * (0.25 + len(reference & _words(_inline_text(c.element))) / len(reference)),
-        )
+        Candidate(c.element, c.score * (0.25 + _share(reference, c.element)))
         for c in scored[:_VERIFIED]
     ]
     checked.sort(key=lambda c: c.score, reverse=True)
@@ -229,6 +237,8 @@ def article_container(
     if not found:
         return None
     best = found[0].element
+    if reference and _share(_words(reference), best) >= _COVERED:
+        return best  # it holds the JSON-LD body: no other section belongs to the story
     scores = {candidate.element: candidate.score for candidate in found}
     return _with_sections(best, scores)
 
