@@ -1,10 +1,11 @@
 """Boilerplate out of article bodies, credits and the dateline out of their paragraphs.
 
-Built-in patterns (``pipelines.boilerplate_rules``) cover what Indonesian news sites put between paragraphs (related-article
-prompts, promo lines, ad labels, widget headings, page separators, copyright lines); a site file
-adds its own as ``boilerplate`` regular expressions. Credit lines ("Editor: Ade Marboen",
-"Penulis : Ferril Dennys"), a closing name sign-off ("(Luh Wayanti)") and a closing paragraph
-that repeats the byline (Tempo's "DINI TEJA") leave the body for ``authors_raw``, where the
+Built-in patterns (``pipelines.boilerplate_rules``) cover what Indonesian news sites put
+between paragraphs (related-article prompts, promo lines, ad labels, widget headings, page
+separators, copyright lines); a site file adds its own as ``boilerplate`` regular expressions.
+Credit lines ("Editor: Ade Marboen", "Penulis : Ferril Dennys"), a closing name sign-off ("(Luh
+Wayanti)") and a closing paragraph that repeats the byline or is a name in capitals ("DINI
+TEJA", "ANTARA") leave the body for ``authors_raw``, where the
 authors stage reads them. Reporter initials ("(fyk/ash)", "[ian]", "(H-4)") are not names and
 just go. The dateline ("Liputan6.com, Jakarta - ") moves to ``dateline`` so the body starts
 with the story; a dateline that the page set as a paragraph of its own ("Jakarta -") too.
