@@ -40,6 +40,7 @@ BOILERPLATE_KINDS: dict[str, tuple[re.Pattern[str], ...]] = {
     "campaign": _compiled(r"^#\w+(?:\s+#\w+)*\s+(?:with|bersama|x)\s+\S+(?:\s+\S+){0,2}\W*$"),
     # "Simak berita menarik lainnya", "Baca berita dan artikel lainnya di ...".
     "more-stories": _compiled(
+        r"^(?:simak|baca|cek|lihat)(?:\s+\S+){1,4}\s+lainnya\W*$",
         r"^(?:simak|baca|cek|lihat|dapatkan)\b.{0,60}"
         r"\b(?:berita|artikel|informasi|kabar|video|foto|update)\b.{0,60}\blainnya\b.{0,60}$",
         r"^(?:cek|ikuti|baca)\b.{0,100}\bgoogle\s+news\b.{0,100}$",

@@ -215,6 +215,7 @@ def test_dateline_set_as_a_paragraph_of_its_own() -> None:
         "Saksikan Video Pilihan Berikut Ini:",
         "#BeritaJernih with Kabarcontoh",
         "Simak Berita Menarik Lainnya",
+        "Simak Gaya Hidup Populer Lainnya",
         "Baca berita dan artikel lainnya di Google News",
     ],
 )

@@ -44,6 +44,7 @@ _LEAD_WINDOW = 8
 _PRELUDE_WORDS = 80
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", "'", ":")
 DATELINE_ALONE = re.compile(rf"^[A-Z][\w'.]*(?:[\s,]+[A-Z][\w'.]*){{0,3}}{DASH}$")
+_ENDS_WITH_DASH = re.compile(rf"\S{DASH}$")
 _TOP_KINDS = ("breadcrumb", "pagination", "widget")
 _CLOSING_KINDS = ("comment-policy", "widget", "pagination", "more-stories", "next-page")
 
@@ -89,8 +90,8 @@ def _same(a: str, b: str | None) -> bool:
 
 def _is_prelude(paragraph: str, headline: str | None) -> bool:
     """A line the template sets above the lead: headline, breadcrumb, date, kicker, label."""
-    if DATELINE_ALONE.match(paragraph):
-        return False
+    if DATELINE_ALONE.match(paragraph) or _ENDS_WITH_DASH.search(paragraph):
+        return False  # a dateline set apart ("ISTANBUL, 23 Februari 2016 (Antara) --")
     if _same(paragraph, headline) or is_date_line(paragraph) or KICKERS.match(paragraph):
         return True
     if _matches(paragraph, _TOP_KINDS):
