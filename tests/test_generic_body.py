@@ -154,6 +154,15 @@ def test_story_split_into_sections_is_read_whole() -> None:
     assert_story(extract(html))
 
 
+def test_a_teaser_column_of_the_same_class_is_not_a_section_of_the_story() -> None:
+    teaser = (
+        '<div class="col"><div class="text"><p>Cerita lain tentang pasar ikan yang ramai '
+        "menjelang akhir pekan di pesisir.</p></div></div>"
+    )
+    html = page(f'<div class="row"><div class="col">{story_div(*STORY)}</div>{teaser}</div>')
+    assert_story(extract(html))
+
+
 # The lead.
 
 

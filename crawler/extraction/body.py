@@ -112,7 +112,7 @@ def _lead_index(paragraphs: list[str], headline: str | None) -> int:
         if words > _PRELUDE_WORDS:
             break
     index = 0
-    while index < len(paragraphs) - 1:
+    while index < len(paragraphs):
         paragraph = paragraphs[index]
         if KICKERS.match(paragraph):
             index += 2  # the label and the teaser of another story under it
@@ -120,7 +120,7 @@ def _lead_index(paragraphs: list[str], headline: str | None) -> int:
         if not _is_prelude(paragraph, headline):
             break
         index += 1
-    return min(index, len(paragraphs) - 1) if paragraphs else 0
+    return index  # past the end when the container holds nothing but such lines
 
 
 def _end_index(paragraphs: list[str]) -> int:

@@ -30,6 +30,8 @@ _SECTION_LEVELS = 2
 _VERIFIED = 6
 # A candidate holding this share of the JSON-LD body's words is the whole story.
 _COVERED = 0.8
+# The other sections of a story split in parts score at least this share of the best part.
+_SECTION_SHARE = 0.25
 # Class and id words of article text, and of what surrounds it.
 _POSITIVE = re.compile(
     r"article|body|content|detail|entry|isi|konten|main|post|read|story|text|berita|news", re.I
@@ -245,7 +247,8 @@ def article_container(
 
 def _with_sections(best: etree._Element, scores: dict[etree._Element, float]) -> etree._Element:
     """A story split into sections (pages shown one under the other, each in a wrapper of the
-    same class) is the parent of those wrappers."""
+    same class) is the parent of those wrappers, when the other sections hold text that scores
+    like the story's (a column of teasers of the same class does not)."""
     element = best
     if best.get("itemprop") == "articleBody":
         return best
@@ -253,17 +256,21 @@ def _with_sections(best: etree._Element, scores: dict[etree._Element, float]) ->
         parent = element.getparent()
         if parent is None or _tag(parent) in ("body", "html"):
             break
-        if element.get("class") and any(
-            sibling is not element
-            and sibling.tag == element.tag
-            and sibling.get("class") == element.get("class")
-            and _holds_text(sibling, scores)
-            for sibling in parent
-        ):
-            return parent if class_weight(parent) >= 1.0 else best
+        if element.get("class"):
+            others = [
+                _section_score(sibling, scores)
+                for sibling in parent
+                if sibling is not element
+                and sibling.tag == element.tag
+                and sibling.get("class") == element.get("class")
+            ]
+            if others and sum(others) >= _SECTION_SHARE * scores[best]:
+                return parent if class_weight(parent) >= 1.0 else best
         element = parent
     return best
 
 
-def _holds_text(element: etree._Element, scores: dict[etree._Element, float]) -> bool:
-    return element in scores or any(e in scores for e in element.iterdescendants())
+def _section_score(element: etree._Element, scores: dict[etree._Element, float]) -> float:
+    """The best score of ``element`` or a container inside it (0 for one without text)."""
+    found = [scores[e] for e in (element, *element.iterdescendants()) if e in scores]
+    return max(found, default=0.0)
