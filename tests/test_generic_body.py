@@ -179,6 +179,18 @@ def test_lines_above_the_lead_go_breadcrumb_date_headline() -> None:
     assert_story(article)
 
 
+def test_headline_and_date_repeated_above_a_lead_without_dateline_go() -> None:
+    top = f"<h2>{HEADLINE}</h2><p>Selasa, 05/03/2024 10:00 WIB</p>"
+    article = extract(page(f'<div class="detail-text">{top}{paragraphs_html(STORY)}</div>'))
+    assert_story(article)
+
+
+def test_short_lead_that_mentions_a_date_stays() -> None:
+    lead = "Gunung Merapi kembali meluncurkan awan panas pada 5 Maret 2024 pukul 10.00 WIB."
+    article = extract(page(story_div(lead, *STORY)))
+    assert_story(article, first=lead)
+
+
 def test_kicker_and_teaser_of_another_story_go() -> None:
     top = "<p>Headline</p><p>Pemerintah menunda kenaikan tarif listrik hingga akhir tahun.</p>"
     article = extract(page(f'<div class="detail-text">{top}{paragraphs_html(STORY)}</div>'))

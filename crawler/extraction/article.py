@@ -180,7 +180,7 @@ def extract_article(
         sources.append(readable_fields(response.text, response.url))
     if not layout:
         # The JSON-LD headline and body only help find the story; the page's text is the body.
-        generic = generic_body(root, jsonld.title, jsonld_article_body(root))
+        generic = generic_body(root, jsonld.title or meta.title, jsonld_article_body(root))
         own.paragraphs, own.dateline = generic.paragraphs, generic.dateline
     raw = first_said(*sources)
     names = [site.name, *site.domains, meta_value(root, "og:site_name")]

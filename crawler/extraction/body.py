@@ -43,7 +43,7 @@ _NOISE_WORDS = re.compile(
 _LEAD_WINDOW = 8
 _PRELUDE_WORDS = 80
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", "'", ":")
-DATELINE_ALONE = re.compile(rf"^[A-Z][\w'.]*(?:[\s,]+[A-Z][\w'.]*){{0,3}}{DASH}$")
+_DATELINE_ALONE = re.compile(rf"^[A-Z][\w'.]*(?:[\s,]+[A-Z][\w'.]*){{0,3}}{DASH}$")
 _ENDS_WITH_DASH = re.compile(rf"\S{DASH}$")
 _TOP_KINDS = ("breadcrumb", "pagination", "widget")
 _CLOSING_KINDS = ("comment-policy", "widget", "pagination", "more-stories", "next-page")
@@ -69,9 +69,14 @@ def _matches(paragraph: str, kinds: tuple[str, ...]) -> bool:
 
 
 def is_date_line(paragraph: str) -> bool:
-    """A short line that is mostly a date stamp ("Kamis, 05/11/2015 09:25 WIB")."""
+    """A short line with a date stamp and no sentence ("Kamis, 05/11/2015 09:25 WIB"); a short
+    sentence that mentions a date ends with its full stop."""
     words = paragraph.split()
-    return len(words) <= 14 and bool(DATE_STAMP.search(paragraph))
+    return (
+        len(words) <= 14
+        and not paragraph.rstrip().endswith((".", "!", "?", '"', "\u201d"))
+        and bool(DATE_STAMP.search(paragraph))
+    )
 
 
 def is_date_list(paragraph: str) -> bool:
@@ -84,27 +89,31 @@ def _is_sentence(paragraph: str) -> bool:
     return len(paragraph.split()) >= 8 and paragraph.rstrip().endswith(_SENTENCE_END)
 
 
-def _same(a: str, b: str | None) -> bool:
-    return bool(b) and normalise_space(a).casefold() == normalise_space(b or "").casefold()
+def _titles(*headlines: str | None) -> frozenset[str]:
+    return frozenset(normalise_space(h).casefold() for h in headlines if h and h.strip())
 
 
-def _is_prelude(paragraph: str, headline: str | None) -> bool:
+def _same(paragraph: str, titles: frozenset[str]) -> bool:
+    return normalise_space(paragraph).casefold() in titles
+
+
+def _is_prelude(paragraph: str, titles: frozenset[str]) -> bool:
     """A line the template sets above the lead: headline, breadcrumb, date, kicker, label."""
-    if DATELINE_ALONE.match(paragraph) or _ENDS_WITH_DASH.search(paragraph):
+    if _DATELINE_ALONE.match(paragraph) or _ENDS_WITH_DASH.search(paragraph):
         return False  # a dateline set apart ("ISTANBUL, 23 Februari 2016 (Antara) --")
-    if _same(paragraph, headline) or is_date_line(paragraph) or KICKERS.match(paragraph):
+    if _same(paragraph, titles) or is_date_line(paragraph) or KICKERS.match(paragraph):
         return True
     if _matches(paragraph, _TOP_KINDS):
         return True
     return len(paragraph.split()) <= 6 and not paragraph.rstrip().endswith(_SENTENCE_END)
 
 
-def _lead_index(paragraphs: list[str], headline: str | None) -> int:
+def _lead_index(paragraphs: list[str], titles: frozenset[str]) -> int:
     """Where the story starts: at a dateline naming the outlet when one opens a paragraph near
     the top, else after the template's lines above the first sentence."""
     words = 0
     for index, paragraph in enumerate(paragraphs[:_LEAD_WINDOW]):
-        if DATELINE_ALONE.match(paragraph) or any(p.match(paragraph) for p in OUTLET_DATELINES):
+        if _DATELINE_ALONE.match(paragraph) or any(p.match(paragraph) for p in OUTLET_DATELINES):
             return index
         if index and any(p.match(paragraph) for p in DATELINES) and words <= _PRELUDE_WORDS:
             return index
@@ -117,7 +126,7 @@ def _lead_index(paragraphs: list[str], headline: str | None) -> int:
         if KICKERS.match(paragraph):
             index += 2  # the label and the teaser of another story under it
             continue
-        if not _is_prelude(paragraph, headline):
+        if not _is_prelude(paragraph, titles):
             break
         index += 1
     return index  # past the end when the container holds nothing but such lines
@@ -156,12 +165,14 @@ def _is_widget_title(paragraph: str) -> bool:
     )
 
 
-def story_paragraphs(paragraphs: list[str], headline: str | None = None) -> list[str]:
-    """``paragraphs`` of a container from the lead to the story's end."""
-    kept = [p for p in paragraphs if not is_date_list(p) and not _same(p, headline)]
+def story_paragraphs(paragraphs: list[str], *headlines: str | None) -> list[str]:
+    """``paragraphs`` of a container from the lead to the story's end; ``headlines`` are the
+    page's titles, which the story does not repeat."""
+    titles = _titles(*headlines)
+    kept = [p for p in paragraphs if not is_date_list(p) and not _same(p, titles)]
     if not kept:
         return []
-    start = _lead_index(kept, headline)
+    start = _lead_index(kept, titles)
     kept = kept[start:]
     return kept[: _end_index(kept)]
 
@@ -200,6 +211,8 @@ def generic_body(
     if container is None:
         return GenericBody([])
     blocks = text_blocks(container, noise_elements(container))
-    paragraphs = story_paragraphs([b.text for b in blocks if not is_link_line(b)], headline)
+    shown = normalise_space(" ".join(root.xpath("(//h1)[1]//text()").getall()))
+    texts = [b.text for b in blocks if not is_link_line(b)]
+    paragraphs = story_paragraphs(texts, headline, shown)
     dateline = bold_dateline(container, paragraphs[0]) if paragraphs else None
     return GenericBody(paragraphs, dateline)
