@@ -145,7 +145,8 @@ def strip_sign_offs(
             kept.pop()
             continue
         if last.casefold() in echoes or (len(kept) > 1 and CAPITALS_SIGN_OFF.match(last)):
-            if last.casefold() not in NOT_NAMES:
+            # One word in capitals is the source agency ("ANTARA", "REUTERS"), not a name.
+            if last.casefold() not in NOT_NAMES and (" " in last or last.casefold() in echoes):
                 names.append(last)
             kept.pop()
             continue

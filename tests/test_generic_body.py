@@ -273,6 +273,12 @@ def test_capitals_sign_off_leaves_the_text_for_the_credits() -> None:
     assert "RINA WULANDARI" in article.authors_raw
 
 
+def test_capitals_agency_sign_off_leaves_the_text_but_is_no_author() -> None:
+    article = extract(page(story_div(*STORY, "REUTERS")))
+    assert_story(article)
+    assert "REUTERS" not in article.authors_raw
+
+
 def test_figure_caption_and_share_bar_inside_the_container_go() -> None:
     extra = (
         "<figure><img src='/a.jpg'><figcaption>Kebun kopi di lereng gunung saat pagi hari, "
