@@ -131,8 +131,19 @@ DATE_STAMP = re.compile(
     _I,
 )
 
-# A picture caption left in the text: it ends with the picture's credit in parentheses,
-# "(Liputan6.com/Triyasni)", "(Sumber: Instagram/name)", "(Foto: Antara)".
+# A picture caption left in the text: it ends with the picture's credit, "(Liputan6.com/Triyasni)",
+# "(AP Photo/Vincent Yu)", "(Sumber: Instagram/name)", "(Foto: Antara)", ". Dok. Humas",
+# "/©KapanLagi.com®/Name"; reporters' initials ("(mca/hns)") are no picture credit.
 CAPTION_CREDIT = re.compile(
-    r"\S.*\((?:(?:sumber|foto|photo|dok|doc)\s*[:.]\s*[^()]{1,60}|[^()\s]{2,30}/[^()]{1,40})\)$", _I
+    r"\S.*(?:\((?:(?:sumber|foto|photo|dok|doc)\s*[:.]\s*[^()]{1,60}|(?![A-Za-z]{1,5}\d{0,2}(?:\s*/\s*[A-Za-z]{1,5}\d{0,2})+\))[^()/]{2,50}/[^()]{1,50})\)"
+    r"|\.\s+(?:dok|doc|ist|istimewa)\.?(?:\s+\S+){0,3}"
+    r"|\u00a9\s*[\w.-]+\u00ae?(?:/[^/]{1,40})?)$",
+    _I,
+)
+
+# Weekday names, which date lists repeat beside their stamps.
+WEEKDAYS = re.compile(
+    r"\b(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday)\b",
+    _I,
 )

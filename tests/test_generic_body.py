@@ -267,6 +267,35 @@ def test_widgets_after_the_story_go(closing: str) -> None:
     assert_story(article)
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Petani menjemur biji kopi di halaman rumah (Kabarcontoh.com/Rina Wulandari)",
+        "Petani menjemur biji kopi di halaman rumah, Senin (4/3/2024). (Kantor Berita Contoh/Rina)",
+        "Buah kopi merah siap petik. Dok. Humas Desa",
+        "Kebun kopi di lereng gunung/\u00a9Kabarcontoh.com\u00ae/Rina Wulandari",
+        "Seorang petani memanen kopi (Sumber: Instagram/petanikopi)",
+    ],
+)
+def test_picture_captions_between_paragraphs_go(caption: str) -> None:
+    article = extract(page(story_div(*STORY[:2], caption, *STORY[2:])))
+    assert article.paragraphs == STORY
+
+
+def test_reporter_initials_are_no_picture_credit() -> None:
+    article = extract(page(story_div(*STORY[:-1], f"{LAST} (rin/kbc)")))
+    assert_story(article)
+
+
+def test_sentence_with_several_times_is_no_list_of_dates() -> None:
+    times = (
+        "Acara berlangsung pukul 19.00 WIB sampai 20.30 WIB di balai desa, Kamis (7/3/2024), "
+        "dan dihadiri puluhan petani dari tiga dusun."
+    )
+    article = extract(page(story_div(*STORY[:2], times, *STORY[2:])))
+    assert times in article.paragraphs
+
+
 def test_capitals_sign_off_leaves_the_text_for_the_credits() -> None:
     article = extract(page(story_div(*STORY, "RINA WULANDARI")))
     assert_story(article)

@@ -28,6 +28,7 @@ from pipelines.boilerplate_rules import (
     DATELINES,
     KICKERS,
     OUTLET_DATELINES,
+    WEEKDAYS,
     WIDGET_HEADINGS,
 )
 
@@ -42,6 +43,7 @@ _NOISE_WORDS = re.compile(
 # How far down the container a lead may start, and how long what precedes it may be.
 _LEAD_WINDOW = 8
 _PRELUDE_WORDS = 80
+_CAPTION_WORDS = 60
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", "'", ":")
 _DATELINE_ALONE = re.compile(rf"^[A-Z][\w'.]*(?:[\s,]+[A-Z][\w'.]*){{0,3}}{DASH}$")
 _ENDS_WITH_DASH = re.compile(rf"\S{DASH}$")
@@ -82,7 +84,10 @@ def is_date_line(paragraph: str) -> bool:
 def is_date_list(paragraph: str) -> bool:
     """A run of other articles' date stamps ("- Kamis, 05/11/2015 09:25 WIB - Rabu, ...")."""
     stamps = DATE_STAMP.findall(paragraph)
-    return len(stamps) >= 3 and len(paragraph) / len(stamps) < 60
+    if len(stamps) < 3:
+        return False
+    rest = re.findall(r"[^\W\d_]{2,}", WEEKDAYS.sub("", DATE_STAMP.sub("", paragraph)))
+    return len(rest) <= len(stamps)
 
 
 def _is_sentence(paragraph: str) -> bool:
@@ -151,7 +156,7 @@ def _end_index(paragraphs: list[str]) -> int:
 
 
 def _is_caption(paragraph: str) -> bool:
-    return len(paragraph.split()) <= 30 and bool(CAPTION_CREDIT.match(paragraph))
+    return len(paragraph.split()) <= _CAPTION_WORDS and bool(CAPTION_CREDIT.match(paragraph))
 
 
 def _is_widget_title(paragraph: str) -> bool:
@@ -169,7 +174,9 @@ def story_paragraphs(paragraphs: list[str], *headlines: str | None) -> list[str]
     """``paragraphs`` of a container from the lead to the story's end; ``headlines`` are the
     page's titles, which the story does not repeat."""
     titles = _titles(*headlines)
-    kept = [p for p in paragraphs if not is_date_list(p) and not _same(p, titles)]
+    kept = [
+        p for p in paragraphs if not is_date_list(p) and not _same(p, titles) and not _is_caption(p)
+    ]
     if not kept:
         return []
     start = _lead_index(kept, titles)
