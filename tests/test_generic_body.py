@@ -112,6 +112,18 @@ def test_article_beats_a_longer_comment_thread() -> None:
     assert_story(extract(html))
 
 
+def test_class_words_count_as_whole_words_a_football_story_is_no_footer() -> None:
+    other = [
+        "Jadwal siaran langsung pekan ini, lengkap dengan jam tayang, stasiun televisi, "
+        "dan daftar pertandingan yang akan disiarkan ulang."
+    ] * 2
+    html = page(
+        f'<div class="football-detail">{paragraphs_html(STORY)}</div>'
+        f'<div class="box">{paragraphs_html(other)}</div>'
+    )
+    assert_story(extract(html))
+
+
 def test_text_block_before_the_headline_is_not_the_story() -> None:
     teaser = (
         '<div class="teaser-box">'

@@ -36,14 +36,20 @@ _SECTION_SHARE = 0.25
 _POSITIVE = re.compile(
     r"article|body|content|detail|entry|isi|konten|main|post|read|story|text|berita|news", re.I
 )
+# Words matched at the start of a class or id token: "tags" and "navbar", not "stage" or
+# "canvas"; "footer", not "football".
 _NEGATIVE = re.compile(
-    r"related|terkait|recommend|rekomendasi|populer|popular|trending|widget|header|nav|menu"
-    r"|share|social|sosmed|banner|iklan|promo|advert|sponsor|tag|breadcrumb|more|lainnya|list"
-    r"|index|indeks|copyright",
+    r"(?:^|[\s_-])(?:related|terkait|recommend|rekomendasi|populer|popular|trending|widget"
+    r"|header|nav|menu|share|social|sosmed|banner|iklan|promo|advert|sponsor|tag|breadcrumb"
+    r"|more|lainnya|list|index|indeks|copyright)",
     re.I,
 )
 # Never the article, however much text they hold: readers' comments, sidebars, footers.
-_OUTSIDE = re.compile(r"comment|komentar|disqus|reply|balasan|sidebar|side-bar|aside|foot", re.I)
+_OUTSIDE = re.compile(
+    r"(?:^|[\s_-])(?:comment|komentar|disqus|repl(?:y|ies)|balasan|sidebar|side-bar|aside"
+    r"|footer|foot(?:$|[\s_-]))",
+    re.I,
+)
 
 
 def _tag(element: etree._Element) -> str:
@@ -70,13 +76,11 @@ def class_weight(element: etree._Element) -> float:
 
 
 def _inline_text(element: etree._Element) -> str:
-    if _tag(element) in SKIPPED_TAGS:
-        return ""
-    parts = [element.text or ""]
-    for child in element:
-        parts.append(_inline_text(child))
-        parts.append(child.tail or "")
-    return " ".join(parts)
+    """All text of ``element`` but its scripts and styles (lxml walks it, no recursion here)."""
+    return " ".join(_TEXT(element))
+
+
+_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
 
 
 def _visible(text: str | None) -> int:
