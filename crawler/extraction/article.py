@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cssselect import SelectorError
 from parsel import Selector
 
-from crawler.extraction.body import generic_body
+from crawler.extraction.body import generic_fields
 from crawler.extraction.canonical import canonical_url, page_candidates
 from crawler.extraction.datesources import DateSources, choose_dates
 from crawler.extraction.fallback import readable_fields
 from crawler.extraction.fields import RawFields, first_said
 from crawler.extraction.images import select_images
-from crawler.extraction.jsonld import jsonld_article_body, jsonld_fields
+from crawler.extraction.jsonld import jsonld_fields
 from crawler.extraction.meta import meta_fields, meta_value
 from crawler.extraction.selectors import (
     matches,
@@ -179,11 +179,9 @@ def extract_article(
     sources = [own, jsonld, meta]
     if not any(source.paragraphs for source in sources):
         sources.append(readable_fields(response.text, response.url))
-    if not layout:
-        # The JSON-LD headline and body only help find the story; the page's text is the body.
-        generic = generic_body(root, jsonld.title or meta.title, jsonld_article_body(root))
-        own.paragraphs, own.dateline = generic.paragraphs, generic.dateline
-    raw = first_said(*sources)
+    # On a page no layout describes, the story's own text comes before the metadata's copy.
+    generic = RawFields() if layout else generic_fields(root, jsonld, meta)
+    raw = first_said(own, generic, *sources[1:])
     names = [site.name, *site.domains, meta_value(root, "og:site_name")]
     title = own.title or shown_headline(
         root, strip_site_name(first_said(*sources[1:]).title, names)

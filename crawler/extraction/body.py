@@ -18,6 +18,8 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.container import article_container, class_weight, link_density
+from crawler.extraction.fields import RawFields
+from crawler.extraction.jsonld import jsonld_article_body
 from crawler.extraction.selectors import is_link_line, normalise_space, text_blocks
 from pipelines.boilerplate_rules import (
     BOILERPLATE_KINDS,
@@ -223,3 +225,13 @@ def generic_body(
     paragraphs = story_paragraphs(texts, headline, shown)
     dateline = bold_dateline(container, paragraphs[0]) if paragraphs else None
     return GenericBody(paragraphs, dateline)
+
+
+def generic_fields(root: Selector, jsonld: RawFields, meta: RawFields) -> RawFields:
+    """The body and dateline of a page no layout describes, as a source of ``RawFields``.
+
+    The JSON-LD headline and ``articleBody`` only help find the story: the page's text is the
+    body.
+    """
+    found = generic_body(root, jsonld.title or meta.title, jsonld_article_body(root))
+    return RawFields(paragraphs=found.paragraphs, dateline=found.dateline)
