@@ -3,8 +3,6 @@
 Per field the first source that has a value wins: the site's selectors (the page's layout,
 chosen by what the page matches and when it was captured), then JSON-LD, then OpenGraph/article
 meta/microdata, then the readable-text fallback, which runs only when none of them gives a body.
-On a page no layout describes, the body comes first from the generic body reader (``body``: the
-scored article container, from the lead to the story's end).
 Dates are chosen among the sources by ``datesources`` (the shown date first) and stay text
 (``published_raw``, ``updated_raw``); bylines stay as shown (``authors_raw``, editors credited
 as "Editor: ..."): the pipelines interpret them.
