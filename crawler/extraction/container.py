@@ -27,9 +27,11 @@ _PARAGRAPH_TAGS = frozenset({"p", "div", "td", "section", "article", "span", "fo
 _MIN_PARAGRAPH = 25
 _SECTION_LEVELS = 2
 # How many of the best candidates the JSON-LD body re-weighs.
-_VERIFIED = 6
+_VERIFIED = 20
 # A candidate holding this share of the JSON-LD body's words is the whole story.
 _COVERED = 0.8
+# Below this share the page's text blocks and its JSON-LD body disagree: neither is trusted.
+_DISAGREES = 0.5
 # The other sections of a story split in parts score at least this share of the best part.
 _SECTION_SHARE = 0.25
 # Class and id words of article text, and of what surrounds it.
@@ -65,13 +67,13 @@ def class_weight(element: etree._Element) -> float:
     words = _class_words(element)
     if not words.strip():
         return 1.0
-    weight = 1.0
-    if _OUTSIDE.search(words):
+    positive = bool(_POSITIVE.search(words))
+    weight = 1.6 if positive else 1.0
+    if _OUTSIDE.search(words) and not positive:
         weight *= 0.1
-    elif _NEGATIVE.search(words):
+    elif _OUTSIDE.search(words) or _NEGATIVE.search(words):
+        # "sidebar-grid__content article__content": a layout name beside a content one.
         weight *= 0.4
-    if _POSITIVE.search(words):
-        weight *= 1.6
     return weight
 
 
@@ -238,13 +240,19 @@ def _contains(element: etree._Element, other: etree._Element) -> bool:
 def article_container(
     root: etree._Element, headline: str | None = None, reference: str | None = None
 ) -> etree._Element | None:
-    """The element most likely to hold the article's text, or None for a page without any."""
+    """The element most likely to hold the article's text; None for a page without any, or
+    when no text block holds most of the page's JSON-LD ``articleBody`` (the metadata's copy of
+    the story is then the better guess)."""
     found = candidates(root, headline, reference)
     if not found:
         return None
     best = found[0].element
-    if reference and _share(_words(reference), best) >= _COVERED:
-        return best  # it holds the JSON-LD body: no other section belongs to the story
+    if reference:
+        share = _share(_words(reference), best)
+        if share >= _COVERED:
+            return best  # it holds the JSON-LD body: no other section belongs to the story
+        if share < _DISAGREES:
+            return None
     scores = {candidate.element: candidate.score for candidate in found}
     return _with_sections(best, scores)
 
