@@ -100,7 +100,8 @@ KICKERS = re.compile(
 
 # Datelines: "Liputan6.com, Jakarta - ", "JAKARTA, KOMPAS.com - ", "TEMPO.CO, Jakarta - ",
 # "Bandarlampung, Lampung (ANTARA News) - ", "Jakarta, KompasOtomotif - ", "Jakarta - ".
-DASH = r"\s*(?:-{1,2}|\u2013|\u2014)\s*"
+# A hyphen needs a space before it: "Jakarta - ", not the compound "Covid-19" or "Pro-Rakyat".
+DASH = r"(?:\s*(?:--|\u2013|\u2014)|\s+-)\s*"
 _PLACE = r"[A-Z][\w'.]*(?:\s+[A-Z][\w'.]*){0,3}"
 _OUTLET = r"[A-Za-z][\w.-]*\.(?i:com|co\.id|co|id|net|org)"
 _OPENS = r"(?=[A-Z0-9\"'\u201c\u2018])"

@@ -223,6 +223,13 @@ def test_lead_keeps_its_first_sentence_and_gives_the_dateline(lead: str, datelin
     assert_story(article)
 
 
+def test_hyphenated_word_opening_a_paragraph_is_no_dateline() -> None:
+    lead = "Pro-Rakyat, sebuah koperasi petani, membeli seluruh hasil panen kopi tahun ini."
+    article = extract(page(story_div(lead, *STORY[1:])))
+    assert article.dateline is None
+    assert_story(article, first=lead)
+
+
 def test_bold_lead_in_without_a_dash_is_the_dateline() -> None:
     lead = f"<p><b>Kabarcontoh.com, Sleman</b> {STORY[0]}</p>"
     article = extract(page(f'<div class="detail-text">{lead}{paragraphs_html(STORY[1:])}</div>'))
