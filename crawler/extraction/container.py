@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from lxml import etree
 
@@ -89,55 +88,47 @@ def _visible(text: str | None) -> int:
     return 0 if not text or text.isspace() else len(text.strip())
 
 
-class _Measure(NamedTuple):
-    """Characters and commas of an element's text, of its links, and of its own text (outside
-    its block children)."""
-
-    total: int
-    linked: int
-    commas: int
-    own: int
-    own_commas: int
-
-
-_EMPTY = _Measure(0, 0, 0, 0, 0)
+# Characters and commas of an element's text, characters of its links, and characters and
+# commas of its own text (outside its block children): (total, linked, commas, own, own_commas).
+# Plain tuples: the page pass builds one per element.
+_Measure = tuple[int, int, int, int, int]
+_EMPTY: _Measure = (0, 0, 0, 0, 0)
 
 
 def measure(elements: list[etree._Element]) -> dict[etree._Element, _Measure]:
     """``_Measure`` of every element of ``elements`` (an ``iter()`` of a tree), children first."""
     measures: dict[etree._Element, _Measure] = {}
+    empty = _EMPTY
     for element in reversed(elements):
         tag = element.tag
         if not isinstance(tag, str) or tag in SKIPPED_TAGS:
-            measures[element] = _EMPTY
+            measures[element] = empty
             continue
         text = element.text
         own = _visible(text)
         own_commas = text.count(",") if own else 0
         total, linked, commas = own, 0, own_commas
         for child in element:
-            inner = measures.get(child, _EMPTY)
+            child_total, child_linked, child_commas, _, _ = measures.get(child, empty)
             tail = child.tail
             tail_length = _visible(tail)
             tail_commas = tail.count(",") if tail_length else 0
-            total += inner.total + tail_length
-            linked += inner.linked
-            commas += inner.commas + tail_commas
+            total += child_total + tail_length
+            linked += child_linked
+            commas += child_commas + tail_commas
             own += tail_length
             own_commas += tail_commas
-            if inner.total and child.tag not in BLOCK_TAGS:
-                own += inner.total
-                own_commas += inner.commas
-        measures[element] = _Measure(
-            total, total if tag == "a" else linked, commas, own, own_commas
-        )
+            if child_total and child.tag not in BLOCK_TAGS:
+                own += child_total
+                own_commas += child_commas
+        measures[element] = (total, total if tag == "a" else linked, commas, own, own_commas)
     return measures
 
 
 def link_density(element: etree._Element) -> float:
     """Share of ``element``'s visible text that is link text (1 for an element without text)."""
-    found = measure(list(element.iter()))[element]
-    return found.linked / found.total if found.total else 1.0
+    total, linked, _, _, _ = measure(list(element.iter()))[element]
+    return linked / total if total else 1.0
 
 
 @dataclass(frozen=True)
@@ -159,9 +150,9 @@ def _paragraphs(
             linked.add(element)
             continue
         if element.tag in _PARAGRAPH_TAGS:
-            found = measures[element]
-            if found.own >= _MIN_PARAGRAPH:
-                yield element, 1.0 + found.own_commas + min(found.own / 80.0, 3.0)
+            _, _, _, own, own_commas = measures[element]
+            if own >= _MIN_PARAGRAPH:
+                yield element, 1.0 + own_commas + min(own / 80.0, 3.0)
 
 
 def _words(text: str) -> set[str]:
@@ -201,8 +192,8 @@ def candidates(
     h1 = _headline_element(body, headline)
     scored = []
     for element, vote in votes.items():
-        found = measures[element]
-        density = found.linked / found.total if found.total else 1.0
+        total, linked, _, _, _ = measures[element]
+        density = linked / total if total else 1.0
         score = vote * (1.0 - density) * class_weight(element)
         if element.get("itemprop") == "articleBody":
             score *= 3.0  # the page's own markup says so
