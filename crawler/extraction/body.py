@@ -143,13 +143,16 @@ def _end_index(paragraphs: list[str]) -> int:
     """One past the story's last paragraph: a closing widget and all after it go, with the
     link titles of that widget just above it."""
     end = len(paragraphs)
+    sentence_after = False  # whether paragraphs[index + 1 : end] hold a sentence
     for index in range(len(paragraphs) - 1, 0, -1):
         paragraph = paragraphs[index]
         closing = _matches(paragraph, _CLOSING_KINDS) or WIDGET_HEADINGS.match(paragraph)
-        if closing and not any(_is_sentence(p) for p in paragraphs[index + 1 : end]):
+        if closing and not sentence_after and index < end:
             end = index
             while end > 1 and _is_widget_title(paragraphs[end - 1]):
                 end -= 1
+        elif index < end and _is_sentence(paragraph):
+            sentence_after = True
     while end > 1 and (
         _is_caption(paragraphs[end - 1]) or _matches(paragraphs[end - 1], ("widget",))
     ):
