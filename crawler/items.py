@@ -45,9 +45,10 @@ bylines and credit lines as shown.
 that have one): ``selector`` (the site file's selectors), ``jsonld`` (a JSON-LD article object),
 ``og`` (OpenGraph ``og:*``), ``meta`` (other ``<meta>`` tags: ``article:*``, ``name=...``,
 ``twitter:*``), ``itemprop`` (microdata), ``time`` (the ``datetime`` of a ``<time pubdate>``),
-``byline`` (a visible byline or date element the generic rules recognise), ``h1`` (the visible
-headline),
-``title_tag`` (``<title>``), ``credit_line`` (a visible "Penulis: ..."/"Reporter: ..." line),
+``byline`` (a visible byline or date element the generic rules recognise), ``container``
+(the article container the generic body reader chose, on pages no layout describes), ``h1``
+(the visible headline), ``title_tag`` (``<title>``), ``credit_line`` (a visible
+"Penulis: ..."/"Reporter: ..." line),
 ``body_foot`` (a credit closing the body, or a credit line the body cleaning took out of the
 text), ``body`` (the dateline, taken from the first paragraph), ``fallback`` (readable-text
 extraction), ``sitemap`` (the sitemap entry) and ``url`` (the day in an article URL,
@@ -75,6 +76,7 @@ SOURCE_LABELS = (
     "itemprop",
     "time",
     "byline",
+    "container",
     "h1",
     "title_tag",
     "credit_line",

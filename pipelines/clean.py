@@ -1,10 +1,11 @@
 """Boilerplate out of article bodies, credits and the dateline out of their paragraphs.
 
-Built-in patterns cover what Indonesian news sites put between paragraphs (related-article
-prompts, promo lines, ad labels, widget headings, page separators, copyright lines); a site file
-adds its own as ``boilerplate`` regular expressions. Credit lines ("Editor: Ade Marboen",
-"Penulis : Ferril Dennys"), a closing name sign-off ("(Luh Wayanti)") and a closing paragraph
-that repeats the byline (Tempo's "DINI TEJA") leave the body for ``authors_raw``, where the
+Built-in patterns (``pipelines.boilerplate_rules``) cover what Indonesian news sites put
+between paragraphs (related-article prompts, promo lines, ad labels, widget headings, page
+separators, copyright lines); a site file adds its own as ``boilerplate`` regular expressions.
+Credit lines ("Editor: Ade Marboen", "Penulis : Ferril Dennys"), a closing name sign-off ("(Luh
+Wayanti)") and a closing paragraph that repeats the byline or is a name in capitals ("DINI
+TEJA", "ANTARA") leave the body for ``authors_raw``, where the
 authors stage reads them. Reporter initials ("(fyk/ash)", "[ian]", "(H-4)") are not names and
 just go. The dateline ("Liputan6.com, Jakarta - ") moves to ``dateline`` so the body starts
 with the story; a dateline that the page set as a paragraph of its own ("Jakarta -") too.
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
 
+from pipelines.boilerplate_rules import BOILERPLATE, DASH, DATELINES, WIDGET_HEADINGS
+
 if TYPE_CHECKING:
     from crawler.sites import SiteConfig
     from pipelines.steps import Stats
@@ -28,36 +31,6 @@ logger = logging.getLogger(__name__)
 
 _I = re.IGNORECASE
 
-# Whole-paragraph patterns: a paragraph matching one of them is not article text.
-BOILERPLATE = tuple(
-    re.compile(pattern, _I)
-    for pattern in (
-        r"^(?:baca|simak|lihat)(?:\s+juga)?\s*(?:[:\-]|$).*",
-        r"^(?:baca|simak|lihat)\s+juga\b.*",
-        r"^read\s+(?:also|more)\b.*",
-        r"^(?:berita|artikel)\s+terkait\b.{0,200}$",
-        r"^untuk\s+mengetahui\s+kebenaran\s+informasi\b.*\bwhats\s*app\b.*",
-        r"^advertisement$",
-        r"^scroll\s+(?:down\s+)?to\s+(?:continue|resume)(?:\s+with\s+content)?\W*$",
-        r"^jangan\s+sampai\s+ketinggalan\s+berita\s+terkini\b.*",
-        r"^(?:cek|ikuti|baca)\b.{0,100}\bgoogle\s+news\b.{0,100}$",
-        r"^(?:copyright|hak\s+cipta)\s*(?:©|\(c\))?.{0,100}$",
-        r"^©.{0,100}$",
-        r"^\d+\s+dari\s+\d+\s+halaman$",
-        r"^halaman\s+(?:selanjutnya|berikutnya|sebelumnya)\W*$",
-        r"^ikuti\s+perkembangan\s+berita\s+ini\b.{0,60}$",
-        # The attribution line of an embedded tweet: "— Name (@handle) February 16, 2016".
-        r"^[\u2014\u2013-]\s*.{1,80}\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}$",
-    )
-)
-# Widget headings ("Rekomendasi", "POPULER", ...): they and the short link titles after them
-# are dropped when they close the body; elsewhere only the heading goes.
-WIDGET_HEADINGS = re.compile(
-    r"^(?:rekomendasi|berita\s+rekomendasi|populer|terpopuler|berita\s+terkini|berita\s+terbaru"
-    r"|berita\s+lainnya|lanjutkan\s+membaca|artikel\s+terkait|terkait|tag|tags|topik"
-    r"|jangan\s+lewatkan|kumpulan\s+berita\s+terkait|komentari\s+artikel\s+ini)\W*$",
-    _I,
-)
 # Credit lines: a role, a colon, a short name ("Editor : Indriyani Astuti", "Sumber:Antara").
 _ROLES = (
     r"penulis|editor|reporter|pewarta|redaktur|red|kontributor|penyunting|sumber|foto"
@@ -77,26 +50,16 @@ SIGN_OFF_PARAGRAPH = re.compile(r"^\(\s*[A-Za-z]{2,5}(?:\s*/\s*[A-Za-z]{2,5})*\s
 NAME_SIGN_OFF = re.compile(
     r"(?<=[.!?\"\u201d'])\s*(?P<credit>\((?:[A-Z][a-z]+\.?)(?:\s+[A-Z][a-z]*\.?){0,3}\))$"
 )
+# A closing paragraph that is a name or an agency in capitals ("DINI TEJA", "ANTARA"): the
+# reporter's or the source's sign-off, not text.
+CAPITALS_SIGN_OFF = re.compile(r"^[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]*){0,3}$")
 # Closing words in parentheses that are no one's name.
 NOT_NAMES = frozenset(
     {"bersambung", "selesai", "habis", "tamat", "ilustrasi", "foto", "video", "dok", "advertorial"}
 )
 # Picture captions that stayed in the text: "... Foto: Grammy", "(Foto: Antara)".
 CAPTION = re.compile(r"(?:^(?:foto|photo)\s*:|[\s(](?:foto|photo)\s*:\s*[^.!?]{1,60}\)?$)", _I)
-# Datelines: "Liputan6.com, Jakarta - ", "JAKARTA, KOMPAS.com - ", "TEMPO.CO, Jakarta - ",
-# "Bandarlampung, Lampung (ANTARA News) - ", "Jakarta, KompasOtomotif - ", "Jakarta - ".
-_DASH = r"\s*(?:-{1,2}|\u2013|\u2014)\s*"
-_PLACE = r"[A-Z][\w'.]*(?:\s+[A-Z][\w'.]*){0,3}"
-_OUTLET = r"[A-Za-z][\w.-]*\.(?i:com|co\.id|co|id|net|org)"
-_OPENS = r"(?=[A-Z0-9\"'\u201c\u2018])"
-DATELINES = (
-    re.compile(rf"^(?P<dateline>{_OUTLET}(?:,\s*{_PLACE})?){_DASH}(?=\S)"),
-    re.compile(rf"^(?P<dateline>{_PLACE},\s*{_OUTLET}){_DASH}(?=\S)"),
-    re.compile(rf"^(?P<dateline>{_PLACE}(?:,\s*{_PLACE})?\s*\([A-Z][\w .]{{1,30}}\)){_DASH}(?=\S)"),
-    re.compile(rf"^(?P<dateline>{_PLACE},\s*{_PLACE}){_DASH}{_OPENS}"),
-    re.compile(rf"^(?P<dateline>{_PLACE}){_DASH}{_OPENS}"),
-)
-_ENDS_WITH_DASH = re.compile(rf"{_DASH}$")
+_ENDS_WITH_DASH = re.compile(rf"{DASH}$")
 
 
 @dataclass(frozen=True)
@@ -202,8 +165,10 @@ def strip_sign_offs(
         if SIGN_OFF_PARAGRAPH.match(last):
             kept.pop()
             continue
-        if last.casefold() in echoes:
-            names.append(last)
+        if last.casefold() in echoes or (len(kept) > 1 and CAPITALS_SIGN_OFF.match(last)):
+            # One word in capitals is the source agency ("ANTARA", "REUTERS"), not a name.
+            if last.casefold() not in NOT_NAMES and (" " in last or last.casefold() in echoes):
+                names.append(last)
             kept.pop()
             continue
         echo = _closing_echo(last, echoes)
@@ -247,7 +212,7 @@ def split_dateline(paragraph: str, known: str | None = None) -> tuple[str | None
         after = paragraph[len(lead) :]
         # The lead-in must end at a word boundary, not inside a longer word.
         if not after or after[0].isspace() or after[0] in "-\u2013\u2014":
-            return lead, re.sub(rf"^{_DASH}", "", after).strip()
+            return lead, re.sub(rf"^{DASH}", "", after).strip()
     for pattern in DATELINES:
         match = pattern.match(paragraph)
         if match:
@@ -298,7 +263,7 @@ def clean_body(
 def _bare(dateline: str | None) -> str | None:
     if not dateline:
         return None
-    return re.sub(rf"{_DASH}$", "", dateline.strip()).strip() or None
+    return re.sub(rf"{DASH}$", "", dateline.strip()).strip() or None
 
 
 def clean_item(item: ItemAdapter, site_patterns: Iterable[re.Pattern[str]] = ()) -> int:

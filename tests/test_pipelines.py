@@ -63,12 +63,12 @@ def test_built_in_boilerplate_leaves_and_dateline_moves() -> None:
 
 
 def test_site_patterns_add_to_the_built_in_ones() -> None:
-    site = (re.compile(r"^Saksikan [Vv]ideo"), re.compile(r"^\d+ dari \d+ halaman$"))
-    paragraphs = ["Isi berita.", "2 dari 3 halaman", "Saksikan Video Pilihan Berikut Ini:"]
+    site = (re.compile(r"^Rate artikel ini$"), re.compile(r"^\d+ dari \d+ halaman$"))
+    paragraphs = ["Isi berita.", "2 dari 3 halaman", "Rate artikel ini"]
     assert clean_body(paragraphs, site).paragraphs == ["Isi berita."]
-    assert clean_body(["Isi berita.", "Saksikan Video Pilihan"]).paragraphs == [
+    assert clean_body(["Isi berita.", "Rate artikel ini"]).paragraphs == [
         "Isi berita.",
-        "Saksikan Video Pilihan",
+        "Rate artikel ini",
     ]
 
 

@@ -1,4 +1,5 @@
-"""Article extraction: site selectors, then JSON-LD, then OpenGraph/article meta."""
+"""Article extraction: site selectors (or, on a page no layout describes, the generic body
+reader), then JSON-LD, then OpenGraph/article meta, then the readable-text fallback."""
 
 from __future__ import annotations
 

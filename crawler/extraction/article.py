@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from cssselect import SelectorError
 from parsel import Selector
 
+from crawler.extraction.body import generic_fields
 from crawler.extraction.bylines import generic_bylines
 from crawler.extraction.candidates import (
     headings,
@@ -189,6 +190,8 @@ def extract_article(
         fallback = readable_fields(response.text, response.url)
     labelled = [
         ("selector" if layout else "byline", own),
+        # On a page no layout describes, the story's own text comes before the metadata's copy.
+        ("container", RawFields() if layout else generic_fields(root, jsonld, meta)),
         ("jsonld", jsonld),
         ("meta", meta),
         ("fallback", fallback),

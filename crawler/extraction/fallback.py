@@ -1,7 +1,8 @@
 """Readable-text fallback: trafilatura finds the body of a page no selector describes.
 
 Used only when neither the site's selectors nor the page's own markup (JSON-LD
-``articleBody``, microdata) give a body, so an unknown site still yields an article.
+``articleBody``, microdata) give a body, so an unknown site still yields an article; on a page no
+layout describes, its body counts only when the generic body reader (``body``) finds none.
 trafilatura is imported on first use: crawls of known sites never load it.
 """
 

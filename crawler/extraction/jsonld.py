@@ -135,6 +135,13 @@ def _body(value: Any) -> list[str]:
     return [p for p in (normalise_space(part) for part in parts) if p]
 
 
+def jsonld_article_body(root: Selector, url: str = "") -> str | None:
+    """The ``articleBody`` text of the page's first article object, as written."""
+    articles = find_articles(root, url)
+    body = articles[0].get("articleBody") if articles else None
+    return body if isinstance(body, str) else None
+
+
 def jsonld_fields(root: Selector, base_url: str) -> RawFields:
     """Fields of the page's first article object; empty when the page has none."""
     articles = find_articles(root, base_url)
