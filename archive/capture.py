@@ -127,7 +127,8 @@ class WarcCaptureMiddleware:
         captured = received_response(response)
         previous = self._previous(url)
         try:
-            kind, location = self._write(self.writer, url, request, captured, previous)
+            with self.files.timed():
+                kind, location = self._write(self.writer, url, request, captured, previous)
         except WarcWriteError as exc:
             self.files.write_failed(exc)
             raise IgnoreRequest(f"not archived, so not processed: {request.url}") from exc
@@ -266,9 +267,10 @@ class WarcCaptureMiddleware:
             return
         url = urldefrag(request.url)[0]
         try:
-            self.writer.write_failure(
-                url, wire_request(request), failure_fields(exception), date=datetime.now(UTC)
-            )
+            with self.files.timed():
+                self.writer.write_failure(
+                    url, wire_request(request), failure_fields(exception), date=datetime.now(UTC)
+                )
         except WarcWriteError as exc:
             self.files.write_failed(exc)
             return

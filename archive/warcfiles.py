@@ -11,6 +11,9 @@ A write that fails fails the run (close reason ``warc_write_failed``, exit 4).
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -26,6 +29,9 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+#: Upper bounds (ms, exclusive) of the ``warc/write_ms/...`` buckets; the last is open-ended.
+WRITE_MS_BUCKETS = (1, 5, 20, 100)
 
 
 class WarcFiles:
@@ -93,6 +99,21 @@ class WarcFiles:
             self.writer.close()
             self.writer = None
 
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        """Time one write on the calling thread: ``warc/write_ms_max`` and a histogram.
+
+        The buckets (``warc/write_ms/under_1``, ``1_to_5``... ``100_or_more``) say how long
+        records held the event loop, the figure that decides whether writing needs a thread.
+        """
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.stats.max_value("warc/write_ms_max", round(elapsed, 1))
+            self.stats.inc_value(f"warc/write_ms/{_bucket(elapsed)}")
+
     def written(self) -> None:
         """Keep the byte and file counts up to date after a write."""
         if self.writer is not None:
@@ -104,6 +125,15 @@ class WarcFiles:
         self.stats.inc_value("warc/errors/write")
         # An archive-first crawl that cannot archive would only produce items nothing backs.
         fail_crawl(self.crawler, "warc_write_failed", error.strerror or str(error))
+
+
+def _bucket(elapsed_ms: float) -> str:
+    lower = 0
+    for upper in WRITE_MS_BUCKETS:
+        if elapsed_ms < upper:
+            return f"under_{upper}" if lower == 0 else f"{lower}_to_{upper}"
+        lower = upper
+    return f"{lower}_or_more"
 
 
 def warc_files(crawler: Crawler) -> WarcFiles | None:

@@ -122,6 +122,9 @@ STATE_CHECK_SECONDS = 10.0
 CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).
 REVISIT_ALL_DUE = False
+# Extract article pages whose payload the state already knows (a revisit or a 304 of the
+# capture the article's version came from). Off: such pages only move the article's state on.
+RECRAWL_EXTRACT_UNCHANGED = False
 
 # The spider's output passes the schedule filter (known articles not due are dropped), then
 # the discovery gate (discovery pages once each; articles held until discovery is done, then
@@ -175,6 +178,8 @@ EXTENSIONS = {
     "archive.crawlstate.CrawlStateExtension": 100,
     # The crawl's WARC writer, which the capture middleware and the versions stage share.
     "archive.warcfiles.WarcFiles": 110,
+    # Article pages whose payload the state already knows are not extracted again.
+    "archive.unchanged.UnchangedArticles": 120,
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
     "crawler.statsfile.StatsFile": 500,

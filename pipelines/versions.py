@@ -4,6 +4,8 @@ The content fingerprint (``content_hash``, set by the validate pipeline) is comp
 article's state: no state ⇒ ``version`` 1, ``emit_reason`` "new"; another fingerprint ⇒
 ``version`` n+1, "updated", with ``previous_content_hash`` and ``changed_fields``; the same
 fingerprint ⇒ no item (counted, logged at DEBUG), only ``last_seen`` and the next visit move.
+A page whose payload the state already knows does not get here: the spider leaves it
+unextracted and :mod:`archive.unchanged` moves its article on by the same rule.
 Pages whose bytes changed only in ads or widgets are therefore archived but not emitted.
 
 Each new version is first written to the WARC files as a decision record
@@ -26,7 +28,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive.crawlstate import crawl_state
 from archive.decisions import Decision
 from archive.schedule import DEFAULT_SCHEDULE
-from archive.transitions import article_after_fetch, version_state
+from archive.transitions import version_state
+from archive.unchanged import record_unchanged
 from archive.warc import WarcWriteError
 from archive.warcfiles import warc_files
 from pipelines import spider_site
@@ -62,9 +65,7 @@ class VersionsPipeline:
         schedule = self._schedule()
         if previous is not None and previous.fingerprint == content_hash:
             # The page answered 200 with the same content: the rule rebuild applies to it.
-            after = article_after_fetch(previous, 200, seen_at, schedule)
-            if after is not None:
-                state.put_article(after)
+            record_unchanged(state, previous, seen_at, schedule)
             self.stats.inc_value("versions/unchanged")
             raise DropItem(f"unchanged: {url}", log_level="DEBUG")
         number_version(adapter, previous, digests)
@@ -105,12 +106,13 @@ class VersionsPipeline:
         if files is None or writer is None:
             return
         try:
-            writer.write_metadata(
-                decision.url,
-                decision.fields(),
-                refers_to=decision.warc_record_id or None,
-                date=decision.captured_at,
-            )
+            with files.timed():
+                writer.write_metadata(
+                    decision.url,
+                    decision.fields(),
+                    refers_to=decision.warc_record_id or None,
+                    date=decision.captured_at,
+                )
         except WarcWriteError as exc:
             # A version the archive does not hold must not be emitted; the run fails (exit 4).
             files.write_failed(exc)

@@ -1,0 +1,92 @@
+"""Unchanged re-crawls: an article page the state already knows is not extracted again.
+
+A page fetched again whose payload is its URL's last full capture (a ``revisit`` record, or a
+304 confirming it) can only give the version the state holds, when that capture is what the
+article's current version was extracted from, or was seen to give it since
+(:func:`archive.transitions.confirms_version`).  Such a page skips extraction and the item
+pipelines: its WARC record is written as always, and the article's state moves on exactly as
+the versions pipeline moves an unchanged article (:func:`record_unchanged`), counted as
+``versions/unchanged`` and ``articles/unchanged/skipped_extraction``.
+
+Settings: ``RECRAWL_EXTRACT_UNCHANGED`` (extract every page, as after an extractor upgrade);
+needs ``STATE_ENABLED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Self
+from urllib.parse import urldefrag
+
+from scrapy.exceptions import NotConfigured
+
+from archive.capture import META_KEY
+from archive.crawlstate import crawl_state
+from archive.state import ArticleState, CrawlState
+from archive.transitions import article_after_fetch, confirms_version
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+#: ``warc_type`` of fetches whose payload is the URL's last full capture.
+SAME_PAYLOAD = frozenset({"revisit", "not_modified"})
+SKIPPED_STAT = "articles/unchanged/skipped_extraction"
+
+
+class UnchangedArticles:
+    """Tells the spider which article pages need no extraction, and records them as seen."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if settings.getbool("RECRAWL_EXTRACT_UNCHANGED") or not settings.getbool("STATE_ENABLED"):
+            raise NotConfigured  # every page is extracted, as it is without state
+        return cls(crawler)
+
+    def known(self, response: Response) -> ArticleState | None:
+        """The article whose current version ``response`` repeats byte for byte, if any."""
+        warc = response.meta.get(META_KEY) or {}
+        if warc.get("warc_type") not in SAME_PAYLOAD or "warc_date" not in warc:
+            return None
+        state = crawl_state(self.crawler)
+        if state is None:
+            return None
+        url = urldefrag(response.url)[0]
+        try:
+            article = state.find_article(url)
+        except ValueError:  # not an http(s) URL, so no article's
+            return None
+        return article if confirms_version(article, state.get_capture(url)) else None
+
+    def skip(
+        self, response: Response, article: ArticleState, schedule: Sequence[timedelta]
+    ) -> None:
+        """Record ``article`` as seen again unchanged by ``response``, without extracting it."""
+        state = crawl_state(self.crawler)
+        if state is None:
+            return
+        when = datetime.fromisoformat(response.meta[META_KEY]["warc_date"])
+        record_unchanged(state, article, when, schedule)
+        self.stats.inc_value("versions/unchanged")
+        self.stats.inc_value(SKIPPED_STAT)
+
+
+def record_unchanged(
+    state: CrawlState, article: ArticleState, when: datetime, schedule: Sequence[timedelta]
+) -> None:
+    """The state of an article whose page answered 200 at ``when`` with the same content."""
+    after = article_after_fetch(article, 200, when, schedule)
+    if after is not None:
+        state.put_article(after)
+
+
+def unchanged_articles(crawler: Crawler) -> UnchangedArticles | None:
+    """This crawl's component, or None when every page is extracted."""
+    return crawler.get_extension(UnchangedArticles)
