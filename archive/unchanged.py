@@ -5,11 +5,11 @@ A page fetched again whose payload is its URL's last full capture (a ``revisit``
 article's current version was extracted from, or was seen to give it since
 (:func:`archive.transitions.confirms_version`).  Such a page skips extraction and the item
 pipelines: its WARC record is written as always, and the article's state moves on exactly as
-the versions pipeline moves an unchanged article (:func:`record_unchanged`), counted as
+the versions pipeline moves an unchanged article (``article_after_fetch``), counted as
 ``versions/unchanged`` and ``articles/unchanged/skipped_extraction``.
 
-Settings: ``RECRAWL_EXTRACT_UNCHANGED`` (extract every page, as after an extractor upgrade);
-needs ``STATE_ENABLED``.
+Settings: ``RECRAWL_EXTRACT_UNCHANGED`` (extract every page, as crawls did before); needs
+``STATE_ENABLED``.  A replay (``REPLAY_FROM``, ``scrapy reextract``) extracts every page it reads.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.capture import META_KEY
 from archive.crawlstate import crawl_state
-from archive.state import ArticleState, CrawlState
+from archive.state import ArticleState
 from archive.transitions import article_after_fetch, confirms_version
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ class UnchangedArticles:
         settings = crawler.settings
         if settings.getbool("RECRAWL_EXTRACT_UNCHANGED") or not settings.getbool("STATE_ENABLED"):
             raise NotConfigured  # every page is extracted, as it is without state
+        if settings.get("REPLAY_FROM"):
+            raise NotConfigured  # reading the archive again is the point of a replay
         return cls(crawler)
 
     def known(self, response: Response) -> ArticleState | None:
@@ -72,19 +74,13 @@ class UnchangedArticles:
         state = crawl_state(self.crawler)
         if state is None:
             return
+        # The rule the versions pipeline applies to an unchanged item, and rebuild to a revisit.
         when = datetime.fromisoformat(response.meta[META_KEY]["warc_date"])
-        record_unchanged(state, article, when, schedule)
+        after = article_after_fetch(article, 200, when, schedule)
+        if after is not None:
+            state.put_article(after)
         self.stats.inc_value("versions/unchanged")
         self.stats.inc_value(SKIPPED_STAT)
-
-
-def record_unchanged(
-    state: CrawlState, article: ArticleState, when: datetime, schedule: Sequence[timedelta]
-) -> None:
-    """The state of an article whose page answered 200 at ``when`` with the same content."""
-    after = article_after_fetch(article, 200, when, schedule)
-    if after is not None:
-        state.put_article(after)
 
 
 def unchanged_articles(crawler: Crawler) -> UnchangedArticles | None:

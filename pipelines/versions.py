@@ -5,7 +5,7 @@ article's state: no state ⇒ ``version`` 1, ``emit_reason`` "new"; another fing
 ``version`` n+1, "updated", with ``previous_content_hash`` and ``changed_fields``; the same
 fingerprint ⇒ no item (counted, logged at DEBUG), only ``last_seen`` and the next visit move.
 A page whose payload the state already knows does not get here: the spider leaves it
-unextracted and :mod:`archive.unchanged` moves its article on by the same rule.
+unextracted and :mod:`archive.unchanged` applies the same rule to its article.
 Pages whose bytes changed only in ads or widgets are therefore archived but not emitted.
 
 Each new version is first written to the WARC files as a decision record
@@ -28,8 +28,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from archive.crawlstate import crawl_state
 from archive.decisions import Decision
 from archive.schedule import DEFAULT_SCHEDULE
-from archive.transitions import version_state
-from archive.unchanged import record_unchanged
+from archive.transitions import article_after_fetch, version_state
 from archive.warc import WarcWriteError
 from archive.warcfiles import warc_files
 from pipelines import spider_site
@@ -65,7 +64,9 @@ class VersionsPipeline:
         schedule = self._schedule()
         if previous is not None and previous.fingerprint == content_hash:
             # The page answered 200 with the same content: the rule rebuild applies to it.
-            record_unchanged(state, previous, seen_at, schedule)
+            after = article_after_fetch(previous, 200, seen_at, schedule)
+            if after is not None:
+                state.put_article(after)
             self.stats.inc_value("versions/unchanged")
             raise DropItem(f"unchanged: {url}", log_level="DEBUG")
         number_version(adapter, previous, digests)

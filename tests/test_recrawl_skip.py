@@ -183,9 +183,7 @@ def test_the_state_moves_on_as_when_extracting(crawls: Crawls, run: int) -> None
 def test_an_updated_edition_extracts_only_changed_pages(crawls: Crawls) -> None:
     third, reference = crawls.runs["skip"][2], crawls.runs["extract"][2]
     edition = crawls.edition2
-    changed = [
-        truth for truth in edition.articles if truth.status in ("updated", "widget", "new")
-    ]
+    changed = [truth for truth in edition.articles if truth.status in ("updated", "widget", "new")]
     unchanged = edition.by_status("unchanged")
     # Widget-only changes alter the bytes, so they are extracted (and found unchanged).
     assert third.stats["articles/extracted_pages"] == _pages(changed) + _pages(
