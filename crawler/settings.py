@@ -104,6 +104,9 @@ WARC_GZIP_LEVEL = 6
 WARC_OPERATOR = ""
 # fsync after each record: survives power loss, costs throughput.
 WARC_FSYNC = False
+# Records with a body of at least this many bytes are compressed and written by a writer
+# thread, so the event loop does not wait on gzip (-1: every record on the event loop).
+WARC_THREAD_MIN_BYTES = 32_768
 # Unchanged payloads and 304s become revisit records of the last full capture.
 WARC_DEDUP = True
 # "compact": the revisit record alone; "full": also the request record and, for a 304, a
