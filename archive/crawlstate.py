@@ -48,6 +48,10 @@ class CrawlStateFailed(CloseSpider, IgnoreRequest, DropItem):
 class CrawlStateExtension:
     """Opens the state store on ``spider_opened`` and closes it on ``spider_closed``.
 
+    Its place last in ``EXTENSIONS`` makes its ``spider_closed`` handler run after every other
+    one (Scrapy calls them in the order the extensions were built), so the run recorder and the
+    monitors still find the store open; others open it, earlier, through :func:`crawl_state`.
+
     A store that cannot be opened (held by another crawl, newer schema, not a state file,
     damaged) fails the run before anything is fetched: a run without its state would archive
     and emit everything again.

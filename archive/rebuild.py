@@ -13,6 +13,10 @@ it writes them:
 - A later ``response`` or ``revisit`` of an article's URL: 200 (or a 304) moves its
   ``last_seen`` and next visit on, 404 and 410 mark it gone.
 
+Learned boilerplate blocks (:meth:`archive.state.CrawlState.record_blocks`) are left empty: only
+extraction finds them, and the WARC files hold pages, not extractions. The next crawls learn
+them again; until then their items keep the blocks a crawl would have learned.
+
 Records are read and checked by :mod:`archive.scan`, as ``scrapy warc verify`` reads them.  A
 damaged file costs only what follows the damage: records before it are kept, the problem is
 reported with the file and offset, and the next file is read.  A whole record that fails a

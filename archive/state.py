@@ -12,6 +12,11 @@ The WARC files are the source of truth; this is an index of them that a crawl co
 WARC record is flushed before its state is put, so a crash can cost a duplicate capture, never
 a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backend.
 
+Per site, the store also counts the text blocks (body paragraphs, date and byline texts) seen
+on the site's distinct articles, as opaque digests: a block repeated on many of them is learned
+boilerplate (:mod:`pipelines.learned`).  An article counts once per block, however often it is
+fetched or changes: the store remembers which blocks each article was counted for.
+
 A new article version is put together with a :class:`PendingItem`, its item not yet durably
 written (the outbox): the item output clears it once the item is fsynced, and the next run
 writes whatever a crash left pending, so every version is emitted exactly once.
@@ -255,6 +260,21 @@ class CrawlState(ABC):
     @abstractmethod
     def runs(self, site: str | None = None, limit: int | None = None) -> list[RunRecord]:
         """Recorded runs, or those of ``site``, newest first; at most ``limit`` of them."""
+
+    @abstractmethod
+    def record_blocks(
+        self, site: str, article_key: str, digests: Iterable[str], seen_at: datetime
+    ) -> None:
+        """Count the block ``digests`` found on the article ``article_key`` of ``site``.
+
+        A block already counted for this article is not counted again; an article not seen
+        before adds one to the site's articles.  One transaction: all of it, or none.
+        """
+
+    @abstractmethod
+    def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
+        """The digests of ``site`` counted on at least ``min_articles`` articles, and on at
+        least ``min_share`` of the site's articles counted since the block was first seen."""
 
     @abstractmethod
     def close(self) -> None:

@@ -5,6 +5,12 @@ filters by it, capture rows are keyed by URL, which no two sites share.  The ``m
 keeps the schema version and the sites that have used the file; ``pending_items`` is the outbox
 of items decided but not yet durably written (:class:`~archive.state.PendingItem`).
 
+Learned blocks (schema 4): ``blocks`` counts, per site and block digest, the distinct articles
+it was seen on and ``since``, how many articles the site had counted before it was first seen,
+so that a block that appeared late is measured against the articles seen since;
+``block_sites`` counts a site's articles; ``article_blocks`` keeps, per article key, the digests
+it was counted for, so that a fetch of an article already counted adds nothing.
+
 The store holds the file's :class:`~archive.statelock.StateLock` while it is open.
 """
 
@@ -38,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _PENDING_TABLE = """CREATE TABLE pending_items (
     seq INTEGER PRIMARY KEY,
     canonical_url TEXT NOT NULL,
@@ -57,10 +63,32 @@ _RUNS_TABLE = """CREATE TABLE runs (
     stats TEXT NOT NULL
 ) WITHOUT ROWID"""
 _RUNS_INDEX = "CREATE INDEX runs_by_site ON runs (site, finished_at)"
+_BLOCK_TABLES = (
+    """CREATE TABLE block_sites (
+    site TEXT PRIMARY KEY,
+    articles INTEGER NOT NULL
+) WITHOUT ROWID""",
+    """CREATE TABLE blocks (
+    site TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    since INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (site, digest)
+) WITHOUT ROWID""",
+    "CREATE INDEX blocks_by_count ON blocks (site, articles)",
+    """CREATE TABLE article_blocks (
+    key TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    digests TEXT NOT NULL
+) WITHOUT ROWID""",
+)
 #: Statements that bring a file from version ``N - 1`` to ``N``.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (_PENDING_TABLE,),
     3: (_RUNS_TABLE, _RUNS_INDEX),
+    4: _BLOCK_TABLES,
 }
 
 _SCHEMA = (
@@ -106,6 +134,7 @@ _SCHEMA = (
     _PENDING_TABLE,
     _RUNS_TABLE,
     _RUNS_INDEX,
+    *_BLOCK_TABLES,
 )
 
 _CAPTURE_COLUMNS = tuple(field.name for field in fields(CaptureState))
@@ -121,6 +150,15 @@ _JSON_COLUMNS = frozenset({"field_digests"})
 _PUT_ARTICLE = (
     f"INSERT OR REPLACE INTO articles (key, url_key, {', '.join(_ARTICLE_COLUMNS)}) "
     f"VALUES ({', '.join('?' * (len(_ARTICLE_COLUMNS) + 2))})"
+)
+_COUNT_SITE_ARTICLE = (
+    "INSERT INTO block_sites (site, articles) VALUES (?, 1)"
+    " ON CONFLICT (site) DO UPDATE SET articles = articles + 1"
+)
+_COUNT_BLOCK = (
+    "INSERT INTO blocks (site, digest, articles, since, first_seen, last_seen)"
+    " VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (site, digest)"
+    " DO UPDATE SET articles = articles + 1, last_seen = excluded.last_seen"
 )
 _SELECT_CAPTURES = f"SELECT {', '.join(_CAPTURE_COLUMNS)} FROM captures"
 _SELECT_ARTICLES = f"SELECT key, {', '.join(_ARTICLE_COLUMNS)} FROM articles"
@@ -280,6 +318,45 @@ class SqliteCrawlState(CrawlState):
             (*params, -1 if limit is None else limit),
         )
         return [self._loaded(_run, row) for row in rows]
+
+    def record_blocks(
+        self, site: str, article_key: str, digests: Iterable[str], seen_at: datetime
+    ) -> None:
+        found = {digest for digest in digests if digest}
+        if any(len(digest.split()) != 1 for digest in found):
+            raise ValueError(f"block digests of {article_key} must be words without spaces")
+        when = _store_time(seen_at)
+
+        def write(db: sqlite3.Connection) -> None:
+            row = db.execute(
+                "SELECT digests FROM article_blocks WHERE key = ?", (article_key,)
+            ).fetchone()
+            known = set(str(row[0]).split()) if row is not None else set()
+            new = found - known
+            if row is None:
+                db.execute(_COUNT_SITE_ARTICLE, (site,))
+            elif not new:
+                return
+            (total,) = db.execute(
+                "SELECT articles FROM block_sites WHERE site = ?", (site,)
+            ).fetchone()
+            db.executemany(
+                _COUNT_BLOCK, [(site, digest, total - 1, when, when) for digest in sorted(new)]
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO article_blocks (key, site, digests) VALUES (?, ?, ?)",
+                (article_key, site, " ".join(sorted(known | new))),
+            )
+
+        self._transaction(write)
+
+    def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
+        rows = self._fetchall(
+            "SELECT b.digest FROM blocks AS b JOIN block_sites AS s ON s.site = b.site"
+            " WHERE b.site = ?1 AND b.articles >= ?2 AND b.articles >= ?3 * (s.articles - b.since)",
+            (site, max(1, min_articles), min_share),
+        )
+        return frozenset(str(row[0]) for row in rows)
 
     def close(self) -> None:
         if self._db is not None:

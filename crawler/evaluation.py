@@ -120,17 +120,26 @@ def _with_raw(value: str | None, raw: str | None) -> str | None:
     return f"{value} (raw {raw!r})" if raw and raw != value else value
 
 
+def _with_source(shown: str | None, item: Article, name: str) -> str | None:
+    """What was got, and the source ``field_sources`` names for it (to see why it won)."""
+    source = item.field_sources.get(name)
+    return f"{shown} [from {source}]" if shown is not None and source else shown
+
+
 def compare_row(truth: Mapping[str, Any], article: Article | None) -> dict[str, FieldResult]:
     """Every field of the answer row against ``article`` (None: nothing was extracted)."""
     item = article or Article(url=str(truth.get("url", "")), site=str(truth.get("site", "")))
     body = normalise(item.body)
     title_ok = bool(item.title) and normalise(item.title) == normalise(truth.get("title"))
-    results = {"title": FieldResult(title_ok, truth.get("title"), item.title)}
+    shown_title = _with_source(item.title, item, "title")
+    results = {"title": FieldResult(title_ok, truth.get("title"), shown_title)}
     for name in ("published", "updated"):
         value = getattr(item, name)
         expected, got = to_minute(truth.get(name)), to_minute(value)
         results[name] = FieldResult(
-            expected == got, truth.get(name), _with_raw(value, getattr(item, f"{name}_raw"))
+            expected == got,
+            truth.get(name),
+            _with_source(_with_raw(value, getattr(item, f"{name}_raw")), item, name),
         )
     authors_got = ", ".join(item.authors) if item.authors else None
     if item.authors_raw and item.authors_raw != item.authors:
@@ -138,7 +147,7 @@ def compare_row(truth: Mapping[str, Any], article: Article | None) -> dict[str, 
     results["authors"] = FieldResult(
         answer_authors(truth.get("author")) == item_authors(item.authors),
         truth.get("author"),
-        authors_got,
+        _with_source(authors_got, item, "authors"),
     )
     first = normalise(truth.get("body_first"))
     shown_first = _clip(body)

@@ -24,8 +24,10 @@ dateline                      dateline                               (none)
 ``published``/``updated`` are ISO 8601 with the page's own offset (``+07:00`` for WIB);
 ``*_raw`` keep the text they were parsed from so a better parser can redo them later (when
 metadata agrees with the shown date to the minute, ``published_raw`` is the metadata value, for
-its seconds; see ``crawler.extraction.datesources``). ``updated`` is a shown "Diperbarui" date,
-else metadata's modified date when it is not earlier than ``published``, else None.
+its seconds; see ``crawler.extraction.datesources``); without a page date, or with a day
+alone that the sitemap dates with a time, ``published`` is the sitemap's. ``updated`` is a
+shown "Diperbarui" date, else metadata's modified date when it is not earlier than
+``published``, else None.
 
 ``body`` is the article's paragraphs (``paragraphs``) joined by blank lines. Sub-headings stay
 in it as paragraphs of their own, unmarked, where the page puts them; the dateline ("JAKARTA,
@@ -39,6 +41,21 @@ the organisation credited so ("Liputan6.com"), else a closing contributor sign-o
 never authors: a page that credits only an editor has no authors. ``authors_raw`` keeps the
 bylines and credit lines as shown.
 
+``field_sources`` says, per field, which source of the page decided its value (only fields
+that have one): ``selector`` (the site file's selectors), ``jsonld`` (a JSON-LD article object),
+``og`` (OpenGraph ``og:*``), ``meta`` (other ``<meta>`` tags: ``article:*``, ``name=...``,
+``twitter:*``), ``itemprop`` (microdata), ``time`` (the ``datetime`` of a ``<time pubdate>``),
+``byline`` (a visible byline or date element the generic rules recognise), ``h1`` (the visible
+headline),
+``title_tag`` (``<title>``), ``credit_line`` (a visible "Penulis: ..."/"Reporter: ..." line),
+``body_foot`` (a credit closing the body, or a credit line the body cleaning took out of the
+text), ``body`` (the dateline, taken from the first paragraph), ``fallback`` (readable-text
+extraction), ``sitemap`` (the sitemap entry) and ``url`` (the day in an article URL,
+``/2024/03/05/``, the last resort for ``published``). Fields other than title and dates
+that meta tags give (OpenGraph included) say ``meta``. Dates name the evidence that decided
+them: ``byline`` when the visible date won, even where ``*_raw`` holds agreeing metadata for
+its seconds. The pipelines keep it true: a step that changes a field sets or drops its source.
+
 An article spread over several pages is emitted whole (``pages`` of them) or not at all: when
 a later page cannot be fetched or archived, the article is held back (stat
 ``articles/held_back/page_failed``), its state left as it was, and the next run fetches it
@@ -48,6 +65,25 @@ again. An item never carries a silently truncated body.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+#: The labels ``field_sources`` uses (see above).
+SOURCE_LABELS = (
+    "selector",
+    "jsonld",
+    "og",
+    "meta",
+    "itemprop",
+    "time",
+    "byline",
+    "h1",
+    "title_tag",
+    "credit_line",
+    "body_foot",
+    "body",
+    "fallback",
+    "sitemap",
+    "url",
+)
 
 
 @dataclass
@@ -109,3 +145,5 @@ class Article:
     sitemap_published_raw: str | None = None
     sitemap_title: str | None = None
     authors_raw: list[str] = field(default_factory=list)
+    # Field name -> the source that decided it ("jsonld", "h1", "byline", ...; see above).
+    field_sources: dict[str, str] = field(default_factory=dict)

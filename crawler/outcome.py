@@ -13,13 +13,16 @@ code  meaning
 4     archive: a WARC record could not be written (disk full, unwritable ``WARC_DIR``...)
 5     output: an item could not be written durably (disk full, unwritable items folder...)
 6     state: the state file is damaged, unreadable or could not be written
+7     quality: a coverage monitor failed (a field's share fell, :mod:`crawler.monitors`)
 ====  =====================================================================================
 
 Components report a failure with :func:`fail_crawl`, which closes the spider with one of the
 reasons in :data:`CLOSE_REASONS`, or by raising :class:`CrawlFailure` before the crawl starts
 (from the crawl command's checks or a component's ``from_crawler``).  :class:`RunOutcome`
 decides the outcome when the spider closes: a recorded failure wins; otherwise a run that
-fetched nothing, or whose error ratio passed ``CRAWL_MAX_ERROR_RATIO``, failed (code 3).
+fetched nothing, or whose error ratio passed ``CRAWL_MAX_ERROR_RATIO``, failed (code 3).  The
+coverage monitors, which run after it, turn a run that passed into a failed one (code 7) with
+:func:`record_failure`.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class ExitCode(IntEnum):
     ARCHIVE = 4
     OUTPUT = 5
     STATE = 6
+    QUALITY = 7
 
 
 #: Spider close reasons that mean the run failed, and the exit code each gives.

@@ -84,6 +84,9 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("sitemap_published_raw", pa.string()),
         pa.field("sitemap_title", pa.string()),
         pa.field("authors_raw", pa.list_(pa.string())),
+        # Field name -> source label: a map, which pyarrow, DuckDB and Spark read as key-value
+        # pairs (pyarrow's to_pylist gives a list of (key, value) tuples).
+        pa.field("field_sources", pa.map_(pa.string(), pa.string())),
         # Typed copies of ``published``/``updated`` for filtering and sorting; the ISO strings
         # stay because they alone keep the page's own UTC offset.
         pa.field("published_at", _TIMESTAMP),
@@ -140,6 +143,18 @@ def article_row(item: Any) -> dict[str, Any]:
     row["updated_at"] = _moment(row.get("updated"))
     row["published_date"] = _day(row.get("published"))
     return row
+
+
+def item_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows of ``table`` as Python dicts, map columns (``field_sources``) as dicts, the way
+    the JSON Lines items spell them (``to_pylist`` gives a map as ``(key, value)`` pairs)."""
+    maps = [f.name for f in table.schema if pa.types.is_map(f.type)]
+    rows = table.to_pylist()
+    for row in rows:
+        for name in maps:
+            if row[name] is not None:
+                row[name] = dict(row[name])
+    return rows
 
 
 class ParquetItemExporter(BaseItemExporter):

@@ -150,11 +150,27 @@ ITEM_STEPS: dict[str, int | None] = {
     "pipelines.authors.authors_step": 500,
     "pipelines.validate.validate_step": 900,
 }
+# Coverage counts every article the steps kept, before versions drops the unchanged ones.
 ITEM_PIPELINES = {
     "pipelines.steppipeline.StepsPipeline": 300,
+    # After the steps (cleaned paragraphs), before coverage and versions (the fingerprint is
+    # that of the body it leaves).
+    "pipelines.learned.LearnedBoilerplatePipeline": 700,
+    "pipelines.coverage.CoveragePipeline": 940,
     "pipelines.versions.VersionsPipeline": 950,
     "pipelines.output.ItemOutputPipeline": 1000,
 }
+# Learned boilerplate (pipelines.learned): a paragraph, shown date or byline counted on at
+# least MIN_PAGES distinct articles of a site, and on at least MIN_SHARE of the site's articles
+# since it was first seen, leaves the bodies (dates and credits: only with evidence against
+# them). 20 pages: a real paragraph shared by a handful of related stories stays; a promo line
+# on every page goes after a few dozen. Share 0.2: a background paragraph that a running story
+# repeats over some dozens of a busy site's articles stays. Needs the crawl state.
+LEARNED_BOILERPLATE_ENABLED = True
+LEARNED_BOILERPLATE_MIN_PAGES = 20
+LEARNED_BOILERPLATE_MIN_SHARE = 0.2
+# Items of a site between two reads of its learned blocks from the state.
+LEARNED_BOILERPLATE_REFRESH_ITEMS = 10
 # Kabarsip's own item output, one JSON Lines file per run (%(site_name)s, %(name)s, %(time)s
 # filled in). An article version counts as emitted once its item is fsynced there; a crash
 # leaves it pending in the state and the next run writes it. Empty: no such file (FEEDS
@@ -176,18 +192,24 @@ FEED_STORAGES = {"parquet-dataset": "crawler.parquet.ParquetDatasetStorage"}
 PARQUET_ROW_GROUP_SIZE = 1000
 
 # --- Reporting -----------------------------------------------------------------------------
+# Scrapy calls the spider_closed handlers in this order.
 EXTENSIONS = {
-    # Opened before anything is fetched; closed after every component is done with it.
-    "archive.crawlstate.CrawlStateExtension": 100,
     # The crawl's WARC writer, which the capture middleware and the versions stage share.
     "archive.warcfiles.WarcFiles": 110,
     # Article pages whose payload the state already knows are not extracted again.
     "archive.unchanged.UnchangedArticles": 120,
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
+    # Runs SPIDERMON_SPIDER_CLOSE_MONITORS: a failed coverage monitor fails a run that passed.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
+    # Records the run in the state, after the monitors read the earlier runs.
+    "crawler.runrecord.RunRecorder": 460,
     "crawler.statsfile.StatsFile": 500,
     "crawler.runsummary.RunSummary": 510,
     "crawler.jobdir.FinishedJobCleanup": 900,
+    # Opened when the spider opens (or first asked for); closed last, once everything that
+    # reads or writes it on spider_closed is done.
+    "archive.crawlstate.CrawlStateExtension": 950,
 }
 # A finished run fails (exit 3) when more than this share of its download attempts (retries
 # and robots.txt included) ended in a network error, a 5xx or a 429; one that fetched nothing
@@ -200,6 +222,29 @@ RUN_SUMMARY_ENABLED = True
 JOBDIR_CLEAR_WHEN_FINISHED = True
 # Path of a JSON file that receives the final crawl stats (empty: none written).
 STATS_FILE = ""
+
+# --- Coverage monitors ---------------------------------------------------------------------
+# Per run and site the crawl counts items and those with a published time, an updated time,
+# authors, a body of COVERAGE_MIN_BODY_WORDS words or more, and no boilerplate left in the body
+# (stats coverage/..., kept in the state's run records). When the spider closes, a site with at
+# least COVERAGE_MIN_ITEMS items has each field's share compared with the median of its last
+# COVERAGE_HISTORY recorded runs that had as many: a share lower by more than COVERAGE_MAX_DROP
+# (0.25 = 25 points) fails the run, exit 7, as does one below its COVERAGE_MIN_SHARES floor
+# (e.g. {"published": 0.9}; none by default).
+COVERAGE_MIN_BODY_WORDS = 50
+COVERAGE_MIN_ITEMS = 20
+COVERAGE_HISTORY = 5
+COVERAGE_MAX_DROP = 0.25
+COVERAGE_MIN_SHARES: dict[str, float] = {}
+# Spidermon actions run when a coverage monitor fails, after the run is marked failed, e.g.
+# "spidermon.contrib.actions.reports.files.CreateFileReport" (SPIDERMON_REPORT_TEMPLATE,
+# SPIDERMON_REPORT_FILENAME), "spidermon.contrib.actions.email.smtp.SendSmtpEmail"
+# (SPIDERMON_EMAIL_*, SPIDERMON_SMTP_*) or
+# "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"
+# (SPIDERMON_SLACK_SENDER_TOKEN, SPIDERMON_SLACK_SENDER_NAME, SPIDERMON_SLACK_RECIPIENTS).
+COVERAGE_ACTIONS: list[str] = []
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.CoverageMonitorSuite"]
 
 # --- Replay --------------------------------------------------------------------------------
 # REPLAY_FROM (WARC/WACZ files, CDXJ indexes or folders) answers every request from the

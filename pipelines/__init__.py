@@ -1,4 +1,5 @@
-"""Item pipelines: the item steps (clean ► dates ► authors ► validate), versions, the output."""
+"""Item pipelines: the item steps (clean ► dates ► authors ► validate), learned boilerplate,
+versions, the output."""
 
 from __future__ import annotations
 

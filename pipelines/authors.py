@@ -4,7 +4,9 @@ A byline names its role with a prefix ("Oleh", "Penulis:", "Reporter :", "Pewart
 "Laporan Wartawan ...", "Editor:", "Red:", "Redaktur :", "Sumber:"); without one, a name is an
 author. People and organisations stay apart: a name with a domain ("Liputan6.com"), a news
 agency, the site's own outlet names, or the outlet after a dash ("Fino Yurio Kristo -
-detikinet") is an organisation. Initials ("(Cas/Isk)", "/ FMB") are not names.
+detikinet") or before a slash ("KOMPAS.com/NABILLA TASHANDRA") is an organisation. Initials
+("(Cas/Isk)", "/ FMB"), social handles ("Twitter @Persib"), weekdays of a date after the name
+and the words of a trade ("Web Design, Development") are not names.
 
 ``authors`` lists the people credited as author or reporter; when the page credits only an
 organisation, the organisation; when it credits only a closing sign-off ("(Luh Wayanti)"), that
@@ -20,11 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from itemadapter import ItemAdapter
-
 from crawler.items import Credit
 
 if TYPE_CHECKING:
+    # Annotations only: itemadapter loads Scrapy, and the extraction reads credits with this.
+    from itemadapter import ItemAdapter
+
     from crawler.sites import SiteConfig
     from pipelines.steps import Stats
 
@@ -89,6 +92,20 @@ ORGANISATION = re.compile(
     r"|redaksi(?:\s+\S+)?|tim\s+\S+(?:\s+\S+)?|admin|humas\s+.*|.*\s+news)$)",
     _I,
 )
+# "KOMPAS.com/NABILLA TASHANDRA": the outlet, then its person.
+OUTLET_SLASH = re.compile(
+    r"^(?P<outlet>\S+\.(?:com|co\.id|co|id|net|org|tv))\s*/\s*(?P<person>.+)$", _I
+)
+# Words of a team or a trade, not of a person's name ("Web Design & Development").
+_NOT_PERSON = re.compile(
+    r"\b(?:design|development|developer|webmaster|programmer|copyright|hak\s+cipta)\b", _I
+)
+# A date after a credit ("Reporter : A | Jumat, 19 Jun 2015"): a weekday is not a name.
+_WEEKDAY = re.compile(
+    r"^(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday)\b",
+    _I,
+)
 _INITIALS_ONLY = re.compile(r"^(?:[A-Z]{2,5}|[a-z]{2,5})$")
 _NOT_A_NAME = re.compile(r"\d")
 # Profile links that metadata puts in `author` ("https://www.facebook.com/detikdotcom").
@@ -122,6 +139,8 @@ def _kind(name: str, organisations: Sequence[re.Pattern[str]]) -> str:
 def _is_name(name: str) -> bool:
     if not 1 < len(name) <= 60 or name.casefold() in _ROLE_NOUNS or _ADDRESS.search(name):
         return False
+    if _NOT_PERSON.search(name) or _WEEKDAY.match(name):
+        return False
     if ORGANISATION.search(name):
         return True
     return not (_NOT_A_NAME.search(name) or _INITIALS_ONLY.match(name))
@@ -137,7 +156,10 @@ def _names(text: str, role: str) -> list[str]:
         # "Arnold H Sianturi / FMB": an editor's initials after a slash.
         pieces = [piece.strip(" :-|") for piece in part.split("/")]
         kept = [pieces[0], *(piece for piece in pieces[1:] if not _INITIALS_ONLY.match(piece))]
-        name = " ".join(" ".join(kept).split())
+        words = " ".join(kept).split()
+        if len(words) > 1 and words[-1].casefold() in _ROLE_NOUNS:
+            words.pop()  # "Dewi Kania Jurnalis": the job title printed after the name
+        name = " ".join(words)
         if _is_name(name):
             names.append(name)
     return names
@@ -155,7 +177,12 @@ def _one_credit(text: str, organisations: Sequence[re.Pattern[str]]) -> list[_Na
         while prefix := ROLE_PREFIX.match(text):
             role, explicit = _role_of(prefix), True
             text = text[prefix.end() :]
+    if _WEEKDAY.match(text) or _NOT_PERSON.search(text):
+        return []  # the date a credit line ends with; a web team's credit
     person, _, outlet = (part.strip() for part in _split_outlet(text))
+    slashed = OUTLET_SLASH.match(person)
+    if slashed and not outlet:
+        person, outlet = slashed["person"], slashed["outlet"]
     if role == "reporter" and "," in person:
         lead, rest = person.split(",", 1)
         if _kind(lead, organisations) == "organization":
@@ -250,7 +277,21 @@ def fill_authors(item: ItemAdapter, organisations: Sequence[re.Pattern[str]] = (
     if item.get("authors"):
         return False
     item["authors"] = authors_of(item["credits"])
+    _record_source(item)
     return bool(item["authors"])
+
+
+def _record_source(item: ItemAdapter) -> None:
+    """``field_sources["authors"]``: dropped without authors; ``body_foot`` for authors only the
+    credit lines taken out of the body named (the extraction recorded no source for them)."""
+    if "field_sources" not in item.field_names():
+        return
+    sources = dict(item.get("field_sources") or {})
+    if not item["authors"]:
+        sources.pop("authors", None)
+    else:
+        sources.setdefault("authors", "body_foot")
+    item["field_sources"] = sources
 
 
 def authors_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:

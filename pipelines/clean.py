@@ -113,6 +113,27 @@ def is_boilerplate(paragraph: str, site_patterns: Iterable[re.Pattern[str]] = ()
     return any(p.search(paragraph) for p in (*BOILERPLATE, *site_patterns))
 
 
+# Where a new sentence or line starts inside a paragraph.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u201d\"])\s+(?=\S)|\s*\n\s*")
+
+
+def boilerplate_left(
+    paragraphs: Iterable[str], site_patterns: Iterable[re.Pattern[str]] = ()
+) -> bool:
+    """Whether boilerplate is left inside the text: a line or sentence of a paragraph that
+    :func:`is_boilerplate` flags, which cleaning (whole paragraphs only) leaves in place.
+
+    A body taken by a generic guess often runs a "Baca juga: ..." prompt into a paragraph.
+    """
+    patterns = tuple(site_patterns)
+    return any(
+        is_boilerplate(part, patterns) or WIDGET_HEADINGS.match(part)
+        for paragraph in paragraphs
+        for part in _SENTENCE_BREAK.split(paragraph)
+        if part
+    )
+
+
 def is_caption(paragraph: str) -> bool:
     return len(paragraph) <= 300 and bool(CAPTION.search(paragraph))
 
@@ -304,7 +325,12 @@ def clean_item(item: ItemAdapter, site_patterns: Iterable[re.Pattern[str]] = ())
 
 def clean_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:
     """Boilerplate and datelines out of the body; counts ``clean/paragraphs_removed``."""
+    given = item.get("dateline")
     removed = clean_item(item, site.boilerplate if site else ())
+    if item.get("dateline") != given and "field_sources" in item.field_names():
+        # The dateline now comes from the body's first paragraph, or went with it.
+        sources = {k: v for k, v in (item.get("field_sources") or {}).items() if k != "dateline"}
+        item["field_sources"] = {**sources, "dateline": "body"} if item["dateline"] else sources
     if removed:
         stats.inc_value("clean/paragraphs_removed", removed)
     if item.get("dateline"):

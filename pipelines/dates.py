@@ -56,6 +56,7 @@ __all__ = [
     "dates_step",
     "fill_dates",
     "parse_date",
+    "read_date",
     "resolve_dates",
     "to_iso",
 ]
@@ -185,6 +186,11 @@ def parse_date(
     return parsed
 
 
+def read_date(text: str, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> ParsedDate | None:
+    """``parse_date`` for text that may hold no date at all (a guess): None, no warning."""
+    return _read(text, tz, None, False)
+
+
 def to_iso(value: datetime) -> str:
     """ISO 8601 with the offset and whole seconds: ``2022-02-03T08:03:00+07:00``."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -210,7 +216,8 @@ def resolve_dates(
     *,
     z_is_local: bool = False,
 ) -> ArticleDates:
-    """Published from the page, else from the sitemap; updated from the page.
+    """Published from the page, else from the sitemap (also when the page gives only the day
+    the sitemap dates with a time); updated from the page.
 
     Unreadable texts are returned in ``unparsed`` (field name, text) for the caller to report.
     """
@@ -224,9 +231,16 @@ def resolve_dates(
             unparsed.append((name, text))
         return parsed
 
-    published = read("published_raw", published_raw) or read(
-        "sitemap_published_raw", sitemap_published_raw
-    )
+    published = read("published_raw", published_raw)
+    if published is None or not published.has_time:
+        sitemap = read("sitemap_published_raw", sitemap_published_raw)
+        # A day without a time takes the sitemap's time of that day.
+        if published is None or (
+            sitemap is not None
+            and sitemap.has_time
+            and sitemap.value.date() == published.value.date()
+        ):
+            published = sitemap or published
     updated = read("updated_raw", updated_raw)
     return ArticleDates(published, updated, tuple(unparsed))
 
@@ -249,14 +263,18 @@ def fill_dates(
     With a published date, ``mentioned_dates`` gets the days the body names ("Selasa (1/2)")
     as ISO dates.
     """
+    page_published = item.get("published_raw")
+    if _source(item, "published") == "url" and item.get("sitemap_published_raw"):
+        page_published = None  # the sitemap's date says more than the day a URL names
     dates = resolve_dates(
-        item.get("published_raw"),
+        page_published,
         item.get("updated_raw"),
         item.get("sitemap_published_raw"),
         tz,
         _reference(item.get("fetched_at")),
         z_is_local=z_is_local,
     )
+    _record_sources(item, dates)
     if dates.published:
         item["published"] = to_iso(dates.published.value)
         body = item.get("body")
@@ -266,6 +284,26 @@ def fill_dates(
     if dates.updated:
         item["updated"] = to_iso(dates.updated.value)
     return dates
+
+
+def _source(item: ItemAdapter, name: str) -> str | None:
+    sources = item.get("field_sources") if "field_sources" in item.field_names() else None
+    return sources.get(name) if isinstance(sources, dict) else None
+
+
+def _record_sources(item: ItemAdapter, dates: ArticleDates) -> None:
+    """``field_sources`` of the dates as filled: the sitemap's when the page gave none
+    readable, no source for a date left empty."""
+    sources = dict(item.get("field_sources") or {})
+    read_page = dates.published is not None and dates.published.source == item.get("published_raw")
+    if dates.published is None:
+        sources.pop("published", None)
+    elif not read_page:
+        sources["published"] = "sitemap"
+    if dates.updated is None:
+        sources.pop("updated", None)
+    if "field_sources" in item.field_names():
+        item["field_sources"] = sources
 
 
 def dates_step(item: ItemAdapter, site: SiteConfig | None, stats: Stats) -> None:

@@ -27,15 +27,16 @@ class StepsPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        site = self._site(str(adapter.get("url") or ""))
+        site = site_of(self.crawler, str(adapter.get("url") or ""))
         drop = run_steps(self.steps, adapter, site, self.stats)
         if drop is not None:
             raise DropItem(f"{drop.reason}: {adapter.get('url')}: {drop.why}")
         return item
 
-    def _site(self, url: str) -> SiteConfig | None:
-        """The site file of the page: per URL when the spider reads several sites."""
-        spider = self.crawler.spider
-        site_for = getattr(spider, "site_for", None)
-        site = site_for(url) if site_for is not None else getattr(spider, "site", None)
-        return site if isinstance(site, SiteConfig) else None
+
+def site_of(crawler: Crawler, url: str) -> SiteConfig | None:
+    """The site file of the page: per URL when the spider reads several sites."""
+    spider = crawler.spider
+    site_for = getattr(spider, "site_for", None)
+    site = site_for(url) if site_for is not None else getattr(spider, "site", None)
+    return site if isinstance(site, SiteConfig) else None

@@ -57,7 +57,7 @@ class VersionsPipeline:
         adapter = ItemAdapter(item)
         url = str(adapter["url"])
         canonical = str(adapter.get("canonical_url") or url)
-        seen_at = _moment(adapter.get("fetched_at"))
+        seen_at = fetch_moment(adapter.get("fetched_at"))
         content_hash = adapter.get("content_hash") or fingerprint(item)
         digests = field_digests(item)
         previous = state.get_article(canonical)
@@ -147,7 +147,7 @@ def number_version(
     ]
 
 
-def _moment(text: Any) -> datetime:
+def fetch_moment(text: Any) -> datetime:
     """When the article's page was fetched (its capture's WARC-Date), else now."""
     if isinstance(text, str):
         try:

@@ -6,7 +6,7 @@ Three sources of pages, one folder of golden files each under ``tests/golden/``:
   must not enter the repository, so each string is kept as its SHA-256 digest and length
   (``{"sha256": ..., "chars": 61}``), each list of strings as its length and the digest of its
   JSON (``{"count": 2, "sha256": ...}``); dates, numbers, booleans, ``null`` and the site's
-  own vocabulary (language, credit kinds and roles) stay as they are.
+  own vocabulary (language, credit kinds and roles, ``field_sources``) stay as they are.
 - ``fixtures``: the cases of ``tests/site_fixtures.py``, and ``demo``: the 30-article demo
   site (edition 1). Their text is the project's own, kept in full.
 
@@ -57,6 +57,8 @@ PLAIN_FIELDS = frozenset(
     {"site", "language", "published", "updated", "mentioned_dates", "fetched_at", "emit_reason"}
 )
 PLAIN_CREDIT_FIELDS = frozenset({"kind", "role"})
+#: Fields that are the project's vocabulary through and through, kept as they are.
+PLAIN_WHOLE = frozenset({"field_sources"})
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ def digest(text: str) -> dict[str, Any]:
 
 def redact(value: Any, name: str = "", plain: frozenset[str] = PLAIN_FIELDS) -> Any:
     """``value`` with every string but ``plain`` fields' replaced by its digest and length."""
+    if name in PLAIN_WHOLE:
+        return value
     if isinstance(value, dict):
         inner = PLAIN_CREDIT_FIELDS if name == "credits" else plain
         return {key: redact(item, key, inner) for key, item in value.items()}

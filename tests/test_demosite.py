@@ -23,6 +23,8 @@ from crawler.demosite.__main__ import main
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import ORIGIN_TOKEN, ArticleTruth, SiteManifest
 from crawler.demosite.server import DemoServer, LoopbackServer, accepts_gzip
+from crawler.demosite.stories import edition_time
+from crawler.demosite.templates import REDESIGN_EDITION
 from crawler.sites import load_site
 from tests.conftest import require_corpus
 
@@ -73,8 +75,8 @@ def site_file(manifest: SiteManifest, target: str) -> bytes:
     return (manifest.directory / manifest.routes[target].file).read_bytes()
 
 
-def paragraphs(page: Selector) -> list[str]:
-    texts = [p.xpath("string(.)").get() or "" for p in page.css(SELECTORS["paragraphs"])]
+def paragraphs(page: Selector, css: str = SELECTORS["paragraphs"]) -> list[str]:
+    texts = [p.xpath("string(.)").get() or "" for p in page.css(css)]
     return [t for t in texts if not any(rule.search(t) for rule in SITE.boilerplate)]
 
 
@@ -162,6 +164,26 @@ def test_widget_only_articles_change_bytes_but_not_text(
         old, new = site_file(demo_site, article.path), site_file(demo_site_v2, article.path)
         assert old != new
         assert paragraphs(Selector(text=old.decode())) == paragraphs(Selector(text=new.decode()))
+
+
+def test_the_redesigned_edition_breaks_the_site_files_selectors(tmp_path: Path) -> None:
+    site = generate_site(tmp_path / "site", articles=10, edition=REDESIGN_EDITION)
+    assert site.live()
+    for article in site.live():
+        html = site_file(site, article.path).decode()
+        page = Selector(text=html)
+        for name in ("title", "authors", "published", "updated", "paragraphs"):
+            assert page.css(SELECTORS[name]).get() is None, name
+        assert "<time" not in html and "datePublished" not in html
+        assert "article:published_time" not in html
+        # The story is still there: its headline, byline names and text, in the new markup.
+        assert page.css("h1::text").get() == article.title
+        assert all(name in html for name in article.authors)
+        end = article.page_starts[1] if article.pages > 1 else len(article.paragraphs)
+        assert paragraphs(page, "div.story-body__text > p") == article.paragraphs[:end]
+        # Every page changed with the redesign: a conditional request gets the new one.
+        modified = parsedate_to_datetime(site.routes[article.path].last_modified)
+        assert modified > edition_time(REDESIGN_EDITION - 1)
 
 
 def test_updated_articles_get_new_text_and_a_later_date(

@@ -7,6 +7,7 @@ with ``python -m tests.golden --update`` and review the diff. Corpus pages are s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from crawler.items import SOURCE_LABELS, Article
 from tests.golden import (
     GOLDEN_DIR,
     PLAIN_CREDIT_FIELDS,
@@ -81,9 +83,13 @@ def test_every_saved_page_has_a_golden_file(
 
 
 def strings(value: Any, name: str = "") -> Iterator[tuple[str, str]]:
-    """Every string of a JSON value with the key it sits under."""
+    """Every string of a JSON value with the key it sits under (``field_sources`` for its
+    values, whatever field they name)."""
     if isinstance(value, dict):
         for key, item in value.items():
+            if name == "field_sources":
+                yield name, item
+                continue
             yield from strings(item, key)
     elif isinstance(value, list):
         for item in value:
@@ -98,4 +104,14 @@ def test_corpus_golden_files_hold_no_page_text() -> None:
     plain = PLAIN_FIELDS | PLAIN_CREDIT_FIELDS
     for path in files:
         for name, value in strings(json.loads(path.read_text(encoding="utf-8"))):
+            if name == "field_sources":
+                assert value in SOURCE_LABELS, (path, value)
+                continue
             assert name in plain or (name == "sha256" and SHA256.fullmatch(value)), (path, name)
+
+
+@pytest.mark.parametrize("key", golden_files())
+def test_golden_items_hold_every_item_field(key: str) -> None:
+    entry = read_golden(GOLDEN_DIR / f"{key}.json") or {}
+    if "item" in entry:
+        assert list(entry["item"]) == [f.name for f in dataclasses.fields(Article)], key

@@ -31,13 +31,14 @@ from crawler.demo import PROJECT_DIR, crawl_command
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
-from crawler.items import Article, Credit, Image
+from crawler.items import SOURCE_LABELS, Article, Credit, Image
 from crawler.parquet import (
     ARTICLE_SCHEMA,
     DERIVED_COLUMNS,
     ParquetDatasetStorage,
     ParquetItemExporter,
     article_dataset,
+    item_rows,
 )
 from pipelines.authors import ROLES
 from pipelines.fingerprint import FINGERPRINTED
@@ -128,6 +129,7 @@ def sample_articles() -> list[Article]:
             warc_offset=20480,
             warc_record_id="<urn:uuid:00000000-0000-4000-8000-000000000004>",
             authors_raw=["Penulis: Siti Nurhaliza"],
+            field_sources={"title": "h1", "published": "byline", "authors": "credit_line"},
             sitemap_title="Banjir di Jakarta",
             sitemap_published_raw="2026-01-27T01:30:00+07:00",
             **{**common, "content_hash": "b" * 64},
@@ -202,6 +204,12 @@ def _compatible(node: dict[str, Any], arrow: pa.DataType) -> bool:
         return kinds == {"string"} and node.get("format") == "date"
     if pa.types.is_list(arrow):
         return kinds == {"array"} and _compatible(node["items"], arrow.value_type)
+    if pa.types.is_map(arrow):
+        return (
+            kinds == {"object"}
+            and _compatible(node["propertyNames"], arrow.key_type)
+            and _compatible(node["additionalProperties"], arrow.item_type)
+        )
     if pa.types.is_struct(arrow):
         properties = node["properties"]
         return (
@@ -216,8 +224,9 @@ def _compatible(node: dict[str, Any], arrow: pa.DataType) -> bool:
 def test_json_schema_and_parquet_schema_agree_on_each_column(name: str) -> None:
     node = JSON_SCHEMA["properties"][name]
     assert _compatible(node, ARTICLE_SCHEMA.field(name).type), (name, node)
-    lists = pa.types.is_list(ARTICLE_SCHEMA.field(name).type)
-    # Lists are never null in an exported row (empty instead); everything else may be.
+    arrow = ARTICLE_SCHEMA.field(name).type
+    lists = pa.types.is_list(arrow) or pa.types.is_map(arrow)
+    # Lists and maps are never null in an exported row (empty instead); everything else may be.
     assert ("null" in _json_types(node)) != (lists or name in {"url", "site", "pages"})
 
 
@@ -227,6 +236,7 @@ def test_json_schema_enums_cover_what_the_pipelines_write() -> None:
     roles = properties["credits"]["items"]["properties"]["role"]["enum"]
     assert set(ROLES.values()) <= set(roles)
     assert set(properties["emit_reason"]["enum"]) == {"new", "updated", None}
+    assert properties["field_sources"]["additionalProperties"]["enum"] == list(SOURCE_LABELS)
 
 
 def test_json_lines_items_validate_against_the_json_schema() -> None:
@@ -256,7 +266,7 @@ def test_exported_file_reads_back_with_the_documented_schema_and_values(tmp_path
     assert parquet.metadata.num_row_groups == 3  # 2 + 2 + 1
     table = parquet.read()
     assert table.schema.equals(ARTICLE_SCHEMA)
-    assert table.to_pylist() == [expected_row(article) for article in articles]
+    assert item_rows(table) == [expected_row(article) for article in articles]
 
 
 def test_typed_dates_keep_the_instant_and_the_day_printed_on_the_page(tmp_path: Path) -> None:
@@ -265,6 +275,8 @@ def test_typed_dates_keep_the_instant_and_the_day_printed_on_the_page(tmp_path: 
         export(sample_articles(), file)
     rows = pq.read_table(path).to_pylist()
     flood, quake, undated, _, no_zone = rows
+    sources = [row["field_sources"] for row in rows]
+    assert ("published", "byline") in next(pairs for pairs in sources if pairs)
     assert flood["published_at"] == datetime(2026, 1, 26, 18, 30, tzinfo=UTC)
     assert flood["published_date"] == date(2026, 1, 27)
     assert quake["published_date"] == date(2026, 1, 26)
@@ -390,7 +402,7 @@ def test_dataset_is_partitioned_by_site_and_local_day_and_runs_only_add_files(
     assert len({path.name.rsplit("-", 1)[0] for path in files}) == 2  # one name per run
     table = article_dataset(root).to_table()
     assert table.schema.equals(ARTICLE_SCHEMA)
-    rows = sorted(table.to_pylist(), key=lambda row: row["warc_offset"])
+    rows = sorted(item_rows(table), key=lambda row: row["warc_offset"])
     assert rows == [expected_row(article) for article in articles]
 
 
@@ -489,7 +501,7 @@ def test_crawl_writes_one_partition_per_site_and_day_and_one_row_per_item(
 
 @pytest.mark.slow
 def test_crawl_rows_equal_the_json_lines_items(crawled: Crawled) -> None:
-    rows = article_dataset(crawled.dataset).to_table().to_pylist()
+    rows = item_rows(article_dataset(crawled.dataset).to_table())
     by_record = {row["warc_record_id"]: row for row in rows}
     assert len(by_record) == len(rows)
     for item in crawled.items:

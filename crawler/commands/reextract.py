@@ -4,6 +4,12 @@ A crawl over the archive (:class:`crawler.spiders.archive.ArchiveSpider` with ``
 set to the paths given): every archived article response goes through extraction, the item
 steps and the versions stage, numbered against a temporary state, into the feed ``-o`` names.
 Records that cannot be read are reported by file and offset and skipped.
+
+With learned boilerplate on (``LEARNED_BOILERPLATE_ENABLED``), a first pass over the archive
+runs extraction and the item steps only, so the temporary state learns each site's repeated
+blocks from all of it (:mod:`pipelines.learned`); the second pass, which writes the items, then
+takes them out of every item, the first ones included. ``--no-learn-first`` reads the archive
+once, learning as it goes: items read before a block was learned keep it.
 """
 
 from __future__ import annotations
@@ -14,14 +20,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.misc import load_object
 
 from archive.replayindex import ReplaySourceError, archive_files
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, ExitCode
 from crawler.sites import SiteConfigError, load_site
+from pipelines.output import ItemOutputPipeline
+from pipelines.versions import VersionsPipeline
 
 _FORMATS = ("jsonlines", "json", "parquet")
 _SUFFIXES = {".jsonl": "jsonlines", ".jl": "jsonlines", ".json": "json", ".parquet": "parquet"}
@@ -50,6 +60,12 @@ class Command(ScrapyCommand):
         parser.add_argument("-o", "--output", metavar="FILE", help="where the items go")
         parser.add_argument("--format", choices=_FORMATS, help="output format (default: by suffix)")
         parser.add_argument("--site", metavar="NAME", help="site file for every page")
+        parser.add_argument(
+            "--learn-first",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="read the archive once to learn repeated blocks before extracting (default: on)",
+        )
         parser.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
@@ -105,11 +121,35 @@ class Command(ScrapyCommand):
         if opts.site:
             spider_args["site"] = opts.site
         try:
-            self.crawler_process.crawl(crawler, **spider_args)
+            assert self.settings is not None
+            if opts.learn_first and self.settings.getbool("LEARNED_BOILERPLATE_ENABLED"):
+                process = self.crawler_process
+                learner = self._learner()
+
+                def extract() -> None:
+                    process.crawl(crawler, **spider_args)
+
+                # Either kind of crawler process waits for a crawl started before its last ends.
+                learner.signals.connect(extract, signal=signals.engine_stopped)
+                process.crawl(learner, **spider_args)
+            else:
+                self.crawler_process.crawl(crawler, **spider_args)
             self.crawler_process.start()
         finally:
             self.state_dir.cleanup()
         self._report(crawler, len(args), Path(opts.output))
+
+    def _learner(self) -> Crawler:
+        """The learning pass: the same crawl of the archive without versions and outputs."""
+        assert self.settings is not None and self.crawler_process is not None
+        settings = self.settings.copy()
+        steps = {
+            path: order
+            for path, order in settings.getdict("ITEM_PIPELINES").items()
+            if load_object(path) not in (VersionsPipeline, ItemOutputPipeline)
+        }
+        settings.setdict({"ITEM_PIPELINES": steps, "FEEDS": {}}, priority="cmdline")
+        return Crawler(self.crawler_process.spider_loader.load("archive"), settings)
 
     def _report(self, crawler: Crawler, sources: int, output: Path) -> None:
         assert crawler.stats is not None

@@ -50,7 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write one edition of the demo site")
     generate.add_argument("out", type=Path, help="output directory (empty or a previous site)")
     generate.add_argument("--articles", type=int, default=240, help="articles in edition 1")
-    generate.add_argument("--edition", type=int, default=1, help="edition number (1, 2, ...)")
+    generate.add_argument(
+        "--edition",
+        type=int,
+        default=1,
+        help="edition number (1, 2, ...; from 3 on the article pages are redesigned)",
+    )
     generate.add_argument("--seed", type=int, default=7, help="random seed of the text")
     serve = commands.add_parser("serve", help="serve a generated site or a directory")
     serve.add_argument("directory", type=Path)

@@ -13,7 +13,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -90,7 +90,7 @@ def generate_site(
     stories = site_history(articles, edition, seed)
     live = sorted((s for s in stories if s.status != "removed"), key=_by_publication)
     writer = _SiteWriter(out_dir)
-    _write_articles(writer, live)
+    _write_articles(writer, live, redesigned=edition >= templates.REDESIGN_EDITION)
     _write_listings(writer, live)
     _write_discovery(writer, live)
     manifest = SiteManifest(
@@ -121,16 +121,20 @@ def _by_publication(story: Story) -> tuple[datetime, int]:
     return (story.published, story.id)
 
 
-def _write_articles(writer: _SiteWriter, live: Sequence[Story]) -> None:
+def _write_articles(writer: _SiteWriter, live: Sequence[Story], redesigned: bool) -> None:
     image = _png()
     writer.add("/images/logo.png", "images/photo.png", image, PNG, BASE, compressible=False)
+    # The redesign went live an hour before its edition was crawled: every page changed then.
+    redesign = edition_time(templates.REDESIGN_EDITION) - timedelta(hours=1)
     for story in live:
         base = f"{story.section.slug}/read/{story.id}/{story.slug}"
-        modified = story.page_changed
+        modified = max(story.page_changed, redesign) if redesigned else story.page_changed
         for number in range(1, story.pages + 1):
             target = story.path if number == 1 else f"{story.path}?page={number}"
             file = f"{base}/index.html" if number == 1 else f"{base}/page-{number}.html"
-            writer.add(target, file, templates.article_page(story, number), HTML, modified)
+            writer.add(
+                target, file, templates.article_page(story, number, redesigned), HTML, modified
+            )
         for path in (thumb_path(story), *(p.path for p in story.pictures)):
             writer.route(path, "images/photo.png", PNG, story.published, compressible=False)
 

@@ -319,8 +319,14 @@ def breadcrumb_ld(story: Story) -> dict[str, Any]:
     }
 
 
-def article_page(story: Story, number: int) -> str:
-    """Page ``number`` (1-based) of an article."""
+#: From this edition on, article pages have a new design: new class names, the byline as plain
+#: text, no ``<time>`` element, no NewsArticle JSON-LD and no article times in the meta. The demo
+#: site file's selectors then find nothing and generic extraction is all that is left.
+REDESIGN_EDITION = 3
+
+
+def article_page(story: Story, number: int, redesigned: bool = False) -> str:
+    """Page ``number`` (1-based) of an article, in the new design when ``redesigned``."""
     url = f"{ORIGIN}{story.path}"
     ads = random.Random(f"ads:{story.id}:{story.widget_rev}")
     meta = [
@@ -337,17 +343,20 @@ def article_page(story: Story, number: int) -> str:
         f'<meta property="article:section" content="{esc(story.section.name)}">',
         *(f'<meta property="article:tag" content="{esc(tag)}">' for tag in story.tags),
     ]
+    if redesigned:
+        meta = [m for m in meta if "_time" not in m]
     if number > 1:
         meta.append(f'<link rel="prev" href="{_page_url(story, number - 1)}">')
     if number < story.pages:
         meta.append(f'<link rel="next" href="{_page_url(story, number + 1)}">')
-    head = "\n".join(meta) + "\n" + json_ld(news_article_ld(story)) + json_ld(breadcrumb_ld(story))
+    article_ld = "" if redesigned else json_ld(news_article_ld(story))
+    head = "\n".join(meta) + "\n" + article_ld + json_ld(breadcrumb_ld(story))
     config = {
         "articleId": story.id,
         "section": story.section.slug,
         "page": number,
         "pages": story.pages,
-        "authors": list(story.authors),
+        "authors": [] if redesigned else list(story.authors),
         "tags": list(story.tags),
         "adTargeting": {"kanal": story.section.slug, "tipe": "read", "id": str(story.id)},
     }
@@ -357,9 +366,9 @@ def article_page(story: Story, number: int) -> str:
         + '<main class="read-page">\n'
         + advertisement("skin-left", ads, story.id)
         + '<article class="read-page--article" itemscope itemtype="https://schema.org/NewsArticle">\n'
-        + _article_header(story)
+        + (_redesigned_header(story) if redesigned else _article_header(story))
         + (_figure(story.pictures[0].path, story.pictures[0].caption) if number == 1 else "")
-        + _article_body(story, number, ads)
+        + _article_body(story, number, ads, redesigned)
         + _pagination(story, number)
         + _tags(story)
         + _share_buttons(url)
@@ -401,6 +410,18 @@ def _article_header(story: Story) -> str:
     )
 
 
+def _redesigned_header(story: Story) -> str:
+    writers = ", ".join(f"<b>{esc(name)}</b>" for name in story.authors)
+    return (
+        '<header class="story-head">\n'
+        f'<nav class="story-head__crumbs"><a href="{ORIGIN}/">Home</a> / '
+        f'<a href="{ORIGIN}/{story.section.slug}/">{esc(story.section.name)}</a></nav>\n'
+        f'<h1 class="story-head__headline">{esc(story.title)}</h1>\n'
+        f'<div class="story-head__info"><span class="story-head__who">{writers}</span>'
+        "</div>\n</header>\n"
+    )
+
+
 def _figure(path: str, caption: str) -> str:
     return (
         '<figure class="read-page--photo"><img class="read-page--photo__image" '
@@ -409,10 +430,13 @@ def _figure(path: str, caption: str) -> str:
     )
 
 
-def _article_body(story: Story, number: int, ads: random.Random) -> str:
-    parts = [
-        '<div class="article-content-body">\n<div class="article-content-body__item-content">\n'
-    ]
+def _article_body(story: Story, number: int, ads: random.Random, redesigned: bool) -> str:
+    opening = (
+        '<section class="story-body">\n<div class="story-body__text">'
+        if redesigned
+        else '<div class="article-content-body">\n<div class="article-content-body__item-content">'
+    )
+    parts = [f"{opening}\n"]
     indexes = story.page_paragraphs(number)
     for position, index in enumerate(indexes):
         text = story.paragraphs[index]
@@ -430,7 +454,7 @@ def _article_body(story: Story, number: int, ads: random.Random) -> str:
         for picture in story.pictures[1:]:
             if picture.after == index:
                 parts.append(_figure(picture.path, picture.caption))
-    parts.append("</div>\n</div>\n")
+    parts.append("</div>\n</section>\n" if redesigned else "</div>\n</div>\n")
     return "".join(parts)
 
 

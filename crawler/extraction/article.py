@@ -3,9 +3,11 @@
 Per field the first source that has a value wins: the site's selectors (the page's layout,
 chosen by what the page matches and when it was captured), then JSON-LD, then OpenGraph/article
 meta/microdata, then the readable-text fallback, which runs only when none of them gives a body.
-Dates are chosen among the sources by ``datesources`` (the shown date first) and stay text
-(``published_raw``, ``updated_raw``); bylines stay as shown (``authors_raw``, editors credited
-as "Editor: ..."): the pipelines interpret them.
+Title, dates and (on a page no layout describes) bylines are weighed among the sources instead:
+the headline by ``titles``, the dates by ``datesources`` (the shown date first), the bylines by
+``bylines``. Dates stay text (``published_raw``, ``updated_raw``); bylines stay as shown
+(``authors_raw``, editors credited as "Editor: ..."): the pipelines interpret them. Every
+decision is recorded in ``field_sources``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,23 @@ from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from cssselect import SelectorError
 from parsel import Selector
 
+from crawler.extraction.bylines import generic_bylines
+from crawler.extraction.candidates import (
+    headings,
+    published_candidates,
+    title_candidates,
+    updated_candidates,
+    url_day,
+)
 from crawler.extraction.canonical import canonical_url, page_candidates
 from crawler.extraction.datesources import DateSources, choose_dates
 from crawler.extraction.fallback import readable_fields
-from crawler.extraction.fields import RawFields, first_said
+from crawler.extraction.fields import RawFields, first_said_from
 from crawler.extraction.images import select_images
 from crawler.extraction.jsonld import jsonld_fields
 from crawler.extraction.meta import meta_fields, meta_value
@@ -35,7 +46,7 @@ from crawler.extraction.selectors import (
     select_text,
     select_texts,
 )
-from crawler.extraction.titles import shown_headline, strip_site_name
+from crawler.extraction.titles import choose_title
 from crawler.extraction.visible import guessed_dates, guessed_fields
 from crawler.items import Article, Image
 from crawler.sites import Layout, SiteConfig, SiteConfigError
@@ -173,13 +184,21 @@ def extract_article(
     own = selector_fields(root, site, layout, response.url) if layout else guessed_fields(root)
     jsonld = jsonld_fields(root, response.url)
     meta = meta_fields(root, response.url)
-    sources = [own, jsonld, meta]
-    if not any(source.paragraphs for source in sources):
-        sources.append(readable_fields(response.text, response.url))
-    raw = first_said(*sources)
-    names = [site.name, *site.domains, meta_value(root, "og:site_name")]
-    title = own.title or shown_headline(
-        root, strip_site_name(first_said(*sources[1:]).title, names)
+    fallback = RawFields()
+    if not any(source.paragraphs for source in (own, jsonld, meta)):
+        fallback = readable_fields(response.text, response.url)
+    labelled = [
+        ("selector" if layout else "byline", own),
+        ("jsonld", jsonld),
+        ("meta", meta),
+        ("fallback", fallback),
+    ]
+    raw, labels = first_said_from(*labelled)
+    sources: dict[str, str | None] = dict(labels)
+    title, sources["title"] = (
+        (own.title, "selector")
+        if own.title
+        else _weighed_title(root, site, response.url, raw.section, jsonld, fallback)
     )
     # A body container often holds the picture captions too; the site file says which they are.
     captions = set(own.captions)
@@ -187,17 +206,25 @@ def extract_article(
     if paragraphs and title and paragraphs[0] == title:
         del paragraphs[0]  # the headline repeated at the top of the text
     body = "\n\n".join(paragraphs) or None
-    published_raw, updated_raw = choose_dates(
+    dates = choose_dates(
         DateSources(
             shown_published=own.published,
             shown_updated=own.updated,
-            metadata_published=[source.published for source in sources[1:]],
-            metadata_updated=[source.updated for source in sources[1:]],
-            guessed_published=[] if layout else guessed_dates(root),
+            metadata_published=published_candidates(root, jsonld, fallback),
+            metadata_updated=updated_candidates(root, jsonld),
+            guessed=[] if layout else guessed_dates(root, title),
+            url_day=url_day(response.url),
         ),
         site.timezone,
         site.z_is_local,
     )
+    sources["published"], sources["updated"] = dates.published_source, dates.updated_source
+    if layout:
+        bylines = [*raw.authors, *(_as_editor(name) for name in own.editors)]
+    else:
+        bylines, sources["authors"] = generic_bylines(
+            root, title, [(label, source.authors) for label, source in labelled]
+        )
     return Article(
         url=response.url,
         site=site.name,
@@ -205,9 +232,9 @@ def extract_article(
         section=raw.section,
         title=title,
         description=raw.description,
-        authors_raw=_unique([*raw.authors, *(_as_editor(name) for name in own.editors)]),
-        published_raw=published_raw,
-        updated_raw=updated_raw,
+        authors_raw=_unique(bylines),
+        published_raw=dates.published,
+        updated_raw=dates.updated,
         dateline=raw.dateline,
         body=body,
         paragraphs=paragraphs,
@@ -215,7 +242,40 @@ def extract_article(
         tags=_unique(raw.tags),
         language=page_language(root) or site.language,
         word_count=len(body.split()) if body else 0,
+        field_sources=_recorded(sources),
     )
+
+
+def _weighed_title(
+    root: Selector,
+    site: SiteConfig,
+    url: str,
+    section: str | None,
+    jsonld: RawFields,
+    fallback: RawFields,
+) -> tuple[str | None, str | None]:
+    """The headline and its source, weighed among the page's headings and metadata."""
+    return choose_title(
+        headings(root),
+        title_candidates(root, jsonld, fallback),
+        [site.name, *site.domains, meta_value(root, "og:site_name")],
+        # The section names a prefix may carry: the page's section, the URL's folders.
+        [section, *urlsplit(url).path.split("/")[:-1]],
+        [*headings(root, "h2", 10), *headings(root, "h3", 10)],
+    )
+
+
+_RECORDED = {"paragraphs": "body", "canonical": "canonical_url"}
+_UNRECORDED = ("editors", "captions")
+
+
+def _recorded(sources: dict[str, str | None]) -> dict[str, str]:
+    """Per item field that has a value, its source (``RawFields`` names as item names)."""
+    return {
+        _RECORDED.get(name, name): label
+        for name, label in sources.items()
+        if label and name not in _UNRECORDED
+    }
 
 
 def _as_editor(credit: str) -> str:
@@ -234,10 +294,14 @@ def merge_pages(first: Article, rest: list[Article]) -> Article:
             seen.add(image.url)
             images.append(image)
     body = "\n\n".join(paragraphs) or None
-    fill: dict[str, Any] = {
-        name: next((getattr(page, name) for page in pages if getattr(page, name)), None)
-        for name in ("title", "description", "published_raw", "updated_raw", "section", "dateline")
-    }
+    fill: dict[str, Any] = {}
+    sources = dict(first.field_sources)
+    for name in ("title", "description", "published_raw", "updated_raw", "section", "dateline"):
+        page = next((page for page in pages if getattr(page, name)), None)
+        fill[name] = getattr(page, name) if page else None
+        field = name.removesuffix("_raw")
+        if page is not None and field in page.field_sources:
+            sources[field] = page.field_sources[field]
     return dataclasses.replace(
         first,
         **fill,
@@ -248,4 +312,5 @@ def merge_pages(first: Article, rest: list[Article]) -> Article:
         body=body,
         word_count=len(body.split()) if body else 0,
         pages=len(pages),
+        field_sources=sources,
     )

@@ -28,11 +28,18 @@ class RawFields:
 
 def first_said(*sources: RawFields) -> RawFields:
     """Per field, the value of the first source that has one (sources in precedence order)."""
+    return first_said_from(*(("", source) for source in sources))[0]
+
+
+def first_said_from(*sources: tuple[str, RawFields]) -> tuple[RawFields, dict[str, str]]:
+    """``first_said`` of labelled sources, and per field said the label of the source."""
     merged = RawFields()
+    labels: dict[str, str] = {}
     for spec in fields(RawFields):
-        for source in sources:
+        for label, source in sources:
             value = getattr(source, spec.name)
             if value:
                 setattr(merged, spec.name, value)
+                labels[spec.name] = label
                 break
-    return merged
+    return merged, labels

@@ -52,6 +52,8 @@ class ArchiveSpider(NewsSpider):
         # Articles are told by the site files, never by URL shape.
         self.shapes = None
         self.fixed: SiteConfig | None = load_site(site) if site else None
+        # Every archived article response was one when crawled: no URL shapes to tell them by.
+        self.shapes = None
         if self.fixed is not None:
             self.site = self.fixed
             self.site_name = self.fixed.name

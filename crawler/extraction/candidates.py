@@ -1,0 +1,89 @@
+"""Each metadata source's say on the fields chosen by weighing them: title and dates.
+
+``RawFields`` of the meta tags merge OpenGraph, other ``<meta>`` tags and microdata into one
+value per field; the title and the dates need each source apart, labelled (``jsonld``, ``og``,
+``meta``, ``itemprop``, ``time``, ``title_tag``, ``fallback``), best first. The day a URL names
+is the last resort for the publication day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from crawler.extraction.fields import RawFields
+from crawler.extraction.meta import itemprop_value, meta_value
+from crawler.extraction.selectors import element_text, normalise_space
+
+Labelled = tuple[str, str | None]
+
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date.issued",
+    "date",
+)
+# "/read/2016/02/16/..." : many news URLs carry the day of publication.
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
+_UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod")
+# A <time> element the page marks as the article's own (others are often a sidebar's).
+_TIME = "(//time[@pubdate][@datetime])[1]/@datetime"
+
+
+def _first_meta(root: Selector, keys: tuple[str, ...]) -> Labelled | None:
+    for key in keys:
+        value = meta_value(root, key)
+        if value:
+            return ("og" if key.startswith("og:") else "meta"), value
+    return None
+
+
+def title_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
+    title_tag = root.xpath("//head/title")
+    return [
+        ("jsonld", jsonld.title),
+        ("og", meta_value(root, "og:title")),
+        ("meta", meta_value(root, "twitter:title", "title")),
+        ("itemprop", itemprop_value(root, "headline")),
+        ("title_tag", element_text(title_tag[0].root) if title_tag else None),
+        ("fallback", fallback.title),
+    ]
+
+
+def headings(root: Selector, level: str = "h1", limit: int = 5) -> list[str]:
+    """Texts of the page's headings of one level, in page order."""
+    found = (element_text(h.root) for h in root.xpath(f"//{level}")[:limit])
+    return [text for text in found if text]
+
+
+def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
+    meta = _first_meta(root, _PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
+    time = normalise_space(root.xpath(_TIME).get() or "")
+    return [
+        ("jsonld", jsonld.published),
+        meta,
+        ("time", time or None),
+        ("fallback", fallback.published),
+    ]
+
+
+def updated_candidates(root: Selector, jsonld: RawFields) -> list[Labelled]:
+    meta = _first_meta(root, _UPDATED_KEYS) or ("itemprop", itemprop_value(root, "dateModified"))
+    return [("jsonld", jsonld.updated), meta]
+
+
+def url_day(url: str) -> str | None:
+    """The day an article URL names (``/2016/02/16/``) as ISO, or None."""
+    match = _URL_DAY.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError:
+        return None
