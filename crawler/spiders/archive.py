@@ -49,8 +49,6 @@ class ArchiveSpider(NewsSpider):
 
     def __init__(self, site: str | None = None, progress: str = "", **kwargs: Any) -> None:
         scrapy.Spider.__init__(self, **kwargs)
-        # Articles are told by the site files, never by URL shape.
-        self.shapes = None
         self.fixed: SiteConfig | None = load_site(site) if site else None
         # Every archived article response was one when crawled: no URL shapes to tell them by.
         self.shapes = None
