@@ -8,6 +8,10 @@ pipelines: its WARC record is written as always, and the article's state moves o
 the versions pipeline moves an unchanged article (``article_after_fetch``), counted as
 ``versions/unchanged`` and ``articles/unchanged/skipped_extraction``.
 
+A site whose learned boilerplate (:mod:`pipelines.learned`) has any block is the exception:
+there a page's extraction depends on what was learned since, not only on its bytes, so its
+pages are extracted and the versions pipeline decides, as before.
+
 Settings: ``RECRAWL_EXTRACT_UNCHANGED`` (extract every page, as crawls did before); needs
 ``STATE_ENABLED``.  A replay (``REPLAY_FROM``, ``scrapy reextract``) extracts every page it reads.
 """
@@ -23,8 +27,9 @@ from scrapy.exceptions import NotConfigured
 
 from archive.capture import META_KEY
 from archive.crawlstate import crawl_state
-from archive.state import ArticleState
+from archive.state import ArticleState, CrawlState
 from archive.transitions import article_after_fetch, confirms_version
+from pipelines.learned import LearnedBoilerplatePipeline
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,6 +47,8 @@ class UnchangedArticles:
         self.crawler = crawler
         assert crawler.stats is not None
         self.stats = crawler.stats
+        # Per site: whether it has learned blocks, and the pages asked about since it was read.
+        self._learning: dict[str, tuple[bool, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -65,7 +72,23 @@ class UnchangedArticles:
             article = state.find_article(url)
         except ValueError:  # not an http(s) URL, so no article's
             return None
-        return article if confirms_version(article, state.get_capture(url)) else None
+        if article is None or not confirms_version(article, state.get_capture(url)):
+            return None
+        return None if self._learns(state, article.site) else article
+
+    def _learns(self, state: CrawlState, site: str) -> bool:
+        """Whether ``site`` has learned boilerplate blocks (read again every so many pages)."""
+        learned = self.crawler.get_item_pipeline(LearnedBoilerplatePipeline)
+        if learned is None:
+            return False
+        learns, asked = self._learning.get(site, (False, learned.refresh_items))
+        if asked >= learned.refresh_items:
+            blocks = state.learned_blocks(site, learned.min_pages, learned.min_share)
+            learns, asked = bool(blocks), 0
+        self._learning[site] = (learns, asked + 1)
+        if learns:
+            self.stats.inc_value("articles/unchanged/extracted_learned")
+        return learns
 
     def skip(
         self, response: Response, article: ArticleState, schedule: Sequence[timedelta]
