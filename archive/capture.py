@@ -13,7 +13,7 @@ import logging
 import weakref
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, NoReturn, Self
 from urllib.parse import urldefrag
 
 from scrapy import signals
@@ -42,6 +42,12 @@ if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.internet.defer import Deferred
+    from twisted.python.failure import Failure
+
+#: What writing a fetch gave: its kind, where its record is, and why the capture a revisit
+#: would have named could not be read back (None: it could, or none was needed).
+Written = tuple[FetchKind, RecordLocation, str | None]
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +121,9 @@ class WarcCaptureMiddleware:
         if urlparse_cached(request).scheme in ("http", "https"):
             self._on_wire.add(request)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(
+        self, request: Request, response: Response
+    ) -> Response | Deferred[Response]:
         if request not in self._on_wire:
             self.stats.inc_value("warc/skipped/not_fetched")
             return response
@@ -126,11 +134,38 @@ class WarcCaptureMiddleware:
         url = urldefrag(request.url)[0]
         captured = received_response(response)
         previous = self._previous(url)
+        writer = self.writer
+
+        def write() -> Written:
+            return self._write(writer, url, request, captured, previous)
+
+        if self.files.threaded(len(captured.body)):
+            # A large page is compressed off the event loop; the response waits for its record.
+            return self.files.in_thread(write).addCallbacks(
+                self._archived,
+                self._thread_failed,
+                callbackArgs=(request, response, url, captured, previous),
+                errbackArgs=(request,),
+            )
         try:
-            kind, location = self._write(self.writer, url, request, captured, previous)
+            with self.files.timed():
+                written = write()
         except WarcWriteError as exc:
-            self.files.write_failed(exc)
-            raise IgnoreRequest(f"not archived, so not processed: {request.url}") from exc
+            self._not_archived(request, exc)
+        return self._archived(written, request, response, url, captured, previous)
+
+    def _archived(
+        self,
+        written: Written,
+        request: Request,
+        response: Response,
+        url: str,
+        captured: CapturedResponse,
+        previous: CaptureState | None,
+    ) -> Response:
+        """Say where the response was archived, in its meta and the state; count it."""
+        kind, location, unreadable = written
+        self._count(kind, previous, unreadable)
         request.meta[META_KEY] = {
             "warc_file": location.warc_file,
             "warc_offset": location.offset,
@@ -144,6 +179,35 @@ class WarcCaptureMiddleware:
                 self.state.put_capture(capture)
         self.files.written()
         return response
+
+    def _thread_failed(self, failure: Failure, request: Request) -> NoReturn:
+        failure.trap(WarcWriteError)
+        assert failure.value is not None
+        self._not_archived(request, failure.value)
+
+    def _not_archived(self, request: Request, error: BaseException) -> NoReturn:
+        assert isinstance(error, WarcWriteError)
+        self.files.write_failed(error)
+        raise IgnoreRequest(f"not archived, so not processed: {request.url}") from error
+
+    def _count(
+        self, kind: FetchKind, previous: CaptureState | None, unreadable: str | None
+    ) -> None:
+        full = self.detail == "full"
+        if unreadable is not None and previous is not None:
+            logger.warning(
+                "Cannot refer to the archived capture of %s (%s)", previous.url, unreadable
+            )
+            self.stats.inc_value("state/fallback/unreadable")
+        if kind == "not_modified":
+            self.stats.inc_value("warc/records/not_modified")
+            self._count_extras(full, metadata=full)
+        elif kind == "revisit":
+            self.stats.inc_value("warc/records/revisit")
+            self._count_extras(full, metadata=False)
+        else:
+            self.stats.inc_value("warc/records/request")
+            self.stats.inc_value("warc/records/response")
 
     def _previous(self, url: str) -> CaptureState | None:
         """The last full capture of ``url`` that a revisit may refer to, if any."""
@@ -172,7 +236,8 @@ class WarcCaptureMiddleware:
         request: Request,
         captured: CapturedResponse,
         previous: CaptureState | None,
-    ) -> tuple[FetchKind, RecordLocation]:
+    ) -> Written:
+        """Write the fetch's records; touches no stats or state, so it may run in a thread."""
         full = self.detail == "full"
         # A 304 confirms the capture only when its validators were that capture's own.
         conditional = request.meta.get(CONDITIONAL_META_KEY) == url
@@ -192,33 +257,29 @@ class WarcCaptureMiddleware:
                 refers_to=previous.warc_record_id,
                 keep_headers=full,
             )
-            self.stats.inc_value("warc/records/not_modified")
-            self._count_extras(full, metadata=full)
-            return "not_modified", location
+            return "not_modified", location, None
+        unreadable = None
         if (
             previous is not None
             and captured.status == previous.status
             and captured.truncated is None
             and digest(captured.body) == previous.payload_digest
             and request.meta.get(UNREADABLE_META_KEY) != url
-            and self._readable(previous)
         ):
-            location = writer.write_revisit(
-                url,
-                captured,
-                refers_to_target_uri=previous.url,
-                refers_to_date=previous.warc_date,
-                payload_digest=previous.payload_digest,
-                refers_to=previous.warc_record_id,
-                request=wire_request(request) if full else None,
-            )
-            self.stats.inc_value("warc/records/revisit")
-            self._count_extras(full, metadata=False)
-            return "revisit", location
+            unreadable = self._read_back_error(previous)
+            if unreadable is None:
+                location = writer.write_revisit(
+                    url,
+                    captured,
+                    refers_to_target_uri=previous.url,
+                    refers_to_date=previous.warc_date,
+                    payload_digest=previous.payload_digest,
+                    refers_to=previous.warc_record_id,
+                    request=wire_request(request) if full else None,
+                )
+                return "revisit", location, None
         location = writer.write_exchange(url, wire_request(request), captured)
-        self.stats.inc_value("warc/records/request")
-        self.stats.inc_value("warc/records/response")
-        return "response", location
+        return "response", location, unreadable
 
     def _archived_path(self, warc_file: str) -> Path | None:
         """Where the WARC file that state names ``warc_file`` is, if anywhere.
@@ -234,8 +295,8 @@ class WarcCaptureMiddleware:
             return current
         return None
 
-    def _readable(self, previous: CaptureState) -> bool:
-        """Whether the capture a revisit would name can be read back, digest and all."""
+    def _read_back_error(self, previous: CaptureState) -> str | None:
+        """Why the capture a revisit would name cannot be read back (digest and all), if so."""
         path = self._archived_path(previous.warc_file) or self.directory / previous.warc_file
         try:
             read_response(
@@ -244,10 +305,8 @@ class WarcCaptureMiddleware:
                 payload_digest=previous.payload_digest,
             )
         except ArchivedRecordError as exc:
-            logger.warning("Cannot refer to the archived capture of %s (%s)", previous.url, exc)
-            self.stats.inc_value("state/fallback/unreadable")
-            return False
-        return True
+            return str(exc)
+        return None
 
     def _count_extras(self, request: bool, *, metadata: bool) -> None:
         if request:
@@ -266,9 +325,10 @@ class WarcCaptureMiddleware:
             return
         url = urldefrag(request.url)[0]
         try:
-            self.writer.write_failure(
-                url, wire_request(request), failure_fields(exception), date=datetime.now(UTC)
-            )
+            with self.files.timed():
+                self.writer.write_failure(
+                    url, wire_request(request), failure_fields(exception), date=datetime.now(UTC)
+                )
         except WarcWriteError as exc:
             self.files.write_failed(exc)
             return

@@ -27,6 +27,7 @@ __all__ = [
     "FetchKind",
     "article_after_fetch",
     "capture_after_fetch",
+    "confirms_version",
     "gone",
     "seen_again",
     "version_state",
@@ -100,6 +101,20 @@ def article_after_fetch(
     if status in GONE_STATUSES:
         return gone(article, when)
     return None
+
+
+def confirms_version(article: ArticleState | None, capture: CaptureState | None) -> bool:
+    """Whether the last full capture of a URL holds nothing the article's state does not know.
+
+    True when the article's current version was extracted from that capture, or when the
+    article, fetched as that URL, was seen with the same content at or after it was captured:
+    extracting that payload again can only give the same fingerprint.
+    """
+    if article is None or capture is None or capture.status != 200:
+        return False
+    if capture.warc_record_id == article.warc_record_id:
+        return True
+    return capture.url == article.url and capture.warc_date <= article.last_seen
 
 
 def seen_again(

@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,7 +105,8 @@ class WarcWriter:
     renamed to ``NAME.warc.gz`` on rotation or :meth:`close`.  Every record is one gzip
     member and reaches the operating system before the method returns.  The writer holds an
     exclusive ``flock`` on its open file, which tells :func:`repair_open_files` to leave it
-    alone.  Not thread-safe: use one writer per thread.
+    alone.  Threads may share a writer: a record is serialised and compressed outside its
+    lock, which is held only to append it (and to rotate or close the file).
     """
 
     def __init__(
@@ -138,6 +140,8 @@ class WarcWriter:
         self._size = 0
         self._records = 0
         self._warcinfo_id = ""
+        # Reentrant: a rotation inside an append closes the file under the same lock.
+        self._lock = threading.RLock()
         self.files_opened = 0
         self.records_written = 0
         self.bytes_written = 0
@@ -182,8 +186,8 @@ class WarcWriter:
                 ),
             ]
 
-        offset, length = self._append(build)
-        return RecordLocation(self._final_name(), offset, length, response_id, payload_digest)
+        name, offset, length = self._append(build)
+        return RecordLocation(name, offset, length, response_id, payload_digest)
 
     def write_revisit(
         self,
@@ -230,8 +234,8 @@ class WarcWriter:
             members.append(records.record_member(revisit_fields, http_head, b"", self.gzip_level))
             return members
 
-        offset, length = self._append(build)
-        return RecordLocation(self._final_name(), offset, length, revisit_id, payload_digest)
+        name, offset, length = self._append(build)
+        return RecordLocation(name, offset, length, revisit_id, payload_digest)
 
     def write_not_modified(
         self,
@@ -298,8 +302,8 @@ class WarcWriter:
                 )
             return members
 
-        offset, length = self._append(build, located=0 if request is None else 1)
-        return RecordLocation(self._final_name(), offset, length, revisit_id, payload_digest)
+        name, offset, length = self._append(build, located=0 if request is None else 1)
+        return RecordLocation(name, offset, length, revisit_id, payload_digest)
 
     def write_metadata(
         self,
@@ -328,8 +332,8 @@ class WarcWriter:
             ]
             return [records.record_member(record_fields, block, b"", self.gzip_level)]
 
-        offset, length = self._append(build)
-        return RecordLocation(self._final_name(), offset, length, record_id, "")
+        name, offset, length = self._append(build)
+        return RecordLocation(name, offset, length, record_id, "")
 
     def write_failure(
         self,
@@ -374,14 +378,18 @@ class WarcWriter:
                 records.record_member(metadata_fields, block, b"", self.gzip_level),
             ]
 
-        offset, length = self._append(build)
-        return RecordLocation(self._final_name(), offset, length, metadata_id, "")
+        name, offset, length = self._append(build)
+        return RecordLocation(name, offset, length, metadata_id, "")
 
     def close(self) -> None:
         """Finish the current file: rename ``.open`` away (or remove it when empty).
 
         A later write starts a new file.
         """
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._fd is None or self._path is None:
             return
         fd, path = self._fd, self._path
@@ -439,22 +447,31 @@ class WarcWriter:
             )
         ]
 
-    def _append(self, build: Callable[[str], list[bytes]], *, located: int = -1) -> tuple[int, int]:
+    def _append(
+        self, build: Callable[[str], list[bytes]], *, located: int = -1
+    ) -> tuple[str, int, int]:
         """Write the members ``build`` makes, rotating first if they would overflow the file.
 
-        Returns offset and length of member number ``located`` (the last one by default).
+        Returns the file's final name, offset and length of member number ``located`` (the
+        last one by default).
         ``build`` takes the file's warcinfo record id and is called again after a rotation.
         """
-        self._ensure_open()
-        members = build(self._warcinfo_id)
-        incoming = sum(len(member) for member in members)
-        # A file holding only its warcinfo takes any record, however large.
-        if self._records > 1 and self._size + incoming > self.max_size:
-            self.close()
+        # The costly part, compression, needs no lock; a new file (new warcinfo) redoes it.
+        warcinfo_id = self._warcinfo_id
+        members = build(warcinfo_id) if warcinfo_id else []
+        with self._lock:
             self._ensure_open()
-            members = build(self._warcinfo_id)
-        offsets = self._write_members(members)
-        return offsets[located], len(members[located])
+            if warcinfo_id != self._warcinfo_id:
+                members = build(self._warcinfo_id)
+            incoming = sum(len(member) for member in members)
+            # A file holding only its warcinfo takes any record, however large.
+            if self._records > 1 and self._size + incoming > self.max_size:
+                self._close()
+                self._ensure_open()
+                members = build(self._warcinfo_id)
+            offsets = self._write_members(members)
+            name = self._final_name()
+        return name, offsets[located], len(members[located])
 
     def _ensure_open(self) -> None:
         if self._fd is None:

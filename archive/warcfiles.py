@@ -1,7 +1,14 @@
 """The crawl's WARC files: one writer per crawl, owned by an extension.
 
 Settings (documented in ``crawler/settings.py``): ``WARC_ENABLED``, ``WARC_DIR``,
-``WARC_PREFIX``, ``WARC_MAX_SIZE``, ``WARC_GZIP_LEVEL``, ``WARC_OPERATOR``, ``WARC_FSYNC``.
+``WARC_PREFIX``, ``WARC_MAX_SIZE``, ``WARC_GZIP_LEVEL``, ``WARC_OPERATOR``, ``WARC_FSYNC``,
+``WARC_THREAD_MIN_BYTES``.
+
+Compressing a large page takes tens of milliseconds: records of that size are written by one
+writer thread (:meth:`WarcFiles.in_thread`), in the order they are handed over, so the event
+loop goes on meanwhile.  The component waits for the write before it goes on with the
+response, as it does for a write on the event loop: nothing is processed before its record is
+written.
 
 Every component that writes records (the capture middleware, the versions stage) reaches the
 writer through :func:`warc_files`, so none of them opens a file or reads these settings itself.
@@ -11,11 +18,16 @@ A write that fails fails the run (close reason ``warc_write_failed``, exit 4).
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from archive.naming import check_prefix
 from archive.warc import WarcWriteError, WarcWriter, repair_open_files
@@ -24,8 +36,14 @@ from crawler.outcome import fail_crawl
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+
+#: Upper bounds (ms, exclusive) of the ``warc/write_ms/...`` buckets; the last is open-ended.
+WRITE_MS_BUCKETS = (1, 5, 20, 100)
 
 
 class WarcFiles:
@@ -52,7 +70,10 @@ class WarcFiles:
             raise ValueError(f"WARC_MAX_SIZE must be a positive byte count, got {self.max_size}")
         if not 0 <= self.gzip_level <= 9:
             raise ValueError(f"WARC_GZIP_LEVEL must be 0..9, got {self.gzip_level}")
+        self.thread_min_bytes = settings.getint("WARC_THREAD_MIN_BYTES")
         self.writer: WarcWriter | None = None
+        # One thread, so records handed over are written in that order.
+        self._pool: ThreadPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -89,9 +110,60 @@ class WarcFiles:
 
     def spider_closed(self, spider: Spider) -> None:
         """Finish the current file so no ``.open`` file outlives a clean run."""
+        # Whatever was handed over is written before the file is finished.
+        self._stop_thread()
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+    def _stop_thread(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.stop()
+
+    def threaded(self, size: int) -> bool:
+        """Whether a record with a body of ``size`` bytes is written by the writer thread."""
+        return 0 <= self.thread_min_bytes <= size
+
+    def in_thread(self, write: Callable[[], T]) -> Deferred[T]:
+        """Run ``write`` in the writer thread; the result comes back on the event loop.
+
+        Its time there is kept as ``warc/thread/write_ms_max`` (and a histogram).
+        """
+        # The reactor the crawl installed: imported only once it runs, never at import time.
+        from twisted.internet import reactor
+
+        if self._pool is None:
+            self._pool = ThreadPool(1, 1, "warc-writer")
+            self._pool.start()
+            # A crawl stopped without spider_closed must not wait on the thread for ever.
+            reactor.addSystemEventTrigger("during", "shutdown", self._stop_thread)  # type: ignore[arg-type]
+        deferred: Deferred[tuple[T, float]] = deferToThreadPool(
+            reactor, self._pool, _timed_call, write
+        )
+        return deferred.addCallback(self._thread_done)
+
+    def _thread_done(self, result: tuple[T, float]) -> T:
+        value, elapsed = result
+        self._count_time("warc/thread/write_ms", elapsed)
+        return value
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        """Time one write on the calling thread: ``warc/write_ms_max`` and a histogram.
+
+        The buckets (``warc/write_ms/under_1``, ``1_to_5``... ``100_or_more``) say how long
+        records held the event loop, the figure that decides whether writing needs a thread.
+        """
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._count_time("warc/write_ms", (time.perf_counter() - started) * 1000)
+
+    def _count_time(self, prefix: str, elapsed_ms: float) -> None:
+        self.stats.max_value(f"{prefix}_max", round(elapsed_ms, 1))
+        self.stats.inc_value(f"{prefix}/{_bucket(elapsed_ms)}")
 
     def written(self) -> None:
         """Keep the byte and file counts up to date after a write."""
@@ -104,6 +176,21 @@ class WarcFiles:
         self.stats.inc_value("warc/errors/write")
         # An archive-first crawl that cannot archive would only produce items nothing backs.
         fail_crawl(self.crawler, "warc_write_failed", error.strerror or str(error))
+
+
+def _timed_call(call: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    value = call()
+    return value, (time.perf_counter() - started) * 1000
+
+
+def _bucket(elapsed_ms: float) -> str:
+    lower = 0
+    for upper in WRITE_MS_BUCKETS:
+        if elapsed_ms < upper:
+            return f"under_{upper}" if lower == 0 else f"{lower}_to_{upper}"
+        lower = upper
+    return f"{lower}_or_more"
 
 
 def warc_files(crawler: Crawler) -> WarcFiles | None:

@@ -28,6 +28,7 @@ class RunCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped_extraction: int = 0
     not_modified: int = 0
     gone: int = 0
     due: int = 0
@@ -48,6 +49,7 @@ STATS_KEYS: dict[str, str] = {
     "new": "versions/new",
     "updated": "versions/updated",
     "unchanged": "versions/unchanged",
+    "skipped_extraction": "articles/unchanged/skipped_extraction",
     "not_modified": "warc/records/not_modified",
     "gone": "versions/gone",
     "due": "schedule/due",
@@ -71,8 +73,13 @@ def summarise(stats: Mapping[str, Any]) -> RunCounts:
 
 def format_summary(counts: RunCounts) -> str:
     """The ``Run summary: ...; WARC: ...`` line."""
+    # Only a re-crawl that left pages unextracted says so; other lines stay as they were.
+    skipped = (
+        f" ({counts.skipped_extraction} not extracted again)" if counts.skipped_extraction else ""
+    )
     return (
-        f"Run summary: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged, "
+        f"Run summary: {counts.new} new, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged{skipped}, "
         f"{counts.not_modified} not-modified, {counts.gone} gone, "
         f"{counts.skipped_not_due} skipped-not-due; "
         f"WARC: {counts.warc_responses} responses, {counts.warc_revisits} revisits, "

@@ -104,6 +104,9 @@ WARC_GZIP_LEVEL = 6
 WARC_OPERATOR = ""
 # fsync after each record: survives power loss, costs throughput.
 WARC_FSYNC = False
+# Records with a body of at least this many bytes are compressed and written by a writer
+# thread, so the event loop does not wait on gzip (-1: every record on the event loop).
+WARC_THREAD_MIN_BYTES = 32_768
 # Unchanged payloads and 304s become revisit records of the last full capture.
 WARC_DEDUP = True
 # "compact": the revisit record alone; "full": also the request record and, for a 304, a
@@ -122,6 +125,9 @@ STATE_CHECK_SECONDS = 10.0
 CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).
 REVISIT_ALL_DUE = False
+# Extract article pages whose payload the state already knows (a revisit or a 304 of the
+# capture the article's version came from). Off: such pages only move the article's state on.
+RECRAWL_EXTRACT_UNCHANGED = False
 
 # The spider's output passes the schedule filter (known articles not due are dropped), then
 # the discovery gate (discovery pages once each; articles held until discovery is done, then
@@ -190,6 +196,8 @@ PARQUET_ROW_GROUP_SIZE = 1000
 EXTENSIONS = {
     # The crawl's WARC writer, which the capture middleware and the versions stage share.
     "archive.warcfiles.WarcFiles": 110,
+    # Article pages whose payload the state already knows are not extracted again.
+    "archive.unchanged.UnchangedArticles": 120,
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
     # Runs SPIDERMON_SPIDER_CLOSE_MONITORS: a failed coverage monitor fails a run that passed.

@@ -4,6 +4,8 @@ The content fingerprint (``content_hash``, set by the validate pipeline) is comp
 article's state: no state ⇒ ``version`` 1, ``emit_reason`` "new"; another fingerprint ⇒
 ``version`` n+1, "updated", with ``previous_content_hash`` and ``changed_fields``; the same
 fingerprint ⇒ no item (counted, logged at DEBUG), only ``last_seen`` and the next visit move.
+A page whose payload the state already knows does not get here: the spider leaves it
+unextracted and :mod:`archive.unchanged` applies the same rule to its article.
 Pages whose bytes changed only in ads or widgets are therefore archived but not emitted.
 
 Each new version is first written to the WARC files as a decision record
@@ -105,12 +107,13 @@ class VersionsPipeline:
         if files is None or writer is None:
             return
         try:
-            writer.write_metadata(
-                decision.url,
-                decision.fields(),
-                refers_to=decision.warc_record_id or None,
-                date=decision.captured_at,
-            )
+            with files.timed():
+                writer.write_metadata(
+                    decision.url,
+                    decision.fields(),
+                    refers_to=decision.warc_record_id or None,
+                    date=decision.captured_at,
+                )
         except WarcWriteError as exc:
             # A version the archive does not hold must not be emitted; the run fails (exit 4).
             files.write_failed(exc)

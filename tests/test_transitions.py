@@ -123,6 +123,7 @@ def test_live_crawl_and_rebuild_call_the_same_rules() -> None:
     users = {
         "archive/capture.py": {"capture_after_fetch"},
         "archive/gone.py": {"article_after_fetch"},
+        "archive/unchanged.py": {"article_after_fetch"},
         "pipelines/versions.py": {"article_after_fetch", "version_state"},
         "archive/rebuild.py": {"capture_after_fetch", "article_after_fetch", "version_state"},
     }

@@ -90,13 +90,16 @@ def test_a_writer_into_a_file_fails_instead_of_looping(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+# Records written on the event loop, and every record written by the writer thread.
+@pytest.mark.parametrize("thread_min_bytes", ["32768", "0"], ids=["loop", "thread"])
 def test_disk_full_mid_crawl_ends_the_run_with_exit_4_and_a_sound_archive(
-    tmp_path: Path, small_server: DemoServer, small_site: SiteManifest
+    tmp_path: Path, small_server: DemoServer, small_site: SiteManifest, thread_min_bytes: str
 ) -> None:
     with tmpfs(tmp_path / "warc", "3m") as warc_dir:
         # A small crawl writes about 500 kB: let it fill the disk half-way through.
         fill(warc_dir, 200_000)
-        result = run_crawl(tmp_path, "demo", small_server.origin)
+        settings = {"WARC_THREAD_MIN_BYTES": thread_min_bytes}
+        result = run_crawl(tmp_path, "demo", small_server.origin, settings)
         (warc_dir / "ballast").unlink()
         assert result.returncode == ExitCode.ARCHIVE, result.log[-3000:]
         failure = result.log.strip().splitlines()

@@ -21,6 +21,7 @@ from w3lib.url import add_or_replace_parameter
 
 from archive.crawlstate import crawl_state
 from archive.state import ArticleState, CrawlState
+from archive.unchanged import unchanged_articles
 from archive.warcitems import CONTINUES_META
 from crawler.discovery import (
     DiscoveryError,
@@ -321,6 +322,8 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
+        if self._unchanged(response):
+            return
         if self.shapes is not None:
             kind = page_kind(response.selector, response.url)
             if not kind.article:
@@ -358,7 +361,26 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("articles/multipage")
         yield merge_pages(first, rest) if rest else first
 
+    def _unchanged(self, response: TextResponse) -> bool:
+        """Whether the page repeats its article's known version: then it is seen, not extracted.
+
+        A multi-page article is extracted as before: a later page may hold a change.
+        """
+        unchanged = unchanged_articles(self.crawler)
+        article = unchanged.known(response) if unchanged is not None else None
+        if unchanged is None or article is None:
+            return False
+        site = self.site_for(response.url)
+        rule = site.multipage
+        if rule and rule.next and next_page_link(response, response.url, rule.next):
+            self.crawler.stats.inc_value("articles/unchanged/extracted_multipage")
+            return False
+        unchanged.skip(response, article, site.revisit)
+        return True
+
     def _extract(self, response: TextResponse) -> Article:
+        # Counted so that a re-crawl shows which pages cost an extraction.
+        self.crawler.stats.inc_value("articles/extracted_pages")
         # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
         return extract_article(utf8_first(response), self.site_for(response.url))
 
