@@ -227,7 +227,8 @@ def test_a_crawl_without_a_site_is_a_usage_error(tmp_path: Path) -> None:
     result = run_scrapy("crawl", "news", "-s", f"STATE_PATH={tmp_path}/s.db")
     assert result.returncode == ExitCode.USAGE
     assert result.stderr.strip().splitlines()[-1] == (
-        "kabarsip: crawl failed: no site given: scrapy crawl news -a site=NAME (or a .toml path)"
+        "kabarsip: crawl failed: no site given: scrapy crawl news -a site=NAME (or a .toml path,"
+        " or the site's URL)"
     )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "s.db").exists()
