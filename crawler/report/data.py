@@ -141,7 +141,8 @@ def coverage_by_site(runs: Iterable[RunRecord]) -> dict[str, list[CoveragePoint]
         shares = {
             key.removeprefix(COVERAGE_PREFIX): min(float(value) / items, 1.0)
             for key, value in sorted(run.stats.items())
-            if key.startswith(COVERAGE_PREFIX) and key != COVERAGE_ITEMS
+            # ``coverage/<site>/<field>`` keys are other sites' figures in a run of several.
+            if key.startswith(COVERAGE_PREFIX) and key != COVERAGE_ITEMS and key.count("/") == 1
         }
         coverage[run.site].append(CoveragePoint(run.run_id, run.finished_at, items, shares))
     return dict(coverage)
