@@ -56,6 +56,8 @@ class ArchiveSpider(NewsSpider):
             self.allowed_domains = list(self.fixed.domains)
         # Size limits per kind of page, read from the settings on first use.
         self.limits: dict[str, dict[str, int]] | None = None
+        # Articles are told by their site file's patterns, never by learned URL shapes.
+        self.shapes = None
         self.started_at = datetime.now(UTC)
         self.show_progress = progress.lower() in ("1", "true", "yes")
         self.problems: list[str] = []
