@@ -200,6 +200,8 @@ STATS_FILE = ""
 ADDONS = {"crawler.addon.KabarsipAddon": 0}
 REPLAY_FROM = ""
 REPLAY_AT = ""
+# Keep the replay index in this SQLite file and reuse it (default: a temporary file).
+REPLAY_INDEX = ""
 
 # --- Runtime -------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

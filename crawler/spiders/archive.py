@@ -40,6 +40,9 @@ class ArchiveSpider(NewsSpider):
     name = "archive"
     custom_settings = {
         "CONCURRENT_REQUESTS": 1,
+        # A response gives one item or one request: a hundred workers per response (Scrapy's
+        # default) only cost a task each.
+        "CONCURRENT_ITEMS": 1,
         # Every request names one capture: an article's later pages are asked again for each
         # of its versions, and no set of seen URLs grows with the archive.
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
