@@ -33,6 +33,9 @@ from crawler.processing import site_for_url
 from crawler.sites import SiteConfig, load_site
 from crawler.spiders.news import NewsSpider
 
+# Longer status lines are no HTTP status lines.
+_STATUS_LINE = 1024
+
 
 class ArchiveSpider(NewsSpider):
     """Re-reads every archived article response; ``-a site=NAME`` reads all with one site file."""
@@ -107,7 +110,7 @@ class ArchiveSpider(NewsSpider):
             self._problem(f"{path}: cannot open: {exc.strerror or exc}")
             return
         with stream:
-            for item in walk_records(stream, str(path), self._article_of, parse_http=True):
+            for item in walk_records(stream, str(path), self._article_of):
                 if isinstance(item, Problem):
                     self._problem(f"{item}; the rest of the file skipped")
                     break
@@ -118,12 +121,14 @@ class ArchiveSpider(NewsSpider):
         advance(max(path.stat().st_size - done, 0))
 
     def _article_of(self, record: Any, iterator: Any) -> tuple[str, datetime] | None:
-        if record.rec_type != "response" or record.http_headers is None:
+        if record.rec_type != "response":
+            return None
+        # The status line alone: warcio need not parse the HTTP head of every record.
+        status = record.raw_stream.readline(_STATUS_LINE).split(maxsplit=2)
+        if len(status) < 2 or not status[0].startswith(b"HTTP/") or status[1] != b"200":
             return None
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
-        if record.http_headers.get_statuscode() != "200" or not url:
-            return None
-        if not self.site_for(url).is_article(url):
+        if not url or not self.site_for(url).is_article(url):
             return None
         date = parse_warc_date(record.rec_headers.get_header("WARC-Date"))
         return None if date is None else (url, date)
