@@ -137,6 +137,9 @@ class ArchiveIndex:
                     f"no WARC, WACZ or CDXJ file in {', '.join(map(str, sources))}"
                 )
             index._update(files)
+        except sqlite3.Error as exc:  # a kept index another run is writing, a full disk...
+            index.close()
+            raise ReplaySourceError(f"replay index {index.path}: cannot write it ({exc})") from exc
         except BaseException:
             index.close()
             raise
@@ -222,6 +225,15 @@ class ArchiveIndex:
             self.captures += db.execute(
                 "SELECT count(*) FROM captures WHERE source = ?", (source,)
             ).fetchone()[0]
+        # Files that are gone leave the index; those only left out of this run stay in it.
+        gone = [
+            (source,)
+            for source, name in db.execute("SELECT id, path FROM sources WHERE rank IS NULL")
+            if not Path(name).exists()
+        ]
+        with db:
+            db.executemany("DELETE FROM captures WHERE source = ?", gone)
+            db.executemany("DELETE FROM sources WHERE id = ?", gone)
 
     def _index_source(
         self, path: Path, name: str, stat: os.stat_result, old: int | None

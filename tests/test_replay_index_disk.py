@@ -153,6 +153,12 @@ def test_a_kept_index_is_reused_until_a_file_changes(tmp_path: Path) -> None:
         assert alone.nearest(ORIGIN + "/d") == []
     finally:
         alone.close()
+    assert written.first.name in _source_ids(kept)
+
+    # A file that is gone leaves the index.
+    written.first.unlink()
+    ArchiveIndex.load([written.folder], kept).close()
+    assert set(_source_ids(kept)) == {written.second.name}
 
 
 def test_an_index_of_another_layout_is_built_again(tmp_path: Path) -> None:
