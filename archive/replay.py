@@ -130,7 +130,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.index = _shared_index(crawler, self.at)
+        self.index = shared_index(crawler)
         self.reader = CaptureReader()
 
     @classmethod
@@ -196,7 +196,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 _INDEXES: WeakKeyDictionary[Crawler, ArchiveIndex] = WeakKeyDictionary()
 
 
-def _shared_index(crawler: Crawler, at: datetime | None) -> ArchiveIndex:
+def shared_index(crawler: Crawler) -> ArchiveIndex:
+    """The index of ``REPLAY_FROM`` for this crawl, built on first use; ``ValueError`` when
+    the sources cannot be used at all."""
     index = _INDEXES.get(crawler)
     if index is not None:
         return index
@@ -207,6 +209,7 @@ def _shared_index(crawler: Crawler, at: datetime | None) -> ArchiveIndex:
     except ReplaySourceError as exc:
         raise ValueError(f"REPLAY_FROM: {exc}") from exc
     crawler.signals.connect(index.close, signal=signals.engine_stopped)
+    at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
     assert crawler.stats is not None
     crawler.stats.set_value("replay/captures", index.captures)
     crawler.stats.set_value("replay/damaged_files", len(index.problems))

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from urllib.parse import urldefrag
 
 from archive.reader import Location, parse_warc_date
@@ -42,17 +42,20 @@ logger = logging.getLogger(__name__)
 
 _CDXJ_NAMES = (".cdxj", ".cdx")
 # Bumped whenever the tables change: an index file of another version is built again.
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _BATCH = 2000
+# Longer first lines are no HTTP status lines.
+_STATUS_LINE = 1024
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SCHEMA = """
 CREATE TABLE sources (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     path TEXT NOT NULL UNIQUE,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     problems TEXT NOT NULL DEFAULT '',
-    rank INTEGER
+    rank INTEGER,
+    warc INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE files (
     id INTEGER PRIMARY KEY,
@@ -70,18 +73,30 @@ CREATE TABLE captures (
     file INTEGER NOT NULL,
     offset INTEGER NOT NULL,
     digest TEXT,
-    record_id TEXT
+    record_id TEXT,
+    status INTEGER,
+    target TEXT
 );
 CREATE INDEX captures_by_url ON captures (url, date);
 CREATE INDEX captures_by_key ON captures (key, date);
-CREATE INDEX captures_by_source ON captures (source);
+CREATE INDEX captures_by_source ON captures (source, seq);
 """
 # Equal dates keep the order of the sources, then of the records in each.
 _SELECT = """
-SELECT c.url, c.date, c.kind, f.path, f.member, c.offset, c.digest, c.record_id
+SELECT c.url, c.date, c.kind, f.path, f.member, c.offset, c.digest, c.record_id, c.status,
+    coalesce(c.target, c.url)
 FROM captures c JOIN sources s ON s.id = c.source JOIN files f ON f.id = c.file
 WHERE c.{column} = ? AND s.rank IS NOT NULL
 ORDER BY c.date, s.rank, c.seq
+"""
+# The responses of one source in record order, a page at a time.
+_RESPONSES = """
+SELECT c.url, c.date, c.kind, f.path, f.member, c.offset, c.digest, c.record_id, c.status,
+    coalesce(c.target, c.url), c.seq
+FROM captures c JOIN files f ON f.id = c.file
+WHERE c.source = ? AND c.seq > ? AND c.kind = 'response' AND c.status = ?
+ORDER BY c.seq
+LIMIT ?
 """
 
 
@@ -100,6 +115,10 @@ class Capture:
     location: Location
     payload_digest: str | None
     record_id: str | None = None
+    status: int | None = None
+    """A response's HTTP status, where the index knows it."""
+    target: str | None = None
+    """``WARC-Target-URI`` as written (``url`` is without its fragment)."""
 
 
 class ArchiveIndex:
@@ -183,19 +202,24 @@ class ArchiveIndex:
                 return capture
         return None
 
+    def responses(self, status: int = 200) -> Iterator[Capture]:
+        """The ``response`` records with this HTTP status in the WARC files indexed (WACZ
+        packages and CDXJ indexes left out), file by file in the order given, each in record
+        order: a capture in the order it was made."""
+        sources = self._db.execute(
+            "SELECT id FROM sources WHERE rank IS NOT NULL AND warc ORDER BY rank"
+        ).fetchall()
+        for (source,) in sources:
+            after = -1
+            while True:
+                rows = self._db.execute(_RESPONSES, (source, after, status, _BATCH)).fetchall()
+                yield from (_capture(row) for row in rows)
+                if len(rows) < _BATCH:
+                    break
+                after = rows[-1][-1]
+
     def _select(self, column: str, value: str) -> list[Capture]:
-        rows = self._db.execute(_SELECT.format(column=column), (value,))
-        return [
-            Capture(
-                url,
-                _EPOCH + timedelta(microseconds=date),
-                kind,
-                Location(Path(path), offset, member or None),
-                digest,
-                record_id,
-            )
-            for url, date, kind, path, member, offset, digest, record_id in rows
-        ]
+        return [_capture(row) for row in self._db.execute(_SELECT.format(column=column), (value,))]
 
     # --- building ------------------------------------------------------------------------
 
@@ -246,12 +270,13 @@ class ArchiveIndex:
             if old is not None:
                 db.execute("DELETE FROM captures WHERE source = ?", (old,))
                 db.execute("DELETE FROM sources WHERE id = ?", (old,))
+            warc = path.name.endswith(WARC_SUFFIXES)
             source = db.execute(
-                "INSERT INTO sources (path, size, mtime_ns) VALUES (?, ?, ?)",
-                (name, stat.st_size, stat.st_mtime_ns),
+                "INSERT INTO sources (path, size, mtime_ns, warc) VALUES (?, ?, ?, ?)",
+                (name, stat.st_size, stat.st_mtime_ns, warc),
             ).lastrowid
             assert source is not None
-            if path.name.endswith(WARC_SUFFIXES):
+            if warc:
                 captures = _warc_captures(path, report)
             elif path.suffix == ".wacz":
                 captures = _wacz_captures(path, report)
@@ -268,7 +293,7 @@ class ArchiveIndex:
         numbered = zip(itertools.count(), captures, strict=False)
         while batch := list(itertools.islice(numbered, _BATCH)):
             self._db.executemany(
-                "INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         source,
@@ -281,6 +306,8 @@ class ArchiveIndex:
                         capture.location.offset,
                         capture.payload_digest,
                         capture.record_id,
+                        capture.status,
+                        None if capture.target == capture.url else capture.target,
                     )
                     for seq, capture in batch
                 ],
@@ -305,6 +332,20 @@ class ArchiveIndex:
         logger.warning("%s", message)
 
 
+def _capture(row: tuple[Any, ...]) -> Capture:
+    url, date, kind, path, member, offset, digest, record_id, status, target = row[:10]
+    return Capture(
+        url,
+        _EPOCH + timedelta(microseconds=date),
+        kind,
+        Location(Path(path), offset, member or None),
+        digest,
+        record_id,
+        status,
+        target,
+    )
+
+
 def _connect(path: Path, temporary: bool) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None if temporary else "DEFERRED")
@@ -315,7 +356,12 @@ def _connect(path: Path, temporary: bool) -> sqlite3.Connection:
             db.isolation_level = "DEFERRED"
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version != _SCHEMA_VERSION:
-            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            tables = [
+                r[0]
+                for r in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite%'"
+                )
+            ]
             with db:
                 for table in tables:
                     db.execute(f"DROP TABLE {table}")
@@ -376,8 +422,17 @@ def _records(
             return
         if item.value is None:
             continue
-        kind, url, date, payload_digest, record_id = item.value
-        yield Capture(url, date, kind, where(item.offset), payload_digest, record_id)
+        fields = item.value
+        yield Capture(
+            fields.url,
+            fields.date,
+            fields.kind,
+            where(item.offset),
+            fields.payload_digest,
+            fields.record_id,
+            fields.status,
+            fields.target,
+        )
 
 
 def _cdxj_captures(path: Path, report: Callable[[str], None]) -> Iterator[Capture]:
@@ -414,31 +469,52 @@ def _cdxj_capture(
             kind=kind,
             location=Location(_beside(path, data["filename"]), int(data["offset"])),
             payload_digest=_cdx_digest(data.get("digest")),
+            status=int(data["status"]) if str(data.get("status", "")).isdigit() else None,
         )
     except (ValueError, KeyError) as exc:
         report(f"{path}:{number}: not a CDXJ line ({exc})")
         return None
 
 
-def _capture_fields(
-    record: Any, iterator: Any
-) -> tuple[str, str, datetime, str | None, str | None] | None:
-    """Kind, URL, date, payload digest and record id of a response or revisit, else None."""
+def _capture_fields(record: Any, iterator: Any) -> _Fields | None:
+    """What the index keeps of a response or revisit, else None."""
     kind = record.rec_type
     if kind not in ("response", "revisit"):
         return None
     headers = record.rec_headers
-    url = urldefrag(headers.get_header("WARC-Target-URI") or "")[0]
+    target = headers.get_header("WARC-Target-URI") or ""
+    url = urldefrag(target)[0]
     date = parse_warc_date(headers.get_header("WARC-Date"))
     if not url or date is None:
         return None
-    return (
+    status = _status(record.raw_stream.readline(_STATUS_LINE)) if kind == "response" else None
+    return _Fields(
         kind,
         url,
         date,
         headers.get_header("WARC-Payload-Digest"),
         headers.get_header("WARC-Record-ID"),
+        status,
+        target,
     )
+
+
+class _Fields(NamedTuple):
+    kind: str
+    url: str
+    date: datetime
+    payload_digest: str | None
+    record_id: str | None
+    status: int | None
+    target: str
+
+
+def _status(line: bytes) -> int | None:
+    """The status code of an HTTP status line; None for anything else."""
+    parts = line.split(maxsplit=2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        return None
+    return int(parts[1])
 
 
 def _in_package(path: Path, member: str, offset: int) -> Location:

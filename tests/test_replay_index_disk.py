@@ -31,14 +31,16 @@ class Written:
     """The response of ``/a`` in the first file, which the second file's revisit names."""
 
 
-def _response(at: datetime, body: bytes) -> CapturedResponse:
+def _response(at: datetime, body: bytes, status: int = 200) -> CapturedResponse:
     headers = [(b"Content-Type", b"text/html; charset=utf-8")]
-    return CapturedResponse(200, "OK", headers, body, at, ip_address="127.0.0.1")
+    return CapturedResponse(status, "OK", headers, body, at, ip_address="127.0.0.1")
 
 
-def _exchange(writer: WarcWriter, path: str, body: bytes, at: datetime) -> RecordLocation:
+def _exchange(
+    writer: WarcWriter, path: str, body: bytes, at: datetime, status: int = 200
+) -> RecordLocation:
     request = CapturedRequest(f"GET {path} HTTP/1.1\r\nHost: berita.example\r\n\r\n".encode())
-    return writer.write_exchange(ORIGIN + path, request, _response(at, body))
+    return writer.write_exchange(ORIGIN + path, request, _response(at, body, status))
 
 
 def _write_file(folder: Path, prefix: str, pages: dict[str, bytes], at: datetime) -> Path:
@@ -52,10 +54,10 @@ def _write_file(folder: Path, prefix: str, pages: dict[str, bytes], at: datetime
 def _archive(folder: Path) -> Written:
     """``/a`` and ``/b`` in one file; in a second one, ``/a`` revisited and ``/b`` changed."""
     folder.mkdir()
-    with WarcWriter(folder, prefix="SATU") as writer:
+    with WarcWriter(folder, prefix="ARSIP1") as writer:
         original = _exchange(writer, "/a", b"<p>pertama</p>", START)
         _exchange(writer, "/b", b"<p>kedua</p>", START + timedelta(seconds=1))
-    with WarcWriter(folder, prefix="DUA") as second:
+    with WarcWriter(folder, prefix="ARSIP2") as second:
         second.write_revisit(
             ORIGIN + "/a",
             _response(START + timedelta(hours=1), b""),
@@ -95,6 +97,27 @@ def test_a_revisit_resolves_to_its_original_in_another_file(tmp_path: Path) -> N
         assert [c.location.path.name for c in as_then] == [written.first.name, written.second.name]
         assert index.original(ORIGIN + "/a", START, "sha1:AAAA") is None
         assert index.nearest(ORIGIN + "/never") == []
+    finally:
+        index.close()
+
+
+def test_the_responses_come_file_by_file_in_record_order(tmp_path: Path) -> None:
+    written = _archive(tmp_path / "warc")
+    with WarcWriter(written.folder, prefix="ARSIP3") as writer:
+        _exchange(writer, "/hilang", b"<p>tidak ada</p>", START + timedelta(hours=2), 404)
+        _exchange(writer, "/c#bagian", b"<p>ketiga</p>", START + timedelta(hours=2))
+    index = ArchiveIndex.load([written.folder])
+    try:
+        found = [(c.location.path.name, c.target, c.status, c.date) for c in index.responses()]
+        third = writer.finished_files[0].name
+        assert found == [
+            (written.first.name, ORIGIN + "/a", 200, START),
+            (written.first.name, ORIGIN + "/b", 200, START + timedelta(seconds=1)),
+            (written.second.name, ORIGIN + "/b", 200, START + timedelta(hours=1)),
+            (third, ORIGIN + "/c#bagian", 200, START + timedelta(hours=2)),
+        ]
+        assert [c.url for c in index.responses(404)] == [ORIGIN + "/hilang"]
+        assert index.nearest(ORIGIN + "/c")[0].target == ORIGIN + "/c#bagian"
     finally:
         index.close()
 
@@ -167,6 +190,14 @@ def test_an_index_of_another_layout_is_built_again(tmp_path: Path) -> None:
     with sqlite3.connect(kept) as db:
         db.execute("CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT)")
         db.execute("PRAGMA user_version = 99")
+    index = ArchiveIndex.load([written.folder], kept)
+    try:
+        assert index.captures == 4 and index.nearest(ORIGIN + "/a")
+    finally:
+        index.close()
+    # One of this layout marked as older.
+    with sqlite3.connect(kept) as db:
+        db.execute("PRAGMA user_version = 1")
     index = ArchiveIndex.load([written.folder], kept)
     try:
         assert index.captures == 4 and index.nearest(ORIGIN + "/a")
