@@ -6,7 +6,8 @@ import gzip
 import os
 import zipfile
 import zlib
-from contextlib import ExitStack, closing
+from collections import OrderedDict
+from contextlib import AbstractContextManager, ExitStack, closing, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.records import digest
 from archive.scan import brief
+
+_OPEN_FILES = 8
 
 
 class ArchivedRecordError(Exception):
@@ -61,11 +64,13 @@ class ArchivedRecord:
 
 
 class CaptureReader:
-    """Reads records at their :class:`Location`, keeping WACZ packages open until closed."""
+    """Reads records at their :class:`Location`, keeping WACZ packages and recent files open."""
 
     def __init__(self) -> None:
         self._files = ExitStack()
         self._packages: dict[Path, zipfile.ZipFile] = {}
+        # The WARC files read last, kept open: captures come mostly from a few files in turn.
+        self._open_files: OrderedDict[Path, IO[bytes]] = OrderedDict()
 
     def read(self, location: Location, *, decoded: bool = False) -> ArchivedRecord:
         """The record at ``location``; a response's payload digest must match."""
@@ -109,17 +114,31 @@ class CaptureReader:
         )
 
     def close(self) -> None:
+        for stream in self._open_files.values():
+            stream.close()
+        self._open_files.clear()
         self._files.close()
         self._packages.clear()
 
-    def _open(self, location: Location) -> IO[bytes]:
+    def _open(self, location: Location) -> AbstractContextManager[IO[bytes]]:
         if location.member is None:
-            return location.path.open("rb")
+            return nullcontext(self._warc_file(location.path))
         package = self._packages.get(location.path)
         if package is None:
             package = self._files.enter_context(zipfile.ZipFile(location.path))
             self._packages[location.path] = package
         return package.open(location.member)
+
+    def _warc_file(self, path: Path) -> IO[bytes]:
+        stream = self._open_files.get(path)
+        if stream is not None:
+            self._open_files.move_to_end(path)
+            return stream
+        stream = path.open("rb")
+        self._open_files[path] = stream
+        if len(self._open_files) > _OPEN_FILES:
+            self._open_files.popitem(last=False)[1].close()
+        return stream
 
 
 def read_response(

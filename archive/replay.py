@@ -4,6 +4,9 @@ Settings:
 
 - ``REPLAY_FROM`` [unset]: WARC files, WACZ packages, CDXJ indexes or folders of them (a list,
   or one path).  Setting it turns replay on.
+- ``REPLAY_INDEX`` [unset]: the SQLite file the index of the archive is kept in and reused
+  from (a file of the archive changed since is indexed again); unset, a temporary file
+  removed when the crawl ends.
 - ``REPLAY_AT`` [unset]: replay the archive as it was at this time (ISO 8601 or 14 digits):
   each URL's latest capture at or before it, else its earliest one after it; unset, the
   latest capture of each URL.  A request whose meta holds ``replay_at`` (an aware datetime)
@@ -127,7 +130,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.index = _shared_index(crawler, self.at)
+        self.index = shared_index(crawler)
         self.reader = CaptureReader()
 
     @classmethod
@@ -193,15 +196,20 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 _INDEXES: WeakKeyDictionary[Crawler, ArchiveIndex] = WeakKeyDictionary()
 
 
-def _shared_index(crawler: Crawler, at: datetime | None) -> ArchiveIndex:
+def shared_index(crawler: Crawler) -> ArchiveIndex:
+    """The index of ``REPLAY_FROM`` for this crawl, built on first use; ``ValueError`` when
+    the sources cannot be used at all."""
     index = _INDEXES.get(crawler)
     if index is not None:
         return index
     sources = [Path(p) for p in crawler.settings.getlist("REPLAY_FROM")]
+    kept = crawler.settings.get("REPLAY_INDEX")
     try:
-        index = _INDEXES[crawler] = ArchiveIndex.load(sources)
+        index = _INDEXES[crawler] = ArchiveIndex.load(sources, Path(kept) if kept else None)
     except ReplaySourceError as exc:
         raise ValueError(f"REPLAY_FROM: {exc}") from exc
+    crawler.signals.connect(index.close, signal=signals.engine_stopped)
+    at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
     assert crawler.stats is not None
     crawler.stats.set_value("replay/captures", index.captures)
     crawler.stats.set_value("replay/damaged_files", len(index.problems))

@@ -1,9 +1,11 @@
 """How ``scrapy reextract`` and the replay index scale with archive size: time and peak memory.
 
     .venv/bin/python benchmarks/bench_reextract.py [SIZES...] [--keep DIR]
+    .venv/bin/python benchmarks/bench_reextract.py --archive DIR [--archive DIR2 ...]
 
-For each size N (default 2000 6000 24000 article responses: about 4 minutes in all on a
-two-core machine, 85 % of it re-extraction at ~6 ms an article; 32000 alone takes 3.5 more) a
+For each size N (default 4000 and 16000 article responses: about 6 minutes in all on one
+core, most of it re-extraction at ~12 ms an article of CPU; smaller archives end before the
+allocator and SQLite's page caches have filled, so their peak RSS is a little lower) a
 synthetic archive is written with ``WarcWriter`` from the demo site's article pages (240
 articles, edition 1): each page is written again and again under new article URLs
 (``/<section>/read/<id>/<slug>``, a new id each time, the page's own links, canonical and later
@@ -16,16 +18,21 @@ counts among the N responses. Files rotate at 100 MB.
 Three measurements per size, each in a fresh Python process so that its peak RSS is its own
 (``VmHWM``; not ``ru_maxrss``, which in a child starts at the parent's peak):
 
-- ``index``: ``ArchiveIndex.load([dir])``, as replay and re-extraction build it;
+- ``index``: ``ArchiveIndex.load([dir])``, as replay and re-extraction build it (in a
+  temporary SQLite file: its size is shown);
 - ``reextract``: ``scrapy reextract DIR -o ITEMS --site demo`` run in the process (a crawl over
   the archive with the default steps and pipelines; the index is built inside it, so its time
   is included);
 - ``baseline``: warcio alone over the same files, every record's payload read and decoded
   (``record.content_stream().read()``): the floor any reader of the archive pays.
 
+``--archive DIR`` measures archives already written (a crawl's ``warc`` folder) instead.
+
 Printed: one row per size (records written, captures, archive MB, seconds and peak RSS per
 measurement, captures/s for the index, article responses/s for re-extraction and its time as a
-multiple of the baseline's, the time to write the archive), the fixed part of the RSS (the
+multiple of the baseline's, the time to write the archive), then per size articles per
+second (wall clock, and per CPU second, which other processes on the machine do not change),
+peak RSS and KB of it per capture; the fixed part of the RSS (the
 index: a process that has only imported it; re-extraction: a run over an archive with no
 capture), then the growth of peak RSS between sizes in bytes per capture (``response`` and
 ``revisit`` records; re-extraction also per article response), extrapolated from the last
@@ -56,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_SIZES = (2000, 6000, 24000)
+DEFAULT_SIZES = (4000, 16000)
 ORIGIN = "http://127.0.0.1:8000"
 MAX_SIZE = 100_000_000
 GZIP_LEVEL = 1  # nginx's default gzip_comp_level
@@ -229,7 +236,20 @@ def measure_index(directory: Path) -> dict[str, Any]:
     started = time.perf_counter()
     index = ArchiveIndex.load([directory])
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "captures": index.captures, "problems": len(index.problems)}
+    size = index.path.stat().st_size
+    index.close()
+    return {
+        "seconds": seconds,
+        "captures": index.captures,
+        "problems": len(index.problems),
+        "file_mb": size / 1e6,
+    }
+
+
+def cpu_seconds() -> float:
+    """CPU time this process has used so far, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure_reextract(directory: Path) -> dict[str, Any]:
@@ -241,10 +261,10 @@ def measure_reextract(directory: Path) -> dict[str, Any]:
 
     output = directory.parent / f"{directory.name}-items.jsonl"
     said = io.StringIO()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with contextlib.redirect_stderr(said), contextlib.suppress(SystemExit):
         execute(["scrapy", "reextract", str(directory), "-o", str(output), "--site", "demo"])
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     text = said.getvalue()
     summary = re.search(
         r"(\d+) items \((\d+) article responses read, (\d+) unchanged, dropped: ", text
@@ -255,6 +275,7 @@ def measure_reextract(directory: Path) -> dict[str, Any]:
     output.unlink(missing_ok=True)
     return {
         "seconds": seconds,
+        "cpu_s": cpu,
         "items": int(summary[1]),
         "responses": int(summary[2]),
         "unchanged": int(summary[3]),
@@ -332,52 +353,51 @@ def run_child(kind: str, directory: Path) -> dict[str, Any]:
 # --- the report ----------------------------------------------------------------------------
 
 
-def main(sizes: list[int], keep: Path | None) -> None:
+def main(sizes: list[int], keep: Path | None, archives: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = keep or Path(tmp)
         started = time.perf_counter()
-        templates = demo_templates(Path(tmp) / "site")
-        pages = sum(len(t.pages) for t in templates)
-        print(
-            f"demo site: {len(templates)} articles, {pages} pages; per 10 articles "
-            f"{10 // REVISIT_EVERY}-{-(-10 // REVISIT_EVERY)} revisits and "
-            f"{10 // UPDATE_EVERY} new version; gzip level {GZIP_LEVEL}; files of "
-            f"{MAX_SIZE // 1_000_000} MB\n"
-        )
+        if not archives:
+            templates = demo_templates(Path(tmp) / "site")
+            pages = sum(len(t.pages) for t in templates)
+            print(
+                f"demo site: {len(templates)} articles, {pages} pages; per 10 articles "
+                f"{10 // REVISIT_EVERY}-{-(-10 // REVISIT_EVERY)} revisits and "
+                f"{10 // UPDATE_EVERY} new version; gzip level {GZIP_LEVEL}; files of "
+                f"{MAX_SIZE // 1_000_000} MB\n"
+            )
         floors = {kind: run_child(f"floor-{kind}", root)["rss_mb"] for kind in KINDS[:2]}
         header = (
             f"{'N':>7} {'records':>8} {'captures':>8} {'MB':>6} | {'index s':>7} {'capt/s':>7} "
-            f"{'RSS MB':>6} | {'reextr s':>8} {'items':>6} {'resp/s':>6} {'RSS MB':>6} | "
-            f"{'base s':>6} {'RSS MB':>6} {'ratio':>5} | {'build s':>7}"
+            f"{'RSS MB':>6} {'file MB':>7} | {'reextr s':>8} {'items':>6} {'resp/s':>6} "
+            f"{'RSS MB':>6} | {'base s':>6} {'RSS MB':>6} {'ratio':>5} | {'build s':>7}"
         )
         print(header)
         print("-" * len(header))
         rows: list[tuple[Built, dict[str, dict[str, Any]]]] = []
-        for size in sizes:
-            directory = root / str(size)
-            directory.mkdir(parents=True, exist_ok=True)
-            for old in directory.glob("*.warc.gz"):
-                old.unlink()
-            building = time.perf_counter()
-            built = build_archive(directory, templates, size)
-            build_s = time.perf_counter() - building
+        for size_or_archive in archives or sizes:
+            if isinstance(size_or_archive, Path):
+                built, build_s = None, 0.0
+                directory = size_or_archive
+            else:
+                directory = root / str(size_or_archive)
+                directory.mkdir(parents=True, exist_ok=True)
+                for old in directory.glob("*.warc.gz"):
+                    old.unlink()
+                building = time.perf_counter()
+                built = build_archive(directory, templates, size_or_archive)
+                build_s = time.perf_counter() - building
             results = {kind: run_child(kind, directory) for kind in KINDS}
-            rows.append((built, results))
             index, reex, base = (results[kind] for kind in KINDS)
-            if index["captures"] != built.captures or reex["responses"] != built.responses:
-                print(
-                    f"  !! expected {built.captures} captures and {built.responses} responses, "
-                    f"got {index['captures']} and {reex['responses']}"
-                )
-            if index["problems"] or reex["problems"] or reex["dropped"]:
-                print(
-                    f"  !! problems: index {index['problems']}, reextract {reex['problems']}, "
-                    f"dropped {reex['dropped']}"
-                )
+            if built is None:
+                built = taken(directory, index, reex, base)
+            rows.append((built, results))
+            check(built, index, reex)
             print(
-                f"{size:>7} {built.records:>8} {built.captures:>8} {built.size / 1e6:>6.0f} | "
-                f"{index['seconds']:>7.2f} {index['captures'] / index['seconds']:>7.0f} "
-                f"{index['rss_mb']:>6.0f} | {reex['seconds']:>8.1f} {reex['items']:>6} "
+                f"{built.responses:>7} {built.records:>8} {built.captures:>8} "
+                f"{built.size / 1e6:>6.0f} | {index['seconds']:>7.2f} "
+                f"{index['captures'] / index['seconds']:>7.0f} {index['rss_mb']:>6.0f} "
+                f"{index['file_mb']:>7.1f} | {reex['seconds']:>8.1f} {reex['items']:>6} "
                 f"{reex['responses'] / reex['seconds']:>6.0f} {reex['rss_mb']:>6.0f} | "
                 f"{base['seconds']:>6.1f} {base['rss_mb']:>6.0f} "
                 f"{reex['seconds'] / base['seconds']:>5.1f} | {build_s:>7.1f}",
@@ -385,10 +405,42 @@ def main(sizes: list[int], keep: Path | None) -> None:
             )
         print(
             f"\nfixed part (index: its imports; reextract: a run over no capture): index "
-            f"{floors['index']:.0f} MB, reextract {floors['reextract']:.0f} MB"
+            f"{floors['index']:.0f} MB, reextract {floors['reextract']:.0f} MB\n"
         )
+        for built, results in rows:
+            reex = results["reextract"]
+            print(
+                f"reextract of {built.responses} articles ({built.captures} captures): "
+                f"{reex['responses'] / reex['seconds']:.0f} articles/s "
+                f"({reex['responses'] / reex['cpu_s']:.0f} per CPU second), peak RSS "
+                f"{reex['rss_mb']:.0f} MB, {reex['rss_mb'] * 1024 / built.captures:.1f} KB per "
+                f"capture ({(reex['rss_mb'] - floors['reextract']) * 1024 / built.captures:.2f} "
+                f"above the fixed part)"
+            )
         slopes(rows, floors)
         print(f"total {time.perf_counter() - started:.0f} s")
+
+
+def taken(
+    directory: Path, index: dict[str, Any], reex: dict[str, Any], base: dict[str, Any]
+) -> Built:
+    """What an archive given with ``--archive`` holds, as the measurements counted it."""
+    files = [p for p in directory.iterdir() if p.name.endswith((".warc.gz", ".warc"))]
+    size = sum(path.stat().st_size for path in files)
+    return Built(directory, reex["responses"], base["records"], index["captures"], len(files), size)
+
+
+def check(built: Built, index: dict[str, Any], reex: dict[str, Any]) -> None:
+    if index["captures"] != built.captures or reex["responses"] != built.responses:
+        print(
+            f"  !! expected {built.captures} captures and {built.responses} responses, "
+            f"got {index['captures']} and {reex['responses']}"
+        )
+    if index["problems"] or reex["problems"] or reex["dropped"]:
+        print(
+            f"  !! problems: index {index['problems']}, reextract {reex['problems']}, "
+            f"dropped {reex['dropped']}"
+        )
 
 
 def slopes(rows: list[tuple[Built, dict[str, dict[str, Any]]]], floors: dict[str, float]) -> None:
@@ -420,6 +472,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=list(DEFAULT_SIZES))
     parser.add_argument("--keep", type=Path, help="write the archives here and keep them")
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        action="append",
+        default=[],
+        help="measure this folder of WARC files instead of writing one (repeatable)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -429,4 +488,4 @@ if __name__ == "__main__":
     if args.child:
         child(args.child[0], Path(args.child[1]))
     else:
-        main(sorted(args.sizes), args.keep)
+        main(sorted(args.sizes), args.keep, args.archive)

@@ -253,6 +253,8 @@ SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.CoverageMonitorSuite"]
 ADDONS = {"crawler.addon.KabarsipAddon": 0}
 REPLAY_FROM = ""
 REPLAY_AT = ""
+# Keep the replay index in this SQLite file and reuse it (default: a temporary file).
+REPLAY_INDEX = ""
 
 # --- Runtime -------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
