@@ -9,7 +9,8 @@ them on 127.0.0.1 with nginx when installed (else the project's demo server, and
 then runs every variant as a child process, one after the other, each with a fresh WARC
 folder and state (re-crawls start from a copy of the first crawl's state):
 
-- server ceiling: plain Scrapy fetching every served URL, parsing nothing (requests/s);
+- server ceiling: ``curl --parallel`` fetching every served URL (when curl is installed), and
+  plain Scrapy doing the same, parsing nothing (requests/s): the server's and Scrapy's own;
 - plain Scrapy: section discovery, title and body read with CSS (the reference);
 - Kabarsip full crawl with section discovery, and with sitemap discovery;
 - unchanged re-crawl and 10 %-updated re-crawl (edition 2) from the first crawl's state;
@@ -286,6 +287,20 @@ def plain_crawl(name: str, work: Path, origin: str, mode: str, targets: Path | N
     return run
 
 
+def curl_ceiling(work: Path, origin: str, targets: Path) -> Run:
+    """Every target fetched by ``curl --parallel`` (16 at a time, gzip, keep-alive)."""
+    config = work / "curl.conf"
+    lines = targets.read_text(encoding="utf-8").splitlines()
+    config.write_text(
+        "".join(f'url = "{origin}{line}"\noutput = "/dev/null"\n' for line in lines),
+        encoding="utf-8",
+    )
+    command = ["curl", "--parallel", "--parallel-max", "16", "--compressed", "-s", "-K"]
+    run = measure("server ceiling (curl)", [*command, str(config)], work / "curl.log")
+    run.articles = run.pages = len(lines)
+    return run
+
+
 def extraction_alone(work: Path, site: Path) -> Run:
     out = work / "extraction"
     out.mkdir(parents=True, exist_ok=True)
@@ -369,7 +384,9 @@ def targets(runs: dict[str, Run]) -> list[Target]:
 
 def print_table(runs: dict[str, Run], rows: list[Target], server: str) -> None:
     print(f"\nServer: {server}. Variants, one after the other:")
-    print("| variant | wall s | CPU s | articles | pages | articles/s | peak RSS MiB | WARC bytes |")
+    print(
+        "| variant | wall s | CPU s | articles | pages | articles/s | peak RSS MiB | WARC bytes |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for run in runs.values():
         print(
@@ -397,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--extract", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM: leave through the finally blocks, which stop the server.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     if args.render:
         render(Path(args.render[0]), Path(args.render[1]), args.render[2])
         return 0
@@ -463,6 +482,8 @@ def bench(work: Path, articles: int, large: int, kind: str) -> dict[str, Run]:
 
     try:
         server.start(edition1, log)
+        if shutil.which("curl"):
+            step("curl", curl_ceiling(work, server.origin, targets_file))
         step("ceiling", plain_crawl("server ceiling (fetch only)", work, server.origin,
                                     "fetch", targets_file))  # fmt: skip
         step("plain", plain_crawl("plain Scrapy, sections", work, server.origin, "sections", None))

@@ -66,13 +66,12 @@ class PlainSpider(scrapy.Spider):
         if next_page:
             yield response.follow(next_page, callback=self.parse_section)
 
-    def parse_article(
-        self, response: Response, parts: list[str] | None = None
-    ) -> Iterator[Any]:
+    def parse_article(self, response: Response, parts: list[str] | None = None) -> Iterator[Any]:
         title = response.css("h1.read-page--header--title::text").get(parts[0] if parts else "")
-        body = [*(parts[1:] if parts else []), *response.css(
-            "div.article-content-body__item-content > p"
-        ).xpath("string()").getall()]
+        body = [
+            *(parts[1:] if parts else []),
+            *response.css("div.article-content-body__item-content > p").xpath("string()").getall(),
+        ]
         next_page = response.css("a.next-page::attr(href)").get()
         if next_page:
             yield response.follow(

@@ -100,9 +100,7 @@ def generate_site(
     stories = site_history(articles, edition, seed, churn)
     live = sorted((s for s in stories if s.status != "removed"), key=_by_publication)
     writer = _SiteWriter(out_dir)
-    _write_articles(
-        writer, live, redesigned=edition >= templates.REDESIGN_EDITION, page_kb=page_kb
-    )
+    _write_articles(writer, live, redesigned=edition >= templates.REDESIGN_EDITION, page_kb=page_kb)
     _write_listings(writer, live)
     _write_discovery(writer, live)
     manifest = SiteManifest(

@@ -273,9 +273,7 @@ def edition_time(edition: int) -> datetime:
     return FIRST_EDITION_AT + (edition - 1) * EDITION_INTERVAL
 
 
-def site_history(
-    count: int, edition: int, seed: int, churn: float | None = None
-) -> list[Story]:
+def site_history(count: int, edition: int, seed: int, churn: float | None = None) -> list[Story]:
     """The stories of ``edition``, produced by applying each edition's changes in turn.
 
     ``churn`` is the share of articles whose page changes in each later edition, split 2:2:1

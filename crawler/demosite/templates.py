@@ -646,6 +646,8 @@ def pad_page(html: str, key: str, page_kb: tuple[int, int]) -> str:
         size += len(json.dumps(item)) + 2
     if not items:
         return html
-    blob = f'<script type="application/json" id="page-state">{json.dumps({"feed": items})}</script>\n'
+    blob = (
+        f'<script type="application/json" id="page-state">{json.dumps({"feed": items})}</script>\n'
+    )
     head, _, tail = html.rpartition("</body>")
     return f"{head}{blob}</body>{tail}" if head else html + blob

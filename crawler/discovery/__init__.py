@@ -16,11 +16,14 @@ from crawler.discovery.sitemaps import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.discovery.xml import DEFAULT_MAX_SIZE, DiscoveryError
+from crawler.discovery.caps import DiscoveryCaps
+from crawler.discovery.xml import DEFAULT_MAX_SIZE, DiscoveryError, DiscoveryTooLarge
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
+    "DiscoveryCaps",
     "DiscoveryError",
+    "DiscoveryTooLarge",
     "FeedEntry",
     "Sitemap",
     "SitemapEntry",

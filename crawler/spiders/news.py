@@ -23,7 +23,9 @@ from archive.crawlstate import crawl_state
 from archive.state import ArticleState, CrawlState
 from archive.warcitems import CONTINUES_META
 from crawler.discovery import (
+    DiscoveryCaps,
     DiscoveryError,
+    DiscoveryTooLarge,
     FeedEntry,
     feed_links,
     iter_feed,
@@ -81,6 +83,8 @@ class NewsSpider(scrapy.Spider):
         self.shapes: UrlShapes | None = None
         # Sitemaps requested so far, when they are capped (a site given by its URL).
         self.sitemaps_seen: set[str] = set()
+        # Article links found on section pages this run: a page adding none ends its paging.
+        self.section_articles: set[str] = set()
         if names_url(site):
             self.site: SiteConfig = site_from_url(site, timezone, language)
             self.shapes = UrlShapes()
@@ -107,6 +111,13 @@ class NewsSpider(scrapy.Spider):
             yield request
         for request in self._due_requests():
             yield request
+
+    def _capped(self, setting: str, limit: int, missed: str) -> None:
+        """Warn of (once per setting) and count a discovery cap this crawl hits."""
+        caps: DiscoveryCaps | None = getattr(self, "_caps", None)
+        if caps is None:
+            caps = self._caps = DiscoveryCaps(self.site_name, self.crawler.stats, self.logger)
+        caps.hit(setting, limit, missed)
 
     @property
     def store(self) -> CrawlState | None:
@@ -160,8 +171,9 @@ class NewsSpider(scrapy.Spider):
         if self.shapes is not None:
             if url in self.sitemaps_seen:
                 return
-            if len(self.sitemaps_seen) >= self.settings.getint("SITE_URL_MAX_SITEMAPS"):
-                self.crawler.stats.inc_value("discovery/capped/sitemap")
+            limit = self.settings.getint("SITE_URL_MAX_SITEMAPS")
+            if len(self.sitemaps_seen) >= limit:
+                self._capped("SITE_URL_MAX_SITEMAPS", limit, f"sitemap {url}")
                 return
             self.sitemaps_seen.add(url)
         yield from self._discovery(url, self.parse_sitemap, "sitemap")
@@ -176,7 +188,11 @@ class NewsSpider(scrapy.Spider):
                 yield from self._discovery(url, self.parse_feed, "feed")
         limit = self.settings.getint("SITE_URL_MAX_SECTIONS")
         links = nav_links(response, response.url)
-        for url in section_links(links, response.url, self.site.allows, limit):
+        # One more than the limit: to know whether the cap left sections out.
+        sections = section_links(links, response.url, self.site.allows, limit + 1)
+        if len(sections) > limit:
+            self._capped("SITE_URL_MAX_SECTIONS", limit, f"sections after {sections[limit - 1]}")
+        for url in sections[:limit]:
             self.crawler.stats.inc_value("discovery/site_url/sections")
             yield from self._discovery(url, self.parse_section, "section", depth_in_section=1)
         yield from self.parse_section(response)
@@ -250,6 +266,8 @@ class NewsSpider(scrapy.Spider):
                 await asyncio.sleep(0)
         except DiscoveryError as exc:
             self._skip("discovery/errors/sitemap", f"skipped sitemap: {exc}")
+            if isinstance(exc, DiscoveryTooLarge):
+                self._capped("DOWNLOAD_MAXSIZE_BY_KIND", self._max_size("sitemap"), response.url)
         self._read_time("sitemap", response.url, started)
 
     async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
@@ -264,6 +282,8 @@ class NewsSpider(scrapy.Spider):
                 await asyncio.sleep(0)
         except DiscoveryError as exc:
             self._skip("discovery/errors/feed", f"skipped feed: {exc}")
+            if isinstance(exc, DiscoveryTooLarge):
+                self._capped("DOWNLOAD_MAXSIZE_BY_KIND", self._max_size("feed"), response.url)
         self._read_time("feed", response.url, started)
 
     def _read_time(self, kind: str, url: str, started: float) -> None:
@@ -286,15 +306,28 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip("discovery/errors/section", f"skipped non-text section {response.url}")
             return
+        added = 0
         for url in links_from_page(response, response.url, self.site.section_links):
             if self._is_article(url, "section") and self._on_site(url):
+                if url not in self.section_articles:
+                    self.section_articles.add(url)
+                    added += 1
                 yield from self._article_request(url, "section")
-        depth = int(response.meta.get("depth_in_section", 1))
         next_url = next_page_link(response, response.url, self.site.section_next)
-        if next_url and depth < self.settings.getint("SECTION_MAX_PAGES"):
-            yield from self._discovery(
-                next_url, self.parse_section, "section", depth_in_section=depth + 1
-            )
+        if not next_url:
+            return
+        if not added:
+            # Past the end of the listing (empty or repeated pages): paging further finds nothing.
+            self.crawler.stats.inc_value("discovery/section/no_new_links")
+            return
+        depth = int(response.meta.get("depth_in_section", 1))
+        limit = self.settings.getint("SECTION_MAX_PAGES")
+        if depth >= limit:
+            self._capped("SECTION_MAX_PAGES", limit, f"section pages from {next_url}")
+            return
+        yield from self._discovery(
+            next_url, self.parse_section, "section", depth_in_section=depth + 1
+        )
 
     def _on_site(self, url: str) -> bool:
         return self.site.allows(urlsplit(url).hostname or "")
