@@ -40,7 +40,6 @@ import time
 from dataclasses import asdict, dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN_SPIDER = Path(__file__).resolve().parent / "plain_scrapy.py"

@@ -1,4 +1,4 @@
-"""Discovery caps warn once per site, count in the stats and the run summary, drop nothing silently."""
+"""Discovery caps warn once per site and count in the stats and run summary: none is silent."""
 
 from __future__ import annotations
 
@@ -15,23 +15,26 @@ from crawler.demosite.generator import PER_PAGE, generate_site
 from crawler.demosite.server import DemoServer
 from crawler.discovery import DiscoveryCaps
 from crawler.runsummary import RunCounts, format_summary, summarise
+from crawler.spiders.news import SECTION_META
 from tests.crawling import run_crawl
 from tests.inprocess import DEMO_ORIGIN, open_crawl
 
 SECTION = f"{DEMO_ORIGIN}/news/"
 
 
-def section_page(number: int, story_ids: range, last: bool = False) -> HtmlResponse:
-    """Page ``number`` of the news section listing ``story_ids``, a next link unless ``last``."""
+def section_page(
+    number: int, story_ids: range, last: bool = False, section: str = SECTION
+) -> HtmlResponse:
+    """Page ``number`` of ``section`` listing ``story_ids``, a next link unless ``last``."""
     links = "".join(
         f'<li><a class="articles--iridescent-list__link" href="/news/read/{i}/kabar-ke-{i}">'
         f"Kabar ke-{i}</a></li>"
         for i in story_ids
     )
-    following = "" if last else f'<a class="next" href="/news/?page={number + 1}">Berikutnya</a>'
-    url = SECTION if number == 1 else f"{SECTION}?page={number}"
+    following = "" if last else f'<a class="next" href="?page={number + 1}">Berikutnya</a>'
+    url = section if number == 1 else f"{section}?page={number}"
     body = f"<html><body><ul>{links}</ul>{following}</body></html>"
-    request = Request(url, meta={"depth_in_section": number})
+    request = Request(url, meta={"depth_in_section": number, SECTION_META: section})
     return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
 
 
@@ -68,6 +71,10 @@ def test_paging_stops_at_a_page_without_new_article_links(tmp_path: Path) -> Non
         repeated = list(spider.parse_section(section_page(2, range(1, 21))))
         assert next_pages(repeated) == []
         assert crawl.stats["discovery/section/no_new_links"] == 1
+        # Another section listing the same articles pages on: each section counts its own.
+        bisnis = f"{DEMO_ORIGIN}/bisnis/"
+        other = list(spider.parse_section(section_page(2, range(1, 21), section=bisnis)))
+        assert next_pages(other) == [f"{bisnis}?page=3"]
         assert "discovery/capped/section_max_pages" not in crawl.stats
 
 

@@ -618,9 +618,32 @@ def section_title(section: Section) -> str:
 
 
 PAD_WORDS = (
-    "berita terkini warga kota pemerintah harga pasar laga tim konser film data aplikasi "
-    "jaringan kredit ekspor banjir sekolah mudik vaksin rupiah saham festival album serial"
-).split()
+    "berita",
+    "terkini",
+    "warga",
+    "kota",
+    "pemerintah",
+    "harga",
+    "pasar",
+    "laga",
+    "tim",
+    "konser",
+    "film",
+    "data",
+    "aplikasi",
+    "jaringan",
+    "kredit",
+    "ekspor",
+    "banjir",
+    "sekolah",
+    "mudik",
+    "vaksin",
+    "rupiah",
+    "saham",
+    "festival",
+    "album",
+    "serial",
+)
 
 
 def pad_page(html: str, key: str, page_kb: tuple[int, int]) -> str:

@@ -36,7 +36,7 @@ class DiscoveryCaps:
         self.warned: set[str] = set()
 
     def hit(self, setting: str, limit: int, missed: str) -> None:
-        """The cap of ``setting`` (at ``limit``) stopped discovery; ``missed``: what was not read."""
+        """The cap of ``setting`` (``limit``) stopped discovery; ``missed``: what went unread."""
         self.stats.inc_value(capped_key(setting))
         if setting in self.warned:
             return

@@ -54,6 +54,10 @@ from crawler.spidermiddlewares.schedule import SCHEDULED
 from crawler.urlshape import UrlShapes, section_links
 
 
+# Request meta: the first page of the section a section page belongs to.
+SECTION_META = "section_first_page"
+
+
 def rebase(url: str, origin: str | None) -> str:
     """Point ``url`` at ``origin`` (scheme://host:port), keeping path and query."""
     if not origin:
@@ -83,8 +87,9 @@ class NewsSpider(scrapy.Spider):
         self.shapes: UrlShapes | None = None
         # Sitemaps requested so far, when they are capped (a site given by its URL).
         self.sitemaps_seen: set[str] = set()
-        # Article links found on section pages this run: a page adding none ends its paging.
-        self.section_articles: set[str] = set()
+        # Article links found per section (by its first page) this run: a page of the section
+        # adding none ends its paging.
+        self.section_articles: dict[str, set[str]] = {}
         if names_url(site):
             self.site: SiteConfig = site_from_url(site, timezone, language)
             self.shapes = UrlShapes()
@@ -306,11 +311,13 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip("discovery/errors/section", f"skipped non-text section {response.url}")
             return
+        section = str(response.meta.get(SECTION_META, response.url))
+        seen = self.section_articles.setdefault(section, set())
         added = 0
         for url in links_from_page(response, response.url, self.site.section_links):
             if self._is_article(url, "section") and self._on_site(url):
-                if url not in self.section_articles:
-                    self.section_articles.add(url)
+                if url not in seen:
+                    seen.add(url)
                     added += 1
                 yield from self._article_request(url, "section")
         next_url = next_page_link(response, response.url, self.site.section_next)
@@ -325,9 +332,8 @@ class NewsSpider(scrapy.Spider):
         if depth >= limit:
             self._capped("SECTION_MAX_PAGES", limit, f"section pages from {next_url}")
             return
-        yield from self._discovery(
-            next_url, self.parse_section, "section", depth_in_section=depth + 1
-        )
+        meta = {"depth_in_section": depth + 1, SECTION_META: section}
+        yield from self._discovery(next_url, self.parse_section, "section", **meta)
 
     def _on_site(self, url: str) -> bool:
         return self.site.allows(urlsplit(url).hostname or "")
