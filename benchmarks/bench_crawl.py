@@ -228,9 +228,8 @@ def site_file(work: Path, mode: str) -> Path:
 
 
 def kabarsip_crawl(
-    name: str, work: Path, site: Path, origin: str, state_from: Path | None = None
+    name: str, out: Path, site: Path, origin: str, state_from: Path | None = None
 ) -> Run:
-    out = work / name
     shutil.rmtree(out, ignore_errors=True)
     (out / "warc").mkdir(parents=True)
     if state_from is not None:
@@ -257,15 +256,18 @@ def kabarsip_crawl(
     run = measure(name, command, out / "process.log")
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     run.pages = int(stats.get("downloader/response_count", 0))
-    run.articles = int(stats.get("items/written", 0)) + int(stats.get("versions/unchanged", 0))
+    errors = int(stats.get("log_count/ERROR", 0))
+    if errors:
+        print(f"  {name}: {errors} errors logged, see {out / 'crawl.log'}", flush=True)
+    # Articles read and checked: new, updated and unchanged versions alike.
+    run.articles = int(stats.get("items/valid", 0))
     run.warc_bytes = sum(
         p.stat().st_size for p in (out / "warc").glob("*.warc.gz") if p.name not in before
     )
     return run
 
 
-def plain_crawl(name: str, work: Path, origin: str, mode: str, targets: Path | None) -> Run:
-    out = work / name
+def plain_crawl(name: str, out: Path, origin: str, mode: str, targets: Path | None) -> Run:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     command = [PYTHON, "-m", "scrapy", "runspider", str(PLAIN_SPIDER), "-a", f"origin={origin}"]
@@ -483,29 +485,31 @@ def bench(work: Path, articles: int, large: int, kind: str) -> dict[str, Run]:
         server.start(edition1, log)
         if shutil.which("curl"):
             step("curl", curl_ceiling(work, server.origin, targets_file))
-        step("ceiling", plain_crawl("server ceiling (fetch only)", work, server.origin,
-                                    "fetch", targets_file))  # fmt: skip
-        step("plain", plain_crawl("plain Scrapy, sections", work, server.origin, "sections", None))
+        step("ceiling", plain_crawl("server ceiling (fetch only)", work / "ceiling",
+                                    server.origin, "fetch", targets_file))  # fmt: skip
+        step("plain", plain_crawl("plain Scrapy, sections", work / "plain", server.origin,
+                                  "sections", None))  # fmt: skip
         sections = site_file(work, "sections")
-        step("sections", kabarsip_crawl("full crawl, sections", work, sections, server.origin))
-        state = work / "full crawl, sections" / "state.sqlite"
-        step("sitemaps", kabarsip_crawl("full crawl, sitemaps", work, site_file(work, "sitemaps"),
+        step("sections", kabarsip_crawl("full crawl, sections", work / "sections", sections,
                                         server.origin))  # fmt: skip
-        step("unchanged", kabarsip_crawl("unchanged re-crawl", work, sections, server.origin,
-                                         state))  # fmt: skip
+        state = work / "sections" / "state.sqlite"
+        step("sitemaps", kabarsip_crawl("full crawl, sitemaps", work / "sitemaps",
+                                        site_file(work, "sitemaps"), server.origin))  # fmt: skip
+        step("unchanged", kabarsip_crawl("unchanged re-crawl", work / "unchanged", sections,
+                                         server.origin, state))  # fmt: skip
         server.stop()
         server.start(edition2, log)
-        step("updated", kabarsip_crawl("10% updated re-crawl", work, sections, server.origin,
-                                       state))  # fmt: skip
+        step("updated", kabarsip_crawl("10% updated re-crawl", work / "updated", sections,
+                                       server.origin, state))  # fmt: skip
         server.stop()
         generate(big, large, 1, log)
         server.start(big, log)
-        step("large", kabarsip_crawl(f"full crawl, sections, {large}", work, sections,
-                                     server.origin))  # fmt: skip
+        step("large", kabarsip_crawl(f"full crawl, sections, {large}", work / "large",
+                                     sections, server.origin))  # fmt: skip
     finally:
         server.stop()
     step("extraction", extraction_alone(work, edition1))
-    step("reextract", reextract(work, work / "full crawl, sections" / "warc"))
+    step("reextract", reextract(work, work / "sections" / "warc"))
     return runs
 
 
