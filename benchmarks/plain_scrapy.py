@@ -59,9 +59,8 @@ class PlainSpider(scrapy.Spider):
             yield scrapy.Request(loc.strip(), callback=self.parse_article)
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from response.follow_all(
-            css="a.articles--iridescent-list__link", callback=self.parse_article
-        )
+        links = response.css("a.articles--iridescent-list__link::attr(href)").getall()
+        yield from response.follow_all(links, callback=self.parse_article)
         next_page = response.css("a.next::attr(href)").get()
         if next_page:
             yield response.follow(next_page, callback=self.parse_section)
