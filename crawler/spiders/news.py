@@ -53,7 +53,6 @@ from crawler.spidermiddlewares.gate import (
 from crawler.spidermiddlewares.schedule import SCHEDULED
 from crawler.urlshape import UrlShapes, section_links
 
-
 # Request meta: the first page of the section a section page belongs to.
 SECTION_META = "section_first_page"
 
