@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import logging
 import re
 from pathlib import Path
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Response
 
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.generator import PER_PAGE, generate_site
@@ -144,3 +146,24 @@ def test_a_section_longer_than_the_cap_is_reported_and_found_whole_with_the_cap_
     assert len({item["url"] for item in capped.items}) == 5 * PER_PAGE * 2
     assert {item["url"] for item in whole.items} == expected
     assert not any(key.startswith("discovery/capped/") for key in whole.stats)
+
+
+def test_a_sitemap_inflating_past_its_size_limit_names_the_setting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    urls = "".join(f"<url><loc>{DEMO_ORIGIN}/news/read/{i}/kabar</loc></url>" for i in range(400))
+    xml = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    body = gzip.compress(xml.encode(), mtime=0)
+    limits = {"sitemap": 4096, "feed": 4096, "robots": 4096, "section": 4096, "article": 4096}
+    url = f"{DEMO_ORIGIN}/sitemap.xml.gz"
+    with open_crawl(tmp_path, origin=DEMO_ORIGIN, DOWNLOAD_MAXSIZE_BY_KIND=limits) as crawl:
+        response = Response(url, body=body, request=Request(url))
+
+        async def read() -> list[object]:
+            return [request async for request in crawl.spider.parse_sitemap(response)]
+
+        with caplog.at_level(logging.WARNING):
+            assert asyncio.run(read()) == []
+        assert crawl.stats["discovery/capped/download_maxsize_by_kind"] == 1
+        assert crawl.stats["discovery/errors/sitemap"] == 1
+    assert any("raise DOWNLOAD_MAXSIZE_BY_KIND" in message for message in caplog.messages)
