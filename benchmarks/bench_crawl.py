@@ -433,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     server_note = (
         "nginx (one worker, precompressed gzip)"
         if kind == "nginx"
-        else "the project's demo server (Python; nginx is not installed)"
+        else "the project's demo server (Python's threading HTTP server"
+        + ("; nginx is not installed)" if args.server == "auto" else ")")
     )
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
