@@ -1,5 +1,6 @@
 # Kabarsip: `make demo` runs an offline demo crawl, `make test` runs the test suite, `make
-# test-fast` all but its end-to-end crawls and fault suites (marked `slow`).
+# test-fast` all but its end-to-end crawls and fault suites (marked `slow`), `make bench` the
+# crawl benchmark (docs/PERFORMANCE.md).
 # Each creates .venv and installs the project on first use.
 
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed-kabarsip
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-pywb
 
-.PHONY: demo test test-fast lint install wheel-check clean
+.PHONY: demo test test-fast lint install wheel-check clean bench
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Kabarsip needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -38,6 +39,11 @@ test: $(STAMP) $(PYWB_STAMP)
 
 test-fast: $(STAMP) $(PYWB_STAMP)
 	KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback $(BIN)/python -m pytest -m "not slow"
+
+# The crawl benchmark against plain Scrapy (docs/PERFORMANCE.md); not run in CI.
+# BENCH_ARGS="--articles 2000 --json bench.json" passes options.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_crawl.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

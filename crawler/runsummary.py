@@ -18,6 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.spiders import Spider
 
+from crawler.discovery.caps import CAPPED_PREFIX
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,6 +44,8 @@ class RunCounts:
     conditional_sent: int = 0
     items: int = 0
     pages: int = 0
+    capped: tuple[tuple[str, int], ...] = ()
+    """Discovery caps hit (``discovery/capped/<setting>``): setting in lower case, hits."""
 
 
 # RunCounts field -> stats key.
@@ -68,7 +72,15 @@ STATS_KEYS: dict[str, str] = {
 
 def summarise(stats: Mapping[str, Any]) -> RunCounts:
     """The run's counts from live stats or a ``STATS_FILE`` read back as JSON."""
-    return RunCounts(**{name: _count(stats.get(key)) for name, key in STATS_KEYS.items()})
+    capped = tuple(
+        sorted(
+            (key.removeprefix(CAPPED_PREFIX), _count(value))
+            for key, value in stats.items()
+            if key.startswith(CAPPED_PREFIX) and _count(value)
+        )
+    )
+    counts = {name: _count(stats.get(key)) for name, key in STATS_KEYS.items()}
+    return RunCounts(**counts, capped=capped)
 
 
 def format_summary(counts: RunCounts) -> str:
@@ -84,7 +96,15 @@ def format_summary(counts: RunCounts) -> str:
         f"{counts.skipped_not_due} skipped-not-due; "
         f"WARC: {counts.warc_responses} responses, {counts.warc_revisits} revisits, "
         f"{counts.not_modified} not-modified, {counts.warc_bytes} bytes added"
+        + _capped(counts.capped)
     )
+
+
+def _capped(capped: tuple[tuple[str, int], ...]) -> str:
+    if not capped:
+        return ""
+    hits = ", ".join(f"{setting.upper()} x{count}" for setting, count in capped)
+    return f"; discovery capped (articles may be missed, raise the setting): {hits}"
 
 
 def _count(value: Any) -> int:

@@ -50,8 +50,10 @@ SCOPE_ALLOW_NETWORKS: list[str] = []
 TWISTED_DNS_RESOLVER = "crawler.middlewares.resolver.ScopedResolver"
 
 # --- Discovery ---------------------------------------------------------------------------
-# Section pages followed per section (pagination depth).
-SECTION_MAX_PAGES = 50
+# Section pages followed per section (pagination depth). Paging also stops at a page that
+# adds no article link not seen before in the run (past the end of the listing), so this is
+# only a bound on deep archives; when hit it is warned of and counted (discovery/capped/...).
+SECTION_MAX_PAGES = 500
 # A site crawled by its URL (-a site=https://host/, no site file): home page section links
 # followed, and sitemaps read (robots.txt's, /sitemap.xml and those of sitemap indexes).
 SITE_URL_MAX_SECTIONS = 12

@@ -27,7 +27,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "generate":
         try:
-            manifest = generate_site(args.out, args.articles, args.edition, args.seed)
+            manifest = generate_site(
+                args.out,
+                args.articles,
+                args.edition,
+                args.seed,
+                churn=args.churn,
+                page_kb=tuple(args.page_kb) if args.page_kb else None,
+            )
         except (ValueError, FileExistsError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -57,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
         help="edition number (1, 2, ...; from 3 on the article pages are redesigned)",
     )
     generate.add_argument("--seed", type=int, default=7, help="random seed of the text")
+    generate.add_argument(
+        "--churn",
+        type=float,
+        help="share of articles changed per later edition (default 0.25: 10%% updated, "
+        "10%% widget-only, 5%% new)",
+    )
+    generate.add_argument(
+        "--page-kb",
+        type=int,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="pad article pages to a size between MIN and MAX kB (default: no padding)",
+    )
     serve = commands.add_parser("serve", help="serve a generated site or a directory")
     serve.add_argument("directory", type=Path)
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")

@@ -79,18 +79,28 @@ class _SiteWriter:
 
 
 def generate_site(
-    out_dir: Path, articles: int = 240, edition: int = 1, seed: int = 7
+    out_dir: Path,
+    articles: int = 240,
+    edition: int = 1,
+    seed: int = 7,
+    *,
+    churn: float | None = None,
+    page_kb: tuple[int, int] | None = None,
 ) -> SiteManifest:
     """Generate edition ``edition`` of a site of ``articles`` first-edition articles.
 
     ``out_dir`` must be empty, missing, or a site generated before (it is then replaced).
+    ``churn``: share of articles whose page changes in each later edition (default 0.25, see
+    :func:`site_history`). ``page_kb``: pad each article page to a seeded size between these
+    many KiB (an inline JSON blob, as real news pages carry); without it the pages weigh about
+    50-60 KiB. Neither given, the bytes are those of earlier releases.
     """
     out_dir = Path(out_dir)
     _prepare(out_dir)
-    stories = site_history(articles, edition, seed)
+    stories = site_history(articles, edition, seed, churn)
     live = sorted((s for s in stories if s.status != "removed"), key=_by_publication)
     writer = _SiteWriter(out_dir)
-    _write_articles(writer, live, redesigned=edition >= templates.REDESIGN_EDITION)
+    _write_articles(writer, live, redesigned=edition >= templates.REDESIGN_EDITION, page_kb=page_kb)
     _write_listings(writer, live)
     _write_discovery(writer, live)
     manifest = SiteManifest(
@@ -121,7 +131,12 @@ def _by_publication(story: Story) -> tuple[datetime, int]:
     return (story.published, story.id)
 
 
-def _write_articles(writer: _SiteWriter, live: Sequence[Story], redesigned: bool) -> None:
+def _write_articles(
+    writer: _SiteWriter,
+    live: Sequence[Story],
+    redesigned: bool,
+    page_kb: tuple[int, int] | None = None,
+) -> None:
     image = _png()
     writer.add("/images/logo.png", "images/photo.png", image, PNG, BASE, compressible=False)
     # The redesign went live an hour before its edition was crawled: every page changed then.
@@ -132,9 +147,10 @@ def _write_articles(writer: _SiteWriter, live: Sequence[Story], redesigned: bool
         for number in range(1, story.pages + 1):
             target = story.path if number == 1 else f"{story.path}?page={number}"
             file = f"{base}/index.html" if number == 1 else f"{base}/page-{number}.html"
-            writer.add(
-                target, file, templates.article_page(story, number, redesigned), HTML, modified
-            )
+            html = templates.article_page(story, number, redesigned)
+            if page_kb is not None:
+                html = templates.pad_page(html, f"{story.id}:{number}:{story.widget_rev}", page_kb)
+            writer.add(target, file, html, HTML, modified)
         for path in (thumb_path(story), *(p.path for p in story.pictures)):
             writer.route(path, "images/photo.png", PNG, story.published, compressible=False)
 

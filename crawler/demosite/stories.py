@@ -273,15 +273,19 @@ def edition_time(edition: int) -> datetime:
     return FIRST_EDITION_AT + (edition - 1) * EDITION_INTERVAL
 
 
-def site_history(count: int, edition: int, seed: int) -> list[Story]:
-    """The stories of ``edition``, produced by applying each edition's changes in turn."""
+def site_history(count: int, edition: int, seed: int, churn: float | None = None) -> list[Story]:
+    """The stories of ``edition``, produced by applying each edition's changes in turn.
+
+    ``churn`` is the share of articles whose page changes in each later edition, split 2:2:1
+    between updated text, widget-only changes and new articles (``None``: 0.25).
+    """
     if count < 10:
         raise ValueError(f"articles must be at least 10, got {count}")
     if edition < 1:
         raise ValueError(f"edition must be 1 or more, got {edition}")
     stories = _first_edition(count, seed)
     for number in range(2, edition + 1):
-        stories = _next_edition(stories, seed, number)
+        stories = _next_edition(stories, seed, number, churn)
     return stories
 
 
@@ -356,13 +360,18 @@ def _write_story(
     )
 
 
-def _next_edition(previous: list[Story], seed: int, edition: int) -> list[Story]:
-    """Edition ``edition`` after ``previous``: ~10% updated, ~10% widget-only, ~5% new, 1 gone."""
+def _next_edition(
+    previous: list[Story], seed: int, edition: int, churn: float | None = None
+) -> list[Story]:
+    """Edition ``edition`` after ``previous``: ~10% updated, ~10% widget-only, ~5% new, 1 gone.
+
+    With ``churn`` the three shares are ``churn`` split 2:2:1 instead.
+    """
     rng = random.Random(f"{seed}:edition:{edition}")
     since, now = edition_time(edition - 1), edition_time(edition)
     live = [replace(s, status="unchanged") for s in previous if s.status != "removed"]
     count = len(live)
-    share = max(1, round(count * 0.1))
+    share = max(1, round(count * (0.1 if churn is None else churn * 0.4)))
     picked = rng.sample(range(count), 1 + 2 * share)
     removed, updated, widget = picked[0], set(picked[1::2]), set(picked[2::2])
     staying = [s for index, s in enumerate(live) if index != removed]
@@ -383,7 +392,7 @@ def _next_edition(previous: list[Story], seed: int, edition: int) -> list[Story]
             )
         stories.append(story)
     next_id = max(s.id for s in previous) + 1
-    fresh = max(1, round(count * 0.05))
+    fresh = max(1, round(count * (0.05 if churn is None else churn * 0.2)))
     step = (now - since - timedelta(minutes=30)) / fresh
     for number in range(fresh):
         published = _to_minute(since + number * step + timedelta(minutes=rng.randrange(1, 40)))

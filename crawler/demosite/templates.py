@@ -615,3 +615,62 @@ def robots_txt() -> str:
 
 def section_title(section: Section) -> str:
     return f"Berita {section.name} Terkini Hari Ini - {ORGANISATION}"
+
+
+PAD_WORDS = (
+    "berita",
+    "terkini",
+    "warga",
+    "kota",
+    "pemerintah",
+    "harga",
+    "pasar",
+    "laga",
+    "tim",
+    "konser",
+    "film",
+    "data",
+    "aplikasi",
+    "jaringan",
+    "kredit",
+    "ekspor",
+    "banjir",
+    "sekolah",
+    "mudik",
+    "vaksin",
+    "rupiah",
+    "saham",
+    "festival",
+    "album",
+    "serial",
+)
+
+
+def pad_page(html: str, key: str, page_kb: tuple[int, int]) -> str:
+    """``html`` with an inline JSON state blob before ``</body>``: a size between ``page_kb``.
+
+    Real article pages carry such blobs (recommendation feeds, ad and tracking config); the
+    blob is seeded by ``key``, compresses about as well as the rest of the page and holds no
+    article text.
+    """
+    rng = random.Random(f"pad:{key}")
+    low, high = page_kb
+    target = rng.randint(low * 1000, high * 1000 - 2000) - len(html.encode("utf-8"))
+    items: list[dict[str, Any]] = []
+    size = 0
+    while size < target:
+        item = {
+            "id": rng.randrange(10**8),
+            "hash": f"{rng.getrandbits(96):024x}",
+            "title": " ".join(rng.choices(PAD_WORDS, k=rng.randint(5, 11))),
+            "score": round(rng.random(), 4),
+        }
+        items.append(item)
+        size += len(json.dumps(item)) + 2
+    if not items:
+        return html
+    blob = (
+        f'<script type="application/json" id="page-state">{json.dumps({"feed": items})}</script>\n'
+    )
+    head, _, tail = html.rpartition("</body>")
+    return f"{head}{blob}</body>{tail}" if head else html + blob

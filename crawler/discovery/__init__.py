@@ -7,6 +7,7 @@ expansion, DTD loading or network access, in lxml's recover mode because real fe
 
 from __future__ import annotations
 
+from crawler.discovery.caps import DiscoveryCaps
 from crawler.discovery.feeds import FeedEntry, iter_feed, parse_feed
 from crawler.discovery.pages import feed_links, links_from_page, nav_links, next_page_link
 from crawler.discovery.sitemaps import (
@@ -16,11 +17,13 @@ from crawler.discovery.sitemaps import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.discovery.xml import DEFAULT_MAX_SIZE, DiscoveryError
+from crawler.discovery.xml import DEFAULT_MAX_SIZE, DiscoveryError, DiscoveryTooLarge
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
+    "DiscoveryCaps",
     "DiscoveryError",
+    "DiscoveryTooLarge",
     "FeedEntry",
     "Sitemap",
     "SitemapEntry",

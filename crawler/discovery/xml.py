@@ -37,6 +37,10 @@ class DiscoveryError(ValueError):
     """A discovery document could not be used; the message names the URL and the reason."""
 
 
+class DiscoveryTooLarge(DiscoveryError):
+    """A discovery document over its size limit (``max_size``), decompressed or not."""
+
+
 _XML_DECL = re.compile(r"^<\?xml\s[^>]*\?>")
 _PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*", re.S)
 _START_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)[\s/>]")
@@ -83,7 +87,7 @@ def _gunzipped_chunks(body: bytes, url: str, max_size: int) -> Iterator[bytes]:
             pending = inflater.unconsumed_tail
             total += len(out)
             if max_size and total > max_size:
-                raise DiscoveryError(
+                raise DiscoveryTooLarge(
                     f"{url}: gzip body exceeded the {max_size} B limit when decompressed"
                 )
             if out:
@@ -103,7 +107,7 @@ def body_chunks(body: bytes, url: str, max_size: int) -> Iterator[bytes]:
     """
     if body[:2] != b"\x1f\x8b":
         if max_size and len(body) > max_size:
-            raise DiscoveryError(f"{url}: body of {len(body)} B exceeds the {max_size} B limit")
+            raise DiscoveryTooLarge(f"{url}: body of {len(body)} B exceeds the {max_size} B limit")
         view = memoryview(body)
         for start in range(0, len(body), CHUNK_SIZE):
             yield bytes(view[start : start + CHUNK_SIZE])

@@ -24,7 +24,9 @@ from archive.state import ArticleState, CrawlState
 from archive.unchanged import unchanged_articles
 from archive.warcitems import CONTINUES_META
 from crawler.discovery import (
+    DiscoveryCaps,
     DiscoveryError,
+    DiscoveryTooLarge,
     FeedEntry,
     feed_links,
     iter_feed,
@@ -51,6 +53,9 @@ from crawler.spidermiddlewares.gate import (
 )
 from crawler.spidermiddlewares.schedule import SCHEDULED
 from crawler.urlshape import UrlShapes, section_links
+
+# Request meta: the first page of the section a section page belongs to.
+SECTION_META = "section_first_page"
 
 
 def rebase(url: str, origin: str | None) -> str:
@@ -82,6 +87,9 @@ class NewsSpider(scrapy.Spider):
         self.shapes: UrlShapes | None = None
         # Sitemaps requested so far, when they are capped (a site given by its URL).
         self.sitemaps_seen: set[str] = set()
+        # Article links found per section (by its first page) this run: a page of the section
+        # adding none ends its paging.
+        self.section_articles: dict[str, set[str]] = {}
         if names_url(site):
             self.site: SiteConfig = site_from_url(site, timezone, language)
             self.shapes = UrlShapes()
@@ -108,6 +116,13 @@ class NewsSpider(scrapy.Spider):
             yield request
         for request in self._due_requests():
             yield request
+
+    def _capped(self, setting: str, limit: int, missed: str) -> None:
+        """Warn of (once per setting) and count a discovery cap this crawl hits."""
+        caps: DiscoveryCaps | None = getattr(self, "_caps", None)
+        if caps is None:
+            caps = self._caps = DiscoveryCaps(self.site_name, self.crawler.stats, self.logger)
+        caps.hit(setting, limit, missed)
 
     @property
     def store(self) -> CrawlState | None:
@@ -161,8 +176,9 @@ class NewsSpider(scrapy.Spider):
         if self.shapes is not None:
             if url in self.sitemaps_seen:
                 return
-            if len(self.sitemaps_seen) >= self.settings.getint("SITE_URL_MAX_SITEMAPS"):
-                self.crawler.stats.inc_value("discovery/capped/sitemap")
+            limit = self.settings.getint("SITE_URL_MAX_SITEMAPS")
+            if len(self.sitemaps_seen) >= limit:
+                self._capped("SITE_URL_MAX_SITEMAPS", limit, f"sitemap {url}")
                 return
             self.sitemaps_seen.add(url)
         yield from self._discovery(url, self.parse_sitemap, "sitemap")
@@ -177,7 +193,11 @@ class NewsSpider(scrapy.Spider):
                 yield from self._discovery(url, self.parse_feed, "feed")
         limit = self.settings.getint("SITE_URL_MAX_SECTIONS")
         links = nav_links(response, response.url)
-        for url in section_links(links, response.url, self.site.allows, limit):
+        # One more than the limit: to know whether the cap left sections out.
+        sections = section_links(links, response.url, self.site.allows, limit + 1)
+        if len(sections) > limit:
+            self._capped("SITE_URL_MAX_SECTIONS", limit, f"sections after {sections[limit - 1]}")
+        for url in sections[:limit]:
             self.crawler.stats.inc_value("discovery/site_url/sections")
             yield from self._discovery(url, self.parse_section, "section", depth_in_section=1)
         yield from self.parse_section(response)
@@ -251,6 +271,8 @@ class NewsSpider(scrapy.Spider):
                 await asyncio.sleep(0)
         except DiscoveryError as exc:
             self._skip("discovery/errors/sitemap", f"skipped sitemap: {exc}")
+            if isinstance(exc, DiscoveryTooLarge):
+                self._capped("DOWNLOAD_MAXSIZE_BY_KIND", self._max_size("sitemap"), response.url)
         self._read_time("sitemap", response.url, started)
 
     async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
@@ -265,6 +287,8 @@ class NewsSpider(scrapy.Spider):
                 await asyncio.sleep(0)
         except DiscoveryError as exc:
             self._skip("discovery/errors/feed", f"skipped feed: {exc}")
+            if isinstance(exc, DiscoveryTooLarge):
+                self._capped("DOWNLOAD_MAXSIZE_BY_KIND", self._max_size("feed"), response.url)
         self._read_time("feed", response.url, started)
 
     def _read_time(self, kind: str, url: str, started: float) -> None:
@@ -287,15 +311,29 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip("discovery/errors/section", f"skipped non-text section {response.url}")
             return
+        section = str(response.meta.get(SECTION_META, response.url))
+        seen = self.section_articles.setdefault(section, set())
+        added = 0
         for url in links_from_page(response, response.url, self.site.section_links):
             if self._is_article(url, "section") and self._on_site(url):
+                if url not in seen:
+                    seen.add(url)
+                    added += 1
                 yield from self._article_request(url, "section")
-        depth = int(response.meta.get("depth_in_section", 1))
         next_url = next_page_link(response, response.url, self.site.section_next)
-        if next_url and depth < self.settings.getint("SECTION_MAX_PAGES"):
-            yield from self._discovery(
-                next_url, self.parse_section, "section", depth_in_section=depth + 1
-            )
+        if not next_url:
+            return
+        if not added:
+            # Past the end of the listing (empty or repeated pages): paging further finds nothing.
+            self.crawler.stats.inc_value("discovery/section/no_new_links")
+            return
+        depth = int(response.meta.get("depth_in_section", 1))
+        limit = self.settings.getint("SECTION_MAX_PAGES")
+        if depth >= limit:
+            self._capped("SECTION_MAX_PAGES", limit, f"section pages from {next_url}")
+            return
+        meta = {"depth_in_section": depth + 1, SECTION_META: section}
+        yield from self._discovery(next_url, self.parse_section, "section", **meta)
 
     def _on_site(self, url: str) -> bool:
         return self.site.allows(urlsplit(url).hostname or "")
