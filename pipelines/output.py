@@ -23,6 +23,7 @@ User ``FEEDS`` (``-o items.parquet``) still receive every item, as extra outputs
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from twisted.internet.task import LoopingCall
 
 from archive.crawlstate import CrawlStateFailed, crawl_state
 from archive.state import ArticleState, CrawlState, CrawlStateError, PendingItem
-from crawler.outcome import fail_crawl
+from crawler.outcome import CrawlFailure, ExitCode, fail_crawl
 from crawler.paths import feed_uri_params
 from pipelines.itemlog import ItemKey, ItemLogFile, cut_torn_tail, item_key, item_line, last_keys
 
@@ -70,6 +71,7 @@ class ItemOutputPipeline:
         template = settings.get("ITEMS_PATH") or ""
         if not template:
             raise NotConfigured  # FEEDS only: versions count as emitted when decided
+        check_template(template)
         pipeline = cls(
             crawler,
             template,
@@ -234,6 +236,20 @@ def _found_in(path: Path, count: int) -> set[ItemKey]:
             "Cannot read items file %s (%s): its pending items are written again", path, _why(exc)
         )
     return set()
+
+
+#: The placeholders ``ITEMS_PATH`` may hold, and a literal ``%`` written as ``%%``.
+_PLACEHOLDER = re.compile(r"%\((?:name|site_name|time)\)s|%%")
+
+
+def check_template(template: str) -> None:
+    """Refuse an ``ITEMS_PATH`` with any other ``%``: "10% sample" would fill in as garbage."""
+    if "%" in _PLACEHOLDER.sub("", template):
+        raise CrawlFailure(
+            ExitCode.USAGE,
+            f"ITEMS_PATH {template!r} has a % that is no placeholder: its placeholders are "
+            "%(site_name)s, %(name)s and %(time)s; write a literal % as %%",
+        )
 
 
 def _fill(template: str, spider: Spider) -> Path:

@@ -171,6 +171,25 @@ def test_an_items_folder_that_cannot_be_made_fails_the_run_before_any_fetch(
 
 
 @pytest.mark.slow
+def test_an_items_path_with_a_bare_percent_is_a_usage_error_before_any_fetch(
+    tmp_path: Path, small_server: DemoServer
+) -> None:
+    # A folder named "10% sample": Python's %-formatting would fail once the crawl is open.
+    template = str(tmp_path / "10% sample" / "%(site_name)s.jsonl")
+    result = run_crawl(tmp_path / "run", "demo", small_server.origin, {"ITEMS_PATH": template})
+    assert result.returncode == ExitCode.USAGE, result.log
+    (line,) = failure_lines(result)
+    assert f"ITEMS_PATH {template!r} has a % that is no placeholder" in line
+    assert "write a literal % as %%" in line
+    assert result.stats.get("downloader/request_count", 0) == 0
+    # Written as %%, the same folder works.
+    doubled = template.replace("10% sample", "10%% sample")
+    result = run_crawl(tmp_path / "again", "demo", small_server.origin, {"ITEMS_PATH": doubled})
+    assert result.returncode == ExitCode.OK, result.log
+    assert list((tmp_path / "10% sample").glob("*.jsonl"))
+
+
+@pytest.mark.slow
 def test_a_read_only_items_folder_fails_the_run_before_any_fetch(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
