@@ -205,6 +205,36 @@ def element_text(element: etree._Element) -> str:
     return normalise_space(" ".join(element_blocks(element)))
 
 
+def _visible_count(text: str) -> int:
+    """Characters of ``text`` that ``normalise_space`` keeps as they are."""
+    return len(_SPACE.sub("", _INVISIBLE.sub("", text)))
+
+
+def text_longer_than(element: etree._Element, limit: int) -> bool:
+    """Whether ``element_text(element)`` is surely longer than ``limit`` characters.
+
+    Counts the characters it keeps unchanged and stops once past ``limit``: cheap on a large
+    element, where ``element_text`` would walk and join all of it (False does not promise a
+    short text).
+    """
+    if not isinstance(element.tag, str) or _tag(element) in SKIPPED_TAGS:
+        return False
+    count = _visible_count(element.text or "")
+    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if count > limit:
+            return True
+        if event == "start":
+            if node is not element:
+                if _tag(node) in SKIPPED_TAGS:
+                    walker.skip_subtree()
+                elif node.text:
+                    count += _visible_count(node.text)
+        elif node is not element and node.tail and event != "start":
+            count += _visible_count(node.tail)
+    return count > limit
+
+
 def _is_element(selector: Selector) -> bool:
     return isinstance(selector.root, etree._Element)
 
