@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 # XPath's translate() as the queries wrote it: only ASCII letters fold.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
+_TAGGED = etree.XPath("//meta | //*[@itemprop]")
+
 
 class _PageMeta:
     """The page's ``<meta>`` contents by lower-cased property/name and its ``itemprop``
@@ -27,7 +29,7 @@ class _PageMeta:
     def __init__(self, root: etree._Element) -> None:
         self.meta: dict[str, list[str]] = {}
         self.itemprops: dict[str, list[etree._Element]] = {}
-        for element in root.getroottree().iter(etree.Element):
+        for element in _TAGGED(root):
             if element.tag == "meta":
                 content = element.get("content")
                 if content is not None and (value := normalise_space(content)):
