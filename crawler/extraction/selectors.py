@@ -63,7 +63,10 @@ def _compiled(selector: str) -> etree.XPath:
 
 
 def select_nodes(root: Selector, selector: str) -> list[Any]:
-    """What ``select`` finds, as lxml gives it: elements and strings, no ``Selector`` each."""
+    """What ``select`` finds, as lxml gives it: elements and strings, no ``Selector`` each.
+
+    Queries are compiled once per process, so fixed queries of the extraction use it too.
+    """
     try:
         found = _compiled(selector)(root.root)
     except etree.XPathError as exc:
