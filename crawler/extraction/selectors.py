@@ -232,6 +232,9 @@ def element_blocks(
 
 def element_text(element: etree._Element) -> str:
     """Normalised text content of an element, without script/style content."""
+    if len(element) == 0 and isinstance(element.tag, str):
+        # No child (nor comment): its one text run is the whole text, whatever its blocks.
+        return "" if _tag(element) in SKIPPED_TAGS else normalise_space(element.text or "")
     return normalise_space(" ".join(element_blocks(element)))
 
 
