@@ -14,9 +14,8 @@ off as ``scrapy evaluate --generic`` does.
 
 One warm-up pass over the pages, then passes until ``--seconds`` (default 10) have elapsed;
 printed: pages, passes, pages/s and ms/page by the clock, and pages/s by the process's CPU
-time. ``--profile`` runs one more timed set of passes
-under cProfile and prints the 15 functions with the most cumulative time, then the 15 with the
-most own time.
+time. ``--profile`` runs one more timed set of passes under cProfile and prints the 15
+functions with the most cumulative time, then the 15 with the most own time.
 """
 
 from __future__ import annotations
