@@ -9,9 +9,13 @@ is the check: the same day/month falls on a different weekday in each of three a
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
-from pipelines.date_patterns import WEEKDAY_DAY_MONTH, full_year, weekday_of
+from pipelines.date_patterns import FLAGS, WEEKDAY_DAY_MONTH, full_year, weekday_of
+
+# Every mention holds "(<day>/": a text without one is not searched for weekdays at all.
+_DAY_SLASH = re.compile(r"\(\s*\d{1,2}\s*/", FLAGS)
 
 
 def _valid(year: int, month: int, day: int) -> date | None:
@@ -56,6 +60,8 @@ def mentioned_dates(text: str, article_date: datetime) -> list[datetime]:
     Each is midnight of that day in ``article_date``'s zone; ``article_date`` is read on its
     own wall clock (an article of 00:30 WIB is of that day, whatever the instant in UTC).
     """
+    if not _DAY_SLASH.search(text):
+        return []
     around = article_date.date()
     found: list[datetime] = []
     seen: set[date] = set()

@@ -43,6 +43,7 @@ from crawler.extraction.selectors import (
     normalise_space,
     select,
     select_elements,
+    select_nodes,
     select_paragraphs,
     select_text,
     select_texts,
@@ -167,7 +168,7 @@ def _unique(values: list[str]) -> list[str]:
 
 
 def page_language(root: Selector) -> str | None:
-    lang = normalise_space(root.xpath("//html/@lang").get() or "")
+    lang = normalise_space(next(iter(select_nodes(root, "//html/@lang")), ""))
     return lang or None
 
 

@@ -16,7 +16,7 @@ from parsel import Selector
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.meta import itemprop_value, meta_value
-from crawler.extraction.selectors import element_text, normalise_space
+from crawler.extraction.selectors import element_text, normalise_space, select_nodes
 
 Labelled = tuple[str, str | None]
 
@@ -45,26 +45,26 @@ def _first_meta(root: Selector, keys: tuple[str, ...]) -> Labelled | None:
 
 
 def title_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
-    title_tag = root.xpath("//head/title")
+    title_tag = select_nodes(root, "//head/title")
     return [
         ("jsonld", jsonld.title),
         ("og", meta_value(root, "og:title")),
         ("meta", meta_value(root, "twitter:title", "title")),
         ("itemprop", itemprop_value(root, "headline")),
-        ("title_tag", element_text(title_tag[0].root) if title_tag else None),
+        ("title_tag", element_text(title_tag[0]) if title_tag else None),
         ("fallback", fallback.title),
     ]
 
 
 def headings(root: Selector, level: str = "h1", limit: int = 5) -> list[str]:
     """Texts of the page's headings of one level, in page order."""
-    found = (element_text(h.root) for h in root.xpath(f"//{level}")[:limit])
+    found = (element_text(h) for h in select_nodes(root, f"//{level}")[:limit])
     return [text for text in found if text]
 
 
 def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
     meta = _first_meta(root, _PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
-    time = normalise_space(root.xpath(_TIME).get() or "")
+    time = normalise_space(next(iter(select_nodes(root, _TIME)), ""))
     return [
         ("jsonld", jsonld.published),
         meta,

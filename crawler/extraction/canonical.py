@@ -9,6 +9,7 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from archive.tracking import strip_tracking
+from crawler.extraction.selectors import select_nodes
 from crawler.sites import SiteConfig
 
 
@@ -20,8 +21,8 @@ def normalise_url(url: str) -> str:
 def page_candidates(root: Selector) -> list[str]:
     """What the page declares as its own address: ``rel=canonical``, then ``og:url``."""
     return [
-        *root.xpath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href').getall(),
-        *root.xpath('//meta[@property="og:url" or @name="og:url"]/@content').getall(),
+        *select_nodes(root, '//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href'),
+        *select_nodes(root, '//meta[@property="og:url" or @name="og:url"]/@content'),
     ]
 
 

@@ -26,6 +26,9 @@ class RawFields:
     captions: list[str] = field(default_factory=list)
 
 
+_NAMES = tuple(spec.name for spec in fields(RawFields))
+
+
 def first_said(*sources: RawFields) -> RawFields:
     """Per field, the value of the first source that has one (sources in precedence order)."""
     return first_said_from(*(("", source) for source in sources))[0]
@@ -35,11 +38,11 @@ def first_said_from(*sources: tuple[str, RawFields]) -> tuple[RawFields, dict[st
     """``first_said`` of labelled sources, and per field said the label of the source."""
     merged = RawFields()
     labels: dict[str, str] = {}
-    for spec in fields(RawFields):
+    for name in _NAMES:
         for label, source in sources:
-            value = getattr(source, spec.name)
+            value = getattr(source, name)
             if value:
-                setattr(merged, spec.name, value)
-                labels[spec.name] = label
+                setattr(merged, name, value)
+                labels[name] = label
                 break
     return merged, labels

@@ -2,27 +2,68 @@
 
 from __future__ import annotations
 
-from parsel import Selector
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from lxml import etree
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.images import absolute
 from crawler.extraction.selectors import article_paragraphs, element_blocks, normalise_space
 from crawler.items import Image
 
+if TYPE_CHECKING:
+    from parsel import Selector
 
-def _lower(attribute: str) -> str:
-    return f'translate(@{attribute}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")'
+# XPath's translate() as the queries wrote it: only ASCII letters fold.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+_TAGGED = etree.XPath("//meta | //*[@itemprop]")
+
+
+class _PageMeta:
+    """The page's ``<meta>`` contents by lower-cased property/name and its ``itemprop``
+    elements by name, each in page order: one walk over the document instead of a
+    whole-document query per key."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.meta: dict[str, list[str]] = {}
+        self.itemprops: dict[str, list[etree._Element]] = {}
+        for element in _TAGGED(root):
+            if element.tag == "meta":
+                content = element.get("content")
+                if content is not None and (value := normalise_space(content)):
+                    keys = {
+                        key.translate(_ASCII_LOWER)
+                        for key in (element.get("property"), element.get("name"))
+                        if key is not None
+                    }
+                    for key in keys:
+                        self.meta.setdefault(key, []).append(value)
+            prop = element.get("itemprop")
+            if prop is not None:
+                self.itemprops.setdefault(prop, []).append(element)
+
+
+# Built once per parsed page and dropped with it; pages are read by several modules.
+_INDEXES: WeakKeyDictionary[etree._Element, _PageMeta] = WeakKeyDictionary()
+
+
+def _page_meta(root: Selector) -> _PageMeta:
+    element = root.root
+    index = _INDEXES.get(element)
+    if index is None:
+        index = _INDEXES[element] = _PageMeta(element)
+    return index
 
 
 def meta_values(root: Selector, *keys: str) -> list[str]:
     """``content`` of ``<meta property|name=key>`` for the first key present (case-insensitive)."""
+    meta = _page_meta(root).meta
     for key in keys:
-        values = root.xpath(
-            f'//meta[{_lower("property")}="{key}" or {_lower("name")}="{key}"]/@content'
-        ).getall()
-        cleaned = [v for v in (normalise_space(value) for value in values) if v]
+        cleaned = meta.get(key)
         if cleaned:
-            return cleaned
+            return list(cleaned)
     return []
 
 
@@ -34,15 +75,20 @@ def meta_value(root: Selector, *keys: str) -> str | None:
 def itemprop_values(root: Selector, prop: str) -> list[str]:
     """Microdata values: ``content``/``datetime`` attributes first, else the element's text."""
     values = []
-    for element in root.xpath(f'//*[@itemprop="{prop}"]'):
-        value = element.attrib.get("content") or element.attrib.get("datetime")
+    for element in itemprop_elements(root, prop):
+        value = element.get("content") or element.get("datetime")
         if value is None:
-            value = " ".join(element_blocks(element.root))
+            value = " ".join(element_blocks(element))
         value = normalise_space(value)
         # A broken template can leave markup in an attribute (``18 Jun 2015 at <span>...``).
         if value and "<" not in value:
             values.append(value)
     return values
+
+
+def itemprop_elements(root: Selector, prop: str) -> list[etree._Element]:
+    """The elements whose ``itemprop`` is ``prop``, in page order."""
+    return _page_meta(root).itemprops.get(prop, [])
 
 
 def itemprop_value(root: Selector, prop: str) -> str | None:
@@ -63,7 +109,7 @@ def meta_fields(root: Selector, base_url: str) -> RawFields:
         for a in meta_values(root, "article:author", "author", "dc.creator")
         if not a.startswith(("http://", "https://"))
     ] or itemprop_values(root, "author")
-    body = root.xpath('//*[@itemprop="articleBody"]')
+    body = itemprop_elements(root, "articleBody")
     return RawFields(
         title=meta_value(root, "og:title", "twitter:title", "title")
         or itemprop_value(root, "headline"),
@@ -87,6 +133,6 @@ def meta_fields(root: Selector, base_url: str) -> RawFields:
         or itemprop_value(root, "dateModified"),
         section=meta_value(root, "article:section") or itemprop_value(root, "articleSection"),
         tags=meta_values(root, "article:tag") or _split(meta_values(root, "news_keywords")),
-        paragraphs=article_paragraphs(body[0].root) if body else [],
+        paragraphs=article_paragraphs(body[0]) if body else [],
         images=[Image(url=image_url)] if image_url else [],
     )

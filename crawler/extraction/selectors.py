@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 from parsel import Selector, SelectorList
+from parsel.csstranslator import HTMLTranslator
 
 # Block-level tags end a paragraph; content of the skipped tags is never article text.
 _BLOCKS = """address article aside blockquote dd details div dl dt figcaption figure footer form
@@ -42,6 +45,33 @@ def is_xpath(selector: str) -> bool:
 def select(root: Selector, selector: str) -> SelectorList[Selector]:
     """Apply a site-file selector (XPath or CSS) to ``root``."""
     return root.xpath(selector) if is_xpath(selector) else root.css(selector)
+
+
+# parsel's own: its ``::text`` and ``::attr()``, and the EXSLT prefixes its XPath knows.
+_CSS = HTMLTranslator()
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+
+
+@lru_cache(maxsize=1024)
+def _compiled(selector: str) -> etree.XPath:
+    """A site-file selector translated and compiled once (``ValueError`` when invalid)."""
+    query = selector if is_xpath(selector) else _CSS.css_to_xpath(selector)
+    try:
+        return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {query}") from None
+
+
+def select_nodes(root: Selector, selector: str) -> list[Any]:
+    """What ``select`` finds, as lxml gives it: elements and strings, no ``Selector`` each.
+
+    Queries are compiled once per process, so fixed queries of the extraction use it too.
+    """
+    try:
+        found = _compiled(selector)(root.root)
+    except etree.XPathError as exc:
+        raise ValueError(f"XPath error: {exc} in {selector}") from None
+    return found if isinstance(found, list) else [found]
 
 
 def _tag(element: etree._Element) -> str:
@@ -202,19 +232,48 @@ def element_blocks(
 
 def element_text(element: etree._Element) -> str:
     """Normalised text content of an element, without script/style content."""
+    if len(element) == 0 and isinstance(element.tag, str):
+        # No child (nor comment): its one text run is the whole text, whatever its blocks.
+        return "" if _tag(element) in SKIPPED_TAGS else normalise_space(element.text or "")
     return normalise_space(" ".join(element_blocks(element)))
 
 
-def _is_element(selector: Selector) -> bool:
-    return isinstance(selector.root, etree._Element)
+def _visible_count(text: str) -> int:
+    """Characters of ``text`` that ``normalise_space`` keeps as they are."""
+    return len(_SPACE.sub("", _INVISIBLE.sub("", text)))
+
+
+def text_longer_than(element: etree._Element, limit: int) -> bool:
+    """Whether ``element_text(element)`` is surely longer than ``limit`` characters.
+
+    Counts the characters it keeps unchanged and stops once past ``limit``: cheap on a large
+    element, where ``element_text`` would walk and join all of it (False does not promise a
+    short text).
+    """
+    if not isinstance(element.tag, str) or _tag(element) in SKIPPED_TAGS:
+        return False
+    count = _visible_count(element.text or "")
+    walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if count > limit:
+            return True
+        if event == "start":
+            if node is not element:
+                if _tag(node) in SKIPPED_TAGS:
+                    walker.skip_subtree()
+                elif node.text:
+                    count += _visible_count(node.text)
+        elif node is not element and node.tail and event != "start":
+            count += _visible_count(node.tail)
+    return count > limit
 
 
 def select_texts(root: Selector, selector: str) -> list[str]:
     """Every non-empty string a selector yields: text/attribute nodes or element text."""
     texts = []
-    for match in select(root, selector):
-        is_element = _is_element(match)
-        text = element_text(match.root) if is_element else normalise_space(str(match.root))
+    for node in select_nodes(root, selector):
+        is_element = isinstance(node, etree._Element)
+        text = element_text(node) if is_element else normalise_space(str(node))
         if text:
             texts.append(text)
     return texts
@@ -222,23 +281,23 @@ def select_texts(root: Selector, selector: str) -> list[str]:
 
 def select_text(root: Selector, selector: str) -> str | None:
     """One value: the first element's text, the first attribute, or all text nodes joined."""
-    matches = select(root, selector)
-    if not matches:
+    nodes = select_nodes(root, selector)
+    if not nodes:
         return None
-    if _is_element(matches[0]):
-        for match in matches:
-            text = element_text(match.root)
+    if isinstance(nodes[0], etree._Element):
+        for node in nodes:
+            text = element_text(node)
             if text:
                 return text
         return None
     if _ATTRIBUTE.search(selector):
-        for match in matches:
-            text = normalise_space(str(match.root))
+        for node in nodes:
+            text = normalise_space(str(node))
             if text:
                 return text
         return None
     # ``h1::text`` yields one node per text run; inline markup splits a title into several.
-    return normalise_space(" ".join(str(m.root) for m in matches)) or None
+    return normalise_space(" ".join(str(node) for node in nodes)) or None
 
 
 _ATTRIBUTE = re.compile(r"(::attr\([^)]*\)|/@[\w:*-]+)\s*$")
@@ -265,12 +324,12 @@ def select_paragraphs(
     Elements in ``skip`` leave the text; so do related-article link lines.
     """
     paragraphs: list[str] = []
-    for match in select(root, selector):
-        if _is_element(match):
-            if match.root not in skip:
-                paragraphs.extend(article_paragraphs(match.root, skip))
+    for node in select_nodes(root, selector):
+        if isinstance(node, etree._Element):
+            if node not in skip:
+                paragraphs.extend(article_paragraphs(node, skip))
         else:
-            text = normalise_space(str(match.root))
+            text = normalise_space(str(node))
             if text:
                 paragraphs.append(text)
     return paragraphs
@@ -278,9 +337,11 @@ def select_paragraphs(
 
 def select_elements(root: Selector, selector: str) -> frozenset[etree._Element]:
     """The elements a selector matches (text and attribute results are left out)."""
-    return frozenset(match.root for match in select(root, selector) if _is_element(match))
+    return frozenset(
+        node for node in select_nodes(root, selector) if isinstance(node, etree._Element)
+    )
 
 
 def matches(root: Selector, selector: str) -> bool:
     """Whether the page contains what a layout's ``match`` selector describes."""
-    return bool(select(root, selector))
+    return bool(select_nodes(root, selector))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from parsel import Selector
 
 from crawler.extraction.fields import RawFields
-from crawler.extraction.selectors import element_text
+from crawler.extraction.selectors import element_text, text_longer_than
 from crawler.extraction.titles import title_key
 
 _NOT_TEXT = "not(self::meta or self::script or self::style or self::link)"
@@ -61,6 +61,8 @@ _MAX_DATES = 40
 def _short_texts(root: Selector, xpath: str, limit: int) -> list[str]:
     texts = []
     for match in root.xpath(xpath):
+        if text_longer_than(match.root, limit):
+            continue
         text = element_text(match.root)
         if text and len(text) <= limit and text not in texts:
             texts.append(text)
