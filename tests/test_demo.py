@@ -173,7 +173,8 @@ def summary_counts(printed: str) -> dict[str, int]:
     for part in line.split(":", 1)[1].replace(";", ",").split(","):
         number, _, label = part.strip().partition(" ")
         if number.isdigit():
-            counts.setdefault(label, int(number))
+            # "10 unchanged (10 not extracted again)": the label is what comes before the aside.
+            counts.setdefault(label.split(" (")[0], int(number))
     return counts
 
 
