@@ -28,7 +28,6 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -43,6 +42,7 @@ from archive.state import (
     RunRecord,
     surt_key,
 )
+from archive.stateopen import redacted_url
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +156,13 @@ class RedisCrawlState(CrawlState):
         socket_timeout: float = _SOCKET_TIMEOUT,
         on_error: Callable[[CrawlStateError], None] | None = None,
     ) -> None:
+        if not namespace or any(c in namespace for c in ":*?[]\\ "):
+            raise CrawlStateError(
+                f"Redis namespace {namespace!r} must be a non-empty name without ':', spaces "
+                "or glob characters"
+            )
         self.url = url
-        self.where = f"Redis crawl state {redacted(url)} (namespace {namespace})"
+        self.where = f"Redis crawl state {redacted_url(url)} (namespace {namespace})"
         self.prefix = f"kabarsip:{namespace}:"
         self.site = site
         self._on_error: Callable[[CrawlStateError], None] | None = None
@@ -335,6 +340,27 @@ class RedisCrawlState(CrawlState):
             and int(count) >= min_share * (articles - int(since.get(digest, 0)))
         )
 
+    def is_empty(self) -> bool:
+        """Whether the namespace holds no capture, article, run or block count."""
+        names = ("capture", "article", "run", "blocksites", "pending")
+        return not any(self._call(lambda r: [r.exists(self._k(n)) for n in names]))
+
+    def clear(self) -> None:
+        """Delete every key of the namespace (its schema mark and sites are set again)."""
+
+        def delete(r: _Conn) -> None:
+            batch: list[str] = []
+            for key in r.scan_iter(match=f"{self.prefix}*", count=_PAGE):
+                batch.append(key)
+                if len(batch) >= _PAGE:
+                    r.unlink(*batch)
+                    batch.clear()
+            if batch:
+                r.unlink(*batch)
+
+        self._call(delete)
+        self._open()
+
     def close(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
@@ -417,16 +443,6 @@ class RedisCrawlState(CrawlState):
             sites = self.sites
             if self.site not in sites:
                 self._call(lambda r: r.hset(meta, "sites", json.dumps([*sites, self.site])))
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + host))
 
 
 def _reason(error: redis.RedisError) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from archive.state import ArticleState, CrawlStateError, PendingItem
-from archive.state_redis import RedisCrawlState, redacted
+from archive.state_redis import RedisCrawlState
+from archive.stateopen import redacted_url
 from tests.redis_server import free_port, redis_server
 
 SEEN = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
@@ -118,5 +119,5 @@ def test_a_server_lost_mid_crawl_fails_the_next_command(tmp_path: Path) -> None:
 
 
 def test_a_password_is_left_out_of_messages() -> None:
-    assert redacted("redis://user:pw@host:6379/2") == "redis://user:***@host:6379/2"
-    assert redacted("redis://host:6379/2") == "redis://host:6379/2"
+    assert redacted_url("redis://user:pw@host:6379/2") == "redis://user:***@host:6379/2"
+    assert redacted_url("redis://host:6379/2") == "redis://host:6379/2"
