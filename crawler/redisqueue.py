@@ -1,0 +1,63 @@
+"""scrapy-redis's scheduler and duplicate filter for the workers of one crawl of a site.
+
+With ``KABARSIP_REDIS_URL`` set, the add-on makes :class:`SharedScheduler` the scheduler:
+scrapy-redis's :class:`~scrapy_redis.scheduler.Scheduler` (a priority queue in Redis) with its
+:class:`~scrapy_redis.dupefilter.RFPDupeFilter` (fingerprints in a Redis set), so that the
+workers pop requests from one queue and none fetches a URL another already queued.  Each
+worker's ``start()`` runs discovery: the discovery pages (``dont_filter``) are read by each,
+the article requests they yield are queued once, by whichever worker is first.
+
+What the adapter changes, and why:
+
+- Keys: scrapy-redis names them after ``spider.name``, which is ``news`` for every site; here
+  they are ``kabarsip:NAMESPACE:SITE:requests`` and ``...:dupefilter``.
+- Clearing: scrapy-redis clears both on close unless ``SCHEDULER_PERSIST``, so the first
+  worker to finish would empty the queue under the others.  They persist; the workers count
+  themselves in ``...:workers`` and the last one to finish a run (close reason ``finished``)
+  clears them, so the next run starts afresh and its revisits are not filtered as seen.
+  A run stopped early (Ctrl-C, a limit) keeps them, to be resumed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+
+logger = logging.getLogger(__name__)
+
+
+def shared_keys(namespace: str, site: str) -> dict[str, str]:
+    """The Redis keys of the crawl of ``site``: request queue, fingerprints, worker count."""
+    base = f"kabarsip:{namespace}:{site}"
+    return {name: f"{base}:{name}" for name in ("requests", "dupefilter", "workers")}
+
+
+class SharedScheduler(Scheduler):
+    """scrapy-redis's scheduler keyed by site, cleared by the last worker of a finished run."""
+
+    def open(self, spider: Spider) -> None:
+        settings = spider.settings
+        site = getattr(spider, "site_name", None) or spider.name
+        keys = shared_keys(settings.get("KABARSIP_REDIS_NAMESPACE") or "default", site)
+        self.queue_key = keys["requests"]
+        self.workers_key = keys["workers"]
+        self.df = RFPDupeFilter(
+            self.server, key=keys["dupefilter"], debug=settings.getbool("DUPEFILTER_DEBUG")
+        )
+        workers = self.server.incr(self.workers_key)
+        super().open(spider)
+        logger.info("Shared Redis queue %s: worker %d of this run", self.queue_key, workers)
+
+    def close(self, reason: str) -> Any:
+        left = self.server.decr(self.workers_key)
+        if left <= 0 and reason == "finished":
+            self.server.delete(self.workers_key)
+            self.flush()
+            logger.info("Last worker of the run: shared queue and fingerprints cleared")
+        return None
