@@ -166,6 +166,8 @@ class RedisCrawlState(CrawlState):
         self.prefix = f"kabarsip:{namespace}:"
         self.site = site
         self._on_error: Callable[[CrawlStateError], None] | None = None
+        #: Why the server was given up on: every later command fails at once with it.
+        self._lost: str | None = None
         try:
             self._client: redis.Redis | None = redis.Redis.from_url(
                 url,
@@ -399,10 +401,16 @@ class RedisCrawlState(CrawlState):
     def _call(self, command: Callable[[_Conn], T]) -> T:
         if self._client is None:
             raise CrawlStateError(f"{self.where} was already closed")
+        if self._lost is not None:
+            # The run is failing already: no second wait through the retries per command.
+            raise self._failure(self._lost)
         try:
             return command(self._client)
         except redis.RedisError as exc:
-            raise self._failure(f"cannot use {self.where}: {_reason(exc)}") from exc
+            message = f"cannot use {self.where}: {_reason(exc)}"
+            if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                self._lost = message
+            raise self._failure(message) from exc
 
     def _loaded(self, make: Callable[..., T], doc: str) -> T:
         try:

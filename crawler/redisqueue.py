@@ -16,18 +16,26 @@ What the adapter changes, and why:
   themselves in ``...:workers`` and the last one to finish a run (close reason ``finished``)
   clears them, so the next run starts afresh and its revisits are not filtered as seen.
   A run stopped early (Ctrl-C, a limit) keeps them, to be resumed.
+- Failure: a Redis command that fails (server lost and not back after scrapy-redis's retries)
+  fails the run as the state does (close reason ``state_failed``, exit 6, one line) instead
+  of raising in the engine's loop on every tick.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
+import redis
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from archive.stateopen import redacted_url
+from crawler.outcome import fail_crawl
+
 if TYPE_CHECKING:
-    from scrapy import Spider
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,14 @@ def shared_keys(namespace: str, site: str) -> dict[str, str]:
 
 class SharedScheduler(Scheduler):
     """scrapy-redis's scheduler keyed by site, cleared by the last worker of a finished run."""
+
+    crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        scheduler: Self = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        return scheduler
 
     def open(self, spider: Spider) -> None:
         settings = spider.settings
@@ -55,9 +71,42 @@ class SharedScheduler(Scheduler):
         logger.info("Shared Redis queue %s: worker %d of this run", self.queue_key, workers)
 
     def close(self, reason: str) -> Any:
-        left = self.server.decr(self.workers_key)
-        if left <= 0 and reason == "finished":
-            self.server.delete(self.workers_key)
-            self.flush()
-            logger.info("Last worker of the run: shared queue and fingerprints cleared")
+        try:
+            left = self.server.decr(self.workers_key)
+            if left <= 0 and reason == "finished":
+                self.server.delete(self.workers_key)
+                self.flush()
+                logger.info("Last worker of the run: shared queue and fingerprints cleared")
+        except redis.RedisError as exc:
+            logger.warning("Shared Redis queue %s left as it was: %s", self.queue_key, exc)
         return None
+
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            return bool(super().enqueue_request(request))
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return False
+
+    def next_request(self) -> Request | None:
+        try:
+            return super().next_request()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return bool(super().has_pending_requests())
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return False
+
+    def _failed(self, error: redis.RedisError) -> None:
+        url = self.crawler.settings.get("REDIS_URL") if self.crawler is not None else ""
+        message = (
+            f"cannot use the shared Redis queue {self.queue_key} at {redacted_url(url or '')}: "
+            f"{' '.join(str(error).split())}"
+        )
+        if self.crawler is not None:
+            fail_crawl(self.crawler, "state_failed", message)

@@ -42,6 +42,7 @@ def redis_server_binary() -> str:
 def redis_server(directory: Path) -> Iterator[str]:
     """Run a throwaway redis-server on 127.0.0.1 (no persistence); yields its URL."""
     port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
             redis_server_binary(),

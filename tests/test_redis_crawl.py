@@ -1,19 +1,21 @@
-"""A crawl on the Redis state: unreachable server, and ``scrapy state rebuild`` into Redis."""
+"""A crawl on the Redis state: a server unreachable or lost, ``scrapy state rebuild`` into it."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from archive.state_redis import RedisCrawlState
 from crawler.demo import PROJECT_DIR, crawl_command
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
 from tests.crawling import run_crawl, run_scrapy
-from tests.redis_server import free_port
+from tests.redis_server import free_port, redis_server
 
 pytestmark = pytest.mark.slow
 
@@ -69,3 +71,33 @@ def test_state_rebuild_writes_the_redis_state_the_crawl_kept(
     assert len(live_articles) >= 30
     assert captures == live_captures
     assert articles == live_articles
+
+
+@pytest.mark.timeout(240)
+def test_a_server_lost_mid_crawl_fails_the_run_with_closed_warc_files(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    with redis_server(tmp_path / "redis") as url:
+        command = crawl_command("demo", demo_server.origin, tmp_path, tmp_path / "stats.json")
+        crawl = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env={**os.environ, "KABARSIP_REDIS_URL": url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with redis.Redis.from_url(url) as client:
+            deadline = time.monotonic() + 60
+            while client.hlen("kabarsip:default:article") < 5 and crawl.poll() is None:
+                assert time.monotonic() < deadline, "the crawl stored no article in 60 s"
+                time.sleep(0.05)
+    # The server is gone from here on, the crawl still running.
+    _, stderr = crawl.communicate(timeout=200)
+    assert crawl.returncode == ExitCode.STATE, stderr[-2000:]
+    failures = [line for line in stderr.splitlines() if "crawl failed" in line]
+    assert len(failures) == 1 and "Redis" in failures[0], stderr[-2000:]
+    files = list((tmp_path / "warc").iterdir())
+    assert files and all(path.name.endswith(".warc.gz") for path in files)
+    verified = run_scrapy("warc", "verify", tmp_path / "warc")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
