@@ -83,17 +83,26 @@ class SharedScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         try:
-            return bool(super().enqueue_request(request))
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                self._count("dupefilter/filtered")
+                return False
+            self.queue.push(request)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
+        self._count("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         try:
-            return super().next_request()
+            request: Request | None = self.queue.pop(self.idle_before_close)
         except redis.RedisError as exc:
             self._failed(exc)
             return None
+        if request is not None:
+            self._count("scheduler/dequeued/redis")
+        return request
 
     def has_pending_requests(self) -> bool:
         try:
@@ -101,6 +110,11 @@ class SharedScheduler(Scheduler):
         except redis.RedisError as exc:
             self._failed(exc)
             return False
+
+    def _count(self, name: str) -> None:
+        # Not scrapy-redis's own counting: it passes ``spider=``, which Scrapy 2.19 deprecates.
+        if self.stats is not None:
+            self.stats.inc_value(name)
 
     def _failed(self, error: redis.RedisError) -> None:
         url = self.crawler.settings.get("REDIS_URL") if self.crawler is not None else ""
