@@ -21,12 +21,15 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
 
 from archive.state import CrawlState, CrawlStateError
-from archive.state_sqlite import SqliteCrawlState
+from archive.stateopen import open_crawl_state, redacted_url
 from crawler.outcome import fail_crawl
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +62,7 @@ class CrawlStateExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.path = crawler.settings["STATE_PATH"]
-        self.fsync = crawler.settings.getbool("STATE_FSYNC")
-        self.check_seconds = crawler.settings.getfloat("STATE_CHECK_SECONDS")
+        self.settings = crawler.settings
         self.store: CrawlState | None = None
         # Set once opening failed or the spider closed: the store is not (re)opened after.
         self.done = False
@@ -85,20 +86,14 @@ class CrawlStateExtension:
         spider = self.crawler.spider
         site = getattr(spider, "site_name", None) or getattr(spider, "name", None)
         try:
-            self.store = SqliteCrawlState(
-                self.path,
-                site,
-                fsync=self.fsync,
-                check_seconds=self.check_seconds,
-                on_error=self._failed,
-            )
+            self.store = state_from_settings(self.settings, site, on_error=self._failed)
         except CrawlStateError as exc:
             self.done = True
             assert self.crawler.stats is not None
             self.crawler.stats.set_value("state/error", str(exc))
             fail_crawl(self.crawler, "state_failed", str(exc))
             return None
-        logger.info("Crawl state: %s", self.path)
+        logger.info("Crawl state: %s", describe_state(self.settings))
         return self.store
 
     def _failed(self, error: CrawlStateError) -> None:
@@ -112,6 +107,33 @@ class CrawlStateExtension:
         if self.store is not None:
             store, self.store = self.store, None
             store.close()
+
+
+def state_from_settings(
+    settings: BaseSettings,
+    site: str | None = None,
+    *,
+    on_error: Callable[[CrawlStateError], None] | None = None,
+) -> CrawlState:
+    """The store the settings name: ``KABARSIP_REDIS_URL`` when set, else ``STATE_PATH``."""
+    return open_crawl_state(
+        settings["STATE_PATH"],
+        site,
+        redis_url=settings.get("KABARSIP_REDIS_URL") or "",
+        redis_namespace=settings.get("KABARSIP_REDIS_NAMESPACE") or "",
+        fsync=settings.getbool("STATE_FSYNC"),
+        check_seconds=settings.getfloat("STATE_CHECK_SECONDS"),
+        on_error=on_error,
+    )
+
+
+def describe_state(settings: BaseSettings) -> str:
+    """Where the settings keep the state, for logs (a Redis password left out)."""
+    url = settings.get("KABARSIP_REDIS_URL")
+    if not url:
+        return str(settings["STATE_PATH"])
+    namespace = settings.get("KABARSIP_REDIS_NAMESPACE") or "default"
+    return f"Redis {redacted_url(url)} (namespace {namespace})"
 
 
 def crawl_state(crawler: Crawler) -> CrawlState | None:

@@ -10,7 +10,8 @@ Two kinds of record:
 
 The WARC files are the source of truth; this is an index of them that a crawl consults.  A
 WARC record is flushed before its state is put, so a crash can cost a duplicate capture, never
-a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backend.
+a lost one.  :class:`archive.state_sqlite.SqliteCrawlState` is the default backend;
+:class:`archive.state_redis.RedisCrawlState` is shared by several worker processes.
 
 Per site, the store also counts the text blocks (body paragraphs, date and byline texts) seen
 on the site's distinct articles, as opaque digests: a block repeated on many of them is learned

@@ -5,7 +5,8 @@ included) at add-on priority, below a project's settings, a spider's and ``-s``:
 reads its settings without a default of its own, whatever else configured the crawl
 (``scrapy.cfg``, ``SCRAPY_SETTINGS_MODULE`` or a test's ``get_crawler``).  It then lets replay
 (:class:`archive.replay.ReplayAddon`) and the operator's identity
-(:class:`crawler.identity.OperatorIdentity`) adjust them.
+(:class:`crawler.identity.OperatorIdentity`) adjust them; ``KABARSIP_REDIS_URL`` switches the
+scheduler and the duplicate filter to Redis (:mod:`crawler.redisqueue`).
 """
 
 from __future__ import annotations
@@ -26,3 +27,22 @@ class KabarsipAddon:
         settings.setmodule(defaults, priority=PRIORITY)
         ReplayAddon().update_settings(settings)
         OperatorIdentity().update_settings(settings)
+        _shared_on_redis(settings)
+
+
+def _shared_on_redis(settings: BaseSettings) -> None:
+    """With ``KABARSIP_REDIS_URL``, the workers share scheduler and dupefilter on Redis."""
+    url = settings.get("KABARSIP_REDIS_URL")
+    if not url:
+        return
+    settings.set("SCHEDULER", "crawler.redisqueue.SharedScheduler", priority=PRIORITY)
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=PRIORITY)
+    settings.set("REDIS_URL", url, priority=PRIORITY)
+    # Cleared by the last worker of a finished run instead (crawler.redisqueue).
+    settings.set("SCHEDULER_PERSIST", True, priority=PRIORITY)
+    # An unreachable server fails a command in seconds instead of waiting for ever.
+    settings.set(
+        "REDIS_PARAMS",
+        {"socket_connect_timeout": 5, "socket_timeout": 30, "retry_on_timeout": True},
+        priority=PRIORITY,
+    )

@@ -7,6 +7,8 @@ them with ``-s NAME=VALUE`` on the command line or in a Scrapyd job.
 
 from __future__ import annotations
 
+import os
+
 BOT_NAME = "kabarsip"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -123,6 +125,13 @@ STATE_FSYNC = False
 # Seconds SQLite's quick_check may take on the state file at start; a damaged file stops the
 # crawl (exit 6), one too large to check in time is used unchecked with a warning.
 STATE_CHECK_SECONDS = 10.0
+# Shared state on a Redis server (redis://[:password@]host:port/db) instead of STATE_PATH, so
+# that several worker processes share one crawl of a site (README, "Scale out on Redis"); it
+# also switches the scheduler and the duplicate filter to Redis.  Empty: the environment
+# variable of the same name fills it; a setting given (-s, project) wins over it.
+KABARSIP_REDIS_URL = os.environ.get("KABARSIP_REDIS_URL", "")
+# Keys live under kabarsip:NAMESPACE: ; crawls with separate states use separate namespaces.
+KABARSIP_REDIS_NAMESPACE = os.environ.get("KABARSIP_REDIS_NAMESPACE", "default")
 # Ask known URLs with If-None-Match / If-Modified-Since.
 CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).

@@ -12,10 +12,28 @@ import pytest
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer, LoopbackServer, static_server
+from tests.redis_server import redis_server
 
 DEMO_ARTICLES = 240
 SMALL_ARTICLES = 30
 CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server on loopback for the session (skips when none is installed, outside CI)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_redis(redis_url: str) -> str:
+    """``redis_url`` emptied first, so that each test starts from an empty server."""
+    import redis
+
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushall()
+    return redis_url
 
 
 @pytest.fixture(scope="session")

@@ -65,3 +65,15 @@ def test_archive_components_read_settings_without_defaults_of_their_own() -> Non
             ):
                 repeated.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert repeated == []
+
+
+def test_a_redis_url_switches_scheduler_and_dupefilter_to_redis() -> None:
+    url = "redis://127.0.0.1:6390/3"
+    settings = get_crawler(
+        Spider, {"ADDONS": {KabarsipAddon: 0}, "KABARSIP_REDIS_URL": url}
+    ).settings
+    assert settings["SCHEDULER"] == "crawler.redisqueue.SharedScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert (settings["REDIS_URL"], settings.getbool("SCHEDULER_PERSIST")) == (url, True)
+    local = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}, "KABARSIP_REDIS_URL": ""})
+    assert not local.settings["SCHEDULER"].startswith("crawler.redisqueue")

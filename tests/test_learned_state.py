@@ -1,4 +1,4 @@
-"""Learned blocks in the SQLite crawl state: per-article counting, the share, schema 3 to 4."""
+"""Learned blocks in the crawl state (SQLite, Redis): per-article counts, the share, schema 4."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.state import ArticleState, RunRecord, surt_key
+from archive.state import ArticleState, CrawlState, RunRecord, surt_key
+from archive.state_redis import RedisCrawlState
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
 
 SITE = "kanalpagi"
@@ -22,15 +23,19 @@ def key(number: int) -> str:
     return surt_key(f"https://kanalpagi.example/berita/{number}")
 
 
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[SqliteCrawlState]:
-    store = SqliteCrawlState(tmp_path / "state.sqlite", site=SITE)
-    yield store
-    store.close()
+@pytest.fixture(params=["sqlite", "redis"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CrawlState]:
+    """Both backends count blocks alike."""
+    if request.param == "sqlite":
+        store: CrawlState = SqliteCrawlState(tmp_path / "state.sqlite", site=SITE)
+    else:
+        store = RedisCrawlState(request.getfixturevalue("fresh_redis"), site=SITE)
+    with store:
+        yield store
 
 
 def test_an_article_counts_once_per_block_however_often_it_is_seen(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     for _ in range(3):
         state.record_blocks(SITE, key(1), ["promo", "para1"], SEEN)
@@ -42,7 +47,7 @@ def test_an_article_counts_once_per_block_however_often_it_is_seen(
     assert state.learned_blocks(SITE, 3, 0.0) == frozenset()
 
 
-def test_a_block_must_reach_both_the_count_and_the_share(state: SqliteCrawlState) -> None:
+def test_a_block_must_reach_both_the_count_and_the_share(state: CrawlState) -> None:
     for number in range(10):
         state.record_blocks(SITE, key(number), [f"own{number}", "everywhere"], SEEN)
     for number in range(10, 40):
@@ -54,7 +59,7 @@ def test_a_block_must_reach_both_the_count_and_the_share(state: SqliteCrawlState
 
 
 def test_the_share_counts_the_articles_since_the_block_first_appeared(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     for number in range(1000):
         state.record_blocks(SITE, key(number), [f"own{number}"], SEEN)
@@ -64,7 +69,7 @@ def test_the_share_counts_the_articles_since_the_block_first_appeared(
     assert state.learned_blocks(SITE, 20, 0.2) == {"new-promo"}
 
 
-def test_sites_learn_apart(state: SqliteCrawlState) -> None:
+def test_sites_learn_apart(state: CrawlState) -> None:
     for number in range(5):
         state.record_blocks(SITE, key(number), ["shared-text"], SEEN)
     state.record_blocks("other", surt_key("https://other.example/a"), ["shared-text"], SEEN)
@@ -72,7 +77,7 @@ def test_sites_learn_apart(state: SqliteCrawlState) -> None:
     assert state.learned_blocks("other", 2, 0.0) == frozenset()
 
 
-def test_a_digest_with_spaces_is_refused(state: SqliteCrawlState) -> None:
+def test_a_digest_with_spaces_is_refused(state: CrawlState) -> None:
     with pytest.raises(ValueError, match="without spaces"):
         state.record_blocks(SITE, key(1), ["two words"], SEEN)
 

@@ -28,11 +28,13 @@ from archive.schedule import (
 from archive.state import (
     ArticleState,
     CaptureState,
+    CrawlState,
     CrawlStateError,
     CrawlStateLockedError,
     RunRecord,
     surt_key,
 )
+from archive.state_redis import RedisCrawlState
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
 from archive.transitions import gone
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
@@ -94,9 +96,14 @@ def state_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "state.sqlite"
 
 
-@pytest.fixture
-def state(state_path: Path) -> Iterator[SqliteCrawlState]:
-    with SqliteCrawlState(state_path, site="liputan6") as store:
+@pytest.fixture(params=["sqlite", "redis"])
+def state(request: pytest.FixtureRequest, state_path: Path) -> Iterator[CrawlState]:
+    """The contract's scenarios run on both backends: the SQLite file and Redis."""
+    if request.param == "sqlite":
+        store: CrawlState = SqliteCrawlState(state_path, site="liputan6")
+    else:
+        store = RedisCrawlState(request.getfixturevalue("fresh_redis"), site="liputan6")
+    with store:
         yield store
 
 
@@ -129,13 +136,13 @@ def test_text_damaged_into_invalid_utf8_is_named_damage_with_the_rebuild(
     assert "scrapy state rebuild" in str(error.value)
 
 
-def test_capture_is_keyed_by_the_exact_url_fetched(state: SqliteCrawlState) -> None:
+def test_capture_is_keyed_by_the_exact_url_fetched(state: CrawlState) -> None:
     state.put_capture(capture())
     assert state.get_capture(ARTICLE_URL + "?utm_source=twitter") is None
     assert state.get_capture(ARTICLE_URL.replace("https://", "http://")) is None
 
 
-def test_put_capture_replaces_the_earlier_state(state: SqliteCrawlState) -> None:
+def test_put_capture_replaces_the_earlier_state(state: CrawlState) -> None:
     state.put_capture(capture())
     later = capture(fetched_at=FETCHED_AT + timedelta(hours=6), status=304, etag='W/"2"')
     state.put_capture(later)
@@ -169,7 +176,7 @@ def test_capture_from_record_refers_to_the_warc_date_written(
 
 
 def test_article_round_trips_and_is_found_by_any_variant_of_its_url(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     stored = article(status="gone", gone_at=FETCHED_AT, next_visit=None)
     state.put_article(stored)
@@ -179,7 +186,7 @@ def test_article_round_trips_and_is_found_by_any_variant_of_its_url(
 
 
 def test_an_article_is_found_by_the_url_fetched_as_well_as_its_canonical_url(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     fetched = ARTICLE_URL + "?page=all&utm_medium=feed"
     stored = dataclasses.replace(article(), url=fetched, field_digests={"title": "a1", "body": "b"})
@@ -190,7 +197,7 @@ def test_an_article_is_found_by_the_url_fetched_as_well_as_its_canonical_url(
     assert state.get_article(fetched) is None  # get_article matches the canonical key only
 
 
-def test_a_new_version_replaces_the_article_under_its_key(state: SqliteCrawlState) -> None:
+def test_a_new_version_replaces_the_article_under_its_key(state: CrawlState) -> None:
     state.put_article(article())
     changed = FETCHED_AT + timedelta(hours=6)
     state.put_article(
@@ -208,7 +215,7 @@ def test_a_new_version_replaces_the_article_under_its_key(state: SqliteCrawlStat
 
 
 def test_iteration_pages_through_everything_while_the_caller_writes(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     for n in range(2500):
         state.put_capture(capture(f"https://www.liputan6.com/news/read/{n:05d}/x"))
@@ -222,7 +229,7 @@ def test_iteration_pages_through_everything_while_the_caller_writes(
     assert len(list(state.articles())) == 2500
 
 
-def test_articles_filters_by_site(state: SqliteCrawlState) -> None:
+def test_articles_filters_by_site(state: CrawlState) -> None:
     state.put_article(article())
     state.put_article(article("https://www.detik.com/berita/d-7212345/gempa", site="detik"))
     assert [a.site for a in state.articles("detik")] == ["detik"]
@@ -235,7 +242,7 @@ def run(run_id: str, site: str = "liputan6", hour: int = 9, **stats: float) -> R
 
 
 def test_runs_come_back_newest_first_per_site_with_their_figures(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     state.put_run(run("a", hour=9, **{"coverage/items": 10, "coverage/authors": 7}))
     state.put_run(run("b", hour=11, **{"coverage/items": 12, "warc/bytes": 1.5}))
@@ -254,7 +261,7 @@ def test_runs_come_back_newest_first_per_site_with_their_figures(
     ]
 
 
-def test_a_run_keeps_only_numeric_stats(state: SqliteCrawlState) -> None:
+def test_a_run_keeps_only_numeric_stats(state: CrawlState) -> None:
     stats: dict[str, Any] = {"items": 4, "start_time": datetime.now(UTC), "flag": True, "x": "y"}
     state.put_run(RunRecord("r", "kompas", datetime.now(UTC), datetime.now(UTC), "finished", stats))
     assert state.runs()[0].stats == {"items": 4}
@@ -279,7 +286,7 @@ def test_naive_datetimes_are_refused() -> None:
 # --- due articles and gone ---------------------------------------------------------------
 
 
-def test_due_articles_respects_next_visit_site_and_status(state: SqliteCrawlState) -> None:
+def test_due_articles_respects_next_visit_site_and_status(state: CrawlState) -> None:
     now = FETCHED_AT + timedelta(hours=2)
 
     def url(n: int) -> str:
@@ -304,7 +311,7 @@ def test_due_articles_respects_next_visit_site_and_status(state: SqliteCrawlStat
 
 
 def test_a_gone_article_is_not_revisited_and_keeps_the_first_date(
-    state: SqliteCrawlState,
+    state: CrawlState,
 ) -> None:
     state.put_article(article(next_visit=FETCHED_AT))
     when = FETCHED_AT + timedelta(days=1)
@@ -391,9 +398,9 @@ def test_a_closed_store_says_so(state_path: Path) -> None:
 # --- one crawl at a time -----------------------------------------------------------------
 
 
-def test_a_second_opener_in_this_process_is_refused(state: SqliteCrawlState) -> None:
-    with pytest.raises(CrawlStateLockedError) as error:
-        SqliteCrawlState(state.path)
+def test_a_second_opener_in_this_process_is_refused(state_path: Path) -> None:
+    with SqliteCrawlState(state_path), pytest.raises(CrawlStateLockedError) as error:
+        SqliteCrawlState(state_path)
     assert error.value.pid == os.getpid()
     assert "in use by another crawl" in str(error.value)
 

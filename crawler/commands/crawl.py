@@ -26,8 +26,8 @@ from scrapy.spiders import Spider
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from archive.crawlstate import state_from_settings
 from archive.state import CrawlStateError
-from archive.state_sqlite import SqliteCrawlState
 from archive.warcdir import UnusableWarcDirError, check_warc_dir
 from crawler.extraction import check_selectors
 from crawler.identity import check_operator
@@ -116,10 +116,7 @@ class Command(ScrapyCrawlCommand):
         if _uses(settings, "STATE_ENABLED", "STATE_PATH"):
             try:
                 # Opened and closed again: the crawl's own store opens it for good.
-                SqliteCrawlState(
-                    settings.get("STATE_PATH"),
-                    check_seconds=settings.getfloat("STATE_CHECK_SECONDS"),
-                ).close()
+                state_from_settings(settings).close()
             except CrawlStateError as exc:
                 raise CrawlFailure(ExitCode.STATE, str(exc)) from exc
         if _uses(settings, "WARC_ENABLED"):

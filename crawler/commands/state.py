@@ -1,5 +1,8 @@
 """``scrapy state rebuild [WARC_DIR_OR_FILE ...] [--state PATH] [--force]``: state from WARCs.
 
+With ``KABARSIP_REDIS_URL`` set (and no ``--state``) the Redis state is rebuilt instead, in
+place: its namespace is emptied (``--force``) and written again.
+
 The WARC files are the source of truth and the state file only an index of them, so a lost,
 damaged or stale state file can be made again.  The new file is built next to the target
 (``PATH.rebuild-tmp``) and renamed over it only once complete; the target's lock is held
@@ -22,6 +25,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from archive.crawlstate import describe_state, state_from_settings
 from archive.rebuild import RebuildReport, rebuild_state
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
@@ -81,17 +85,20 @@ class Command(ScrapyCommand):
         paths = [Path(arg) for arg in args[1:]] or [
             Path(self.settings.get("WARC_DIR") or DEFAULT_WARC_DIR)
         ]
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            raise UsageError(
+                f"no such WARC file or directory: {', '.join(missing)}", print_help=False
+            )
+        if self.settings.get("KABARSIP_REDIS_URL") and not opts.state:
+            self._rebuild_redis(paths, opts.force)
+            return
         target = Path(opts.state or self.settings.get("STATE_PATH") or DEFAULT_STATE_PATH)
         if target.exists() and not opts.force:
             raise UsageError(
                 f"state file {target} exists; give --force to replace it, or --state with "
                 "another path",
                 print_help=False,
-            )
-        missing = [str(path) for path in paths if not path.exists()]
-        if missing:
-            raise UsageError(
-                f"no such WARC file or directory: {', '.join(missing)}", print_help=False
             )
         with _holding(target), _warnings_to_stderr():
             report = self._rebuild(paths, target)
@@ -100,6 +107,37 @@ class Command(ScrapyCommand):
             print(
                 f"error: no WARC record could be read from {', '.join(map(str, paths))}; "
                 f"{target} was left as it was",
+                file=sys.stderr,
+            )
+            self.exitcode = 1
+
+    def _rebuild_redis(self, paths: list[Path], force: bool) -> None:
+        """Rebuild the Redis state in place: its namespace emptied first (``--force``).
+
+        Unlike a file, it cannot be swapped in whole: run no crawl of it meanwhile.
+        """
+        from archive.state_redis import RedisCrawlState  # the optional extra, here in use
+
+        assert self.settings is not None
+        where = describe_state(self.settings)
+        try:
+            store = state_from_settings(self.settings)
+        except CrawlStateError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        with store, _warnings_to_stderr():
+            if not isinstance(store, RedisCrawlState):  # pragma: no cover - settings say Redis
+                raise UsageError(f"{where} is not a Redis state", print_help=False)
+            if not store.is_empty():
+                if not force:
+                    raise UsageError(
+                        f"{where} holds a state; give --force to replace it", print_help=False
+                    )
+                store.clear()
+            report = rebuild_state(paths, store, site_schedule)
+        print(summary(report, where))
+        if report.records == 0:
+            print(
+                f"error: no WARC record could be read from {', '.join(map(str, paths))}",
                 file=sys.stderr,
             )
             self.exitcode = 1
@@ -122,7 +160,7 @@ class Command(ScrapyCommand):
         return report
 
 
-def summary(report: RebuildReport, target: Path) -> str:
+def summary(report: RebuildReport, target: Path | str) -> str:
     """What a rebuild read and wrote, problems first-come with file and offset."""
     files = f"{report.files}"
     if report.damaged_files:

@@ -1,0 +1,517 @@
+"""A CrawlState on Redis: one state shared by the worker processes of a crawl.
+
+Every key starts with ``kabarsip:NAMESPACE:``.  Records are JSON values in hashes (``capture``,
+``article``, ``pending``, ``run``); sorted sets index them: ``captures`` and ``articles`` (and
+``site:SITE`` per site) by name, in lexicographic order, for paging; ``due:SITE`` by
+``next_visit`` (live articles with a next visit only); ``byurl:URLKEY`` are the articles fetched
+as a URL; ``pending:order`` keeps the outbox in the order it was put; ``runs`` and
+``runs:SITE`` by finish time.  Learned blocks: ``blocksites`` counts a site's articles,
+``blocks:SITE:count``/``:since`` each block's articles and the site's count before it was
+first seen, ``artblocks`` the digests each article was counted for.
+
+Writes that change several keys run as one Lua script, which Redis runs atomically: a
+version and its pending item, an article and its indexes, a block count.  The scripts build
+key names from the prefix, so the store needs a single Redis server (not a cluster).
+
+Unlike the SQLite file, the store takes no lock: several crawls of one site share it, each
+article and capture being one key that the last writer sets.  A command that fails (server
+unreachable, connection lost and not back after a few retries, timeout) raises
+:class:`~archive.state.CrawlStateError` naming the server, never hangs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from archive.state import (
+    ArticleState,
+    CaptureState,
+    CrawlState,
+    CrawlStateError,
+    PendingItem,
+    RunRecord,
+    surt_key,
+)
+from archive.stateopen import redacted_url
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: A client with ``decode_responses``: every reply is text, which redis-py's types cannot say.
+_Conn = Any
+
+SCHEMA_VERSION = 1
+DEFAULT_NAMESPACE = "default"
+_PAGE = 1000
+#: Seconds to connect, and to wait for one reply, before a command counts as failed.
+_CONNECT_TIMEOUT = 5.0
+_SOCKET_TIMEOUT = 30.0
+#: Retries of a command whose connection broke (a server restart, a dropped link).
+_RETRIES = 3
+
+# ARGV: prefix, key, url_key, site, doc, due score ('' for none), pending field, pending doc.
+_PUT_ARTICLE = """
+local p, key, urlkey, site = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local old = redis.call('HGET', p .. 'article', key)
+if old then
+  local o = cjson.decode(old)
+  redis.call('SREM', p .. 'byurl:' .. o['url_key'], key)
+  redis.call('ZREM', p .. 'due:' .. o['site'], key)
+  if o['site'] ~= site then redis.call('ZREM', p .. 'site:' .. o['site'], key) end
+end
+redis.call('HSET', p .. 'article', key, ARGV[5])
+redis.call('ZADD', p .. 'articles', 0, key)
+redis.call('ZADD', p .. 'site:' .. site, 0, key)
+redis.call('SADD', p .. 'byurl:' .. urlkey, key)
+if ARGV[6] ~= '' then redis.call('ZADD', p .. 'due:' .. site, ARGV[6], key) end
+if ARGV[7] ~= '' then
+  local seq = redis.call('INCR', p .. 'pending:seq')
+  redis.call('HSET', p .. 'pending', ARGV[7], ARGV[8])
+  redis.call('ZADD', p .. 'pending:order', seq, ARGV[7])
+end
+return 1
+"""
+
+# ARGV: prefix, target, fields...
+_MOVE_PENDING = """
+local p = ARGV[1]
+for i = 3, #ARGV do
+  local doc = redis.call('HGET', p .. 'pending', ARGV[i])
+  if doc then
+    local item = cjson.decode(doc)
+    item['target'] = ARGV[2]
+    redis.call('HSET', p .. 'pending', ARGV[i], cjson.encode(item))
+  end
+end
+return 1
+"""
+
+# ARGV: prefix, run_id, site, finished score, doc.
+_PUT_RUN = """
+local p, id, site = ARGV[1], ARGV[2], ARGV[3]
+local old = redis.call('HGET', p .. 'run', id)
+if old then redis.call('ZREM', p .. 'runs:' .. cjson.decode(old)['site'], id) end
+redis.call('HSET', p .. 'run', id, ARGV[5])
+redis.call('ZADD', p .. 'runs', ARGV[4], id)
+redis.call('ZADD', p .. 'runs:' .. site, ARGV[4], id)
+return 1
+"""
+
+# ARGV: prefix, site, article key, when, digests...  Mirrors the SQLite store's transaction.
+_RECORD_BLOCKS = """
+local p, site, key, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local raw = redis.call('HGET', p .. 'artblocks', key)
+local all, known, new = {}, {}, {}
+if raw then
+  for d in string.gmatch(raw, '%S+') do known[d] = true; table.insert(all, d) end
+end
+for i = 5, #ARGV do
+  if not known[ARGV[i]] then known[ARGV[i]] = true; table.insert(new, ARGV[i]) end
+end
+if not raw then
+  redis.call('HINCRBY', p .. 'blocksites', site, 1)
+elseif #new == 0 then
+  return 0
+end
+local total = tonumber(redis.call('HGET', p .. 'blocksites', site))
+local b = p .. 'blocks:' .. site
+for _, d in ipairs(new) do
+  if redis.call('HINCRBY', b .. ':count', d, 1) == 1 then
+    redis.call('HSET', b .. ':since', d, total - 1)
+    redis.call('HSET', b .. ':first', d, when)
+  end
+  redis.call('HSET', b .. ':last', d, when)
+  table.insert(all, d)
+end
+table.sort(all)
+redis.call('HSET', p .. 'artblocks', key, table.concat(all, ' '))
+return #new
+"""
+
+
+class RedisCrawlState(CrawlState):
+    """CrawlState on the Redis server at ``url``, under ``kabarsip:NAMESPACE:``.
+
+    ``site`` is recorded as a user of the namespace.  ``on_error`` hears of every failed
+    command before it is raised as :class:`CrawlStateError`.  Opening checks that the server
+    answers and that the namespace holds no newer schema.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        site: str | None = None,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        socket_timeout: float = _SOCKET_TIMEOUT,
+        on_error: Callable[[CrawlStateError], None] | None = None,
+    ) -> None:
+        if not namespace or any(c in namespace for c in ":*?[]\\ "):
+            raise CrawlStateError(
+                f"Redis namespace {namespace!r} must be a non-empty name without ':', spaces "
+                "or glob characters"
+            )
+        self.url = url
+        self.where = f"Redis crawl state {redacted_url(url)} (namespace {namespace})"
+        self.prefix = f"kabarsip:{namespace}:"
+        self.site = site
+        self._on_error: Callable[[CrawlStateError], None] | None = None
+        #: Why the server was given up on: every later command fails at once with it.
+        self._lost: str | None = None
+        try:
+            self._client: redis.Redis | None = redis.Redis.from_url(
+                url,
+                decode_responses=True,
+                socket_connect_timeout=_CONNECT_TIMEOUT,
+                socket_timeout=socket_timeout,
+                retry=Retry(ExponentialBackoff(cap=2.0, base=0.2), _RETRIES),
+                retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+            )
+        except ValueError as exc:
+            raise CrawlStateError(f"cannot use {self.where}: {exc}") from exc
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        self._on_error = on_error
+
+    @property
+    def sites(self) -> list[str]:
+        """Sites that have opened this namespace, in the order they first did."""
+        return json.loads(self._call(lambda r: r.hget(self._k("meta"), "sites")) or "[]")
+
+    def get_capture(self, url: str) -> CaptureState | None:
+        doc = self._call(lambda r: r.hget(self._k("capture"), url))
+        return None if doc is None else self._loaded(CaptureState, doc)
+
+    def put_capture(self, state: CaptureState) -> None:
+        doc = _dumps(state)
+
+        def write(r: _Conn) -> None:
+            with r.pipeline(transaction=True) as pipe:
+                pipe.hset(self._k("capture"), state.url, doc)
+                pipe.zadd(self._k("captures"), {state.url: 0})
+                pipe.execute()
+
+        self._call(write)
+
+    def get_article(self, canonical_url: str) -> ArticleState | None:
+        doc = self._call(lambda r: r.hget(self._k("article"), surt_key(canonical_url)))
+        return None if doc is None else self._loaded(ArticleState, doc)
+
+    def find_article(self, url: str) -> ArticleState | None:
+        key = surt_key(url)
+
+        def read(r: _Conn) -> str | None:
+            doc = r.hget(self._k("article"), key)
+            if doc is None:
+                fetched_as = sorted(r.smembers(self._k(f"byurl:{key}")))
+                doc = r.hget(self._k("article"), fetched_as[0]) if fetched_as else None
+            return doc
+
+        doc = self._call(read)
+        return None if doc is None else self._loaded(ArticleState, doc)
+
+    def put_article(self, state: ArticleState) -> None:
+        self._script(_PUT_ARTICLE, *self._article_args(state), "", "")
+
+    def put_version(self, state: ArticleState, pending: PendingItem) -> None:
+        doc = json.dumps(
+            {"kind": pending.kind, "target": pending.target, "line": pending.line},
+            ensure_ascii=False,
+        )
+        self._script(_PUT_ARTICLE, *self._article_args(state), _pending_field(pending.key), doc)
+
+    def pending_items(self) -> list[PendingItem]:
+        def read(r: _Conn) -> list[tuple[str, str | None]]:
+            names = r.zrange(self._k("pending:order"), 0, -1)
+            docs = r.hmget(self._k("pending"), names) if names else []
+            return list(zip(names, docs, strict=True))
+
+        items = []
+        for name, doc in self._call(read):
+            if doc is None:  # cleared between the two reads
+                continue
+            canonical_url, version = json.loads(name)
+            items.append(PendingItem(canonical_url, version, **json.loads(doc)))
+        return items
+
+    def clear_pending(self, keys: Iterable[tuple[str, int]]) -> None:
+        names = [_pending_field(key) for key in keys]
+        if not names:
+            return
+
+        def write(r: _Conn) -> None:
+            with r.pipeline(transaction=True) as pipe:
+                pipe.hdel(self._k("pending"), *names)
+                pipe.zrem(self._k("pending:order"), *names)
+                pipe.execute()
+
+        self._call(write)
+
+    def move_pending(self, keys: Iterable[tuple[str, int]], target: str) -> None:
+        names = [_pending_field(key) for key in keys]
+        if names:
+            self._script(_MOVE_PENDING, target, *names)
+
+    def due_articles(
+        self, site: str, now: datetime, limit: int | None = None
+    ) -> list[ArticleState]:
+        def read(r: _Conn) -> list[str | None]:
+            keys = r.zrangebyscore(
+                self._k(f"due:{site}"),
+                "-inf",
+                _score(now),
+                start=0 if limit is not None else None,
+                num=limit,
+            )
+            return r.hmget(self._k("article"), keys) if keys else []
+
+        return [self._loaded(ArticleState, doc) for doc in self._call(read) if doc is not None]
+
+    def articles(self, site: str | None = None) -> Iterator[ArticleState]:
+        index = "articles" if site is None else f"site:{site}"
+        for doc in self._pages(index, "article"):
+            yield self._loaded(ArticleState, doc)
+
+    def captures(self) -> Iterator[CaptureState]:
+        for doc in self._pages("captures", "capture"):
+            yield self._loaded(CaptureState, doc)
+
+    def put_run(self, run: RunRecord) -> None:
+        stats = {key: value for key, value in run.stats.items() if _is_number(value)}
+        doc = json.dumps(
+            {
+                "site": run.site,
+                "started_at": _iso(run.started_at),
+                "finished_at": _iso(run.finished_at),
+                "outcome": run.outcome,
+                "stats": stats,
+            },
+            sort_keys=True,
+        )
+        self._script(_PUT_RUN, run.run_id, run.site, _score(run.finished_at), doc)
+
+    def runs(self, site: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        index = self._k("runs" if site is None else f"runs:{site}")
+
+        def read(r: _Conn) -> list[tuple[str, str | None]]:
+            ids = r.zrevrange(index, 0, -1 if limit is None else limit - 1)
+            docs = r.hmget(self._k("run"), ids) if ids else []
+            return list(zip(ids, docs, strict=True))
+
+        return [self._loaded_run(i, doc) for i, doc in self._call(read) if doc is not None]
+
+    def record_blocks(
+        self, site: str, article_key: str, digests: Iterable[str], seen_at: datetime
+    ) -> None:
+        found = sorted({digest for digest in digests if digest})
+        if any(len(digest.split()) != 1 for digest in found):
+            raise ValueError(f"block digests of {article_key} must be words without spaces")
+        self._script(_RECORD_BLOCKS, site, article_key, _iso(seen_at), *found)
+
+    def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
+        base = self._k(f"blocks:{site}")
+
+        def read(r: _Conn) -> tuple[Any, dict[str, str], dict[str, str]]:
+            with r.pipeline(transaction=True) as pipe:
+                pipe.hget(self._k("blocksites"), site)
+                pipe.hgetall(f"{base}:count")
+                pipe.hgetall(f"{base}:since")
+                total, counts, since = pipe.execute()
+            return total, counts, since
+
+        total, counts, since = self._call(read)
+        articles = int(total or 0)
+        floor = max(1, min_articles)
+        return frozenset(
+            digest
+            for digest, count in counts.items()
+            if int(count) >= floor
+            and int(count) >= min_share * (articles - int(since.get(digest, 0)))
+        )
+
+    def is_empty(self) -> bool:
+        """Whether the namespace holds no capture, article, run or block count."""
+        names = ("capture", "article", "run", "blocksites", "pending")
+        return not any(self._call(lambda r: [r.exists(self._k(n)) for n in names]))
+
+    def clear(self) -> None:
+        """Delete every key of the namespace (its schema mark and sites are set again)."""
+
+        def delete(r: _Conn) -> None:
+            batch: list[str] = []
+            for key in r.scan_iter(match=f"{self.prefix}*", count=_PAGE):
+                batch.append(key)
+                if len(batch) >= _PAGE:
+                    r.unlink(*batch)
+                    batch.clear()
+            if batch:
+                r.unlink(*batch)
+
+        self._call(delete)
+        self._open()
+
+    def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            client.close()
+
+    def _k(self, name: str) -> str:
+        return self.prefix + name
+
+    def _article_args(self, state: ArticleState) -> tuple[str, ...]:
+        url_key = surt_key(state.url)
+        doc = json.loads(_dumps(state))
+        doc["url_key"] = url_key
+        live = state.status == "live" and state.next_visit is not None
+        due = _score(state.next_visit) if live and state.next_visit is not None else ""
+        return (state.key, url_key, state.site, json.dumps(doc, ensure_ascii=False), due)
+
+    def _pages(self, index: str, records: str) -> Iterator[str]:
+        """The records named in the sorted set ``index``, a page at a time, in name order."""
+        after = "-"
+        while True:
+            names, docs = self._call(partial(self._page, index=index, records=records, after=after))
+            if not names:
+                return
+            yield from (doc for doc in docs if doc is not None)
+            after = f"({names[-1]}"
+
+    def _page(
+        self, r: _Conn, index: str, records: str, after: str
+    ) -> tuple[list[str], list[str | None]]:
+        names = r.zrangebylex(self._k(index), after, "+", start=0, num=_PAGE)
+        return names, (r.hmget(self._k(records), names) if names else [])
+
+    def _script(self, source: str, *args: str) -> None:
+        self._call(lambda r: r.eval(source, 0, self.prefix, *args))
+
+    def _call(self, command: Callable[[_Conn], T]) -> T:
+        if self._client is None:
+            raise CrawlStateError(f"{self.where} was already closed")
+        if self._lost is not None:
+            # The run is failing already: no second wait through the retries per command.
+            raise self._failure(self._lost)
+        try:
+            return command(self._client)
+        except redis.RedisError as exc:
+            message = f"cannot use {self.where}: {_reason(exc)}"
+            if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                self._lost = message
+            raise self._failure(message) from exc
+
+    def _loaded(self, make: Callable[..., T], doc: str) -> T:
+        try:
+            return make(**_decoded(json.loads(doc), make))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise self._failure(
+                f"{self.where} holds a damaged record ({exc}); rebuild it from the WARC files: "
+                "scrapy state rebuild --force"
+            ) from exc
+
+    def _loaded_run(self, run_id: str, doc: str) -> RunRecord:
+        def make(**values: Any) -> RunRecord:
+            if not isinstance(values["stats"], dict) or not all(
+                _is_number(v) for v in values["stats"].values()
+            ):
+                raise ValueError(f"run {run_id!r} has stats that are not numbers by name")
+            return RunRecord(run_id=run_id, **values)
+
+        return self._loaded(make, doc)
+
+    def _failure(self, message: str) -> CrawlStateError:
+        error = CrawlStateError(message)
+        if self._on_error is not None:
+            self._on_error(error)
+        return error
+
+    def _open(self) -> None:
+        meta = self._k("meta")
+        found = self._call(lambda r: r.hget(meta, "schema_version"))
+        if found is not None and (not found.isdigit() or int(found) > SCHEMA_VERSION):
+            raise CrawlStateError(
+                f"{self.where} has schema version {found}, newer than version {SCHEMA_VERSION} "
+                "that this Kabarsip knows; upgrade Kabarsip or use another namespace"
+            )
+        self._call(lambda r: r.hsetnx(meta, "created_at", _iso(datetime.now(UTC))))
+        self._call(lambda r: r.hset(meta, "schema_version", str(SCHEMA_VERSION)))
+        if self.site is not None:
+            sites = self.sites
+            if self.site not in sites:
+                self._call(lambda r: r.hset(meta, "sites", json.dumps([*sites, self.site])))
+
+
+def _reason(error: redis.RedisError) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        return f"{text}; is the server running and KABARSIP_REDIS_URL right?"
+    return text
+
+
+def _pending_field(key: tuple[str, int]) -> str:
+    return json.dumps([key[0], key[1]], ensure_ascii=False)
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError(f"state times need a time zone, got naive {moment.isoformat()}")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _score(moment: datetime) -> str:
+    """A time as a sorted-set score: whole microseconds since the epoch, exact in a double."""
+    if moment.tzinfo is None:
+        raise ValueError(f"state times need a time zone, got naive {moment.isoformat()}")
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def _dumps(state: CaptureState | ArticleState) -> str:
+    doc = {
+        f.name: _iso(value) if isinstance(value, datetime) else value
+        for f in fields(state)
+        for value in [getattr(state, f.name)]
+    }
+    if isinstance(state, ArticleState):
+        doc["field_digests"] = dict(state.field_digests)
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
+_TIMES = frozenset(
+    {
+        "fetched_at",
+        "warc_date",
+        "first_seen",
+        "last_seen",
+        "last_changed",
+        "next_visit",
+        "gone_at",
+        "started_at",
+        "finished_at",
+    }
+)
+
+
+def _decoded(doc: Mapping[str, Any], make: Callable[..., Any]) -> dict[str, Any]:
+    names: Sequence[str] | None = [f.name for f in fields(make)] if isinstance(make, type) else None
+    return {
+        name: datetime.fromisoformat(value) if name in _TIMES and value is not None else value
+        for name, value in doc.items()
+        if names is None or name in names
+    }
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
