@@ -323,11 +323,12 @@ class NewsSpider(scrapy.Spider):
         next_url = next_page_link(response, response.url, self.site.section_next)
         if not next_url:
             return
-        if not added:
+        depth = int(response.meta.get("depth_in_section", 1))
+        if not added and depth > 1:
             # Past the end of the listing (empty or repeated pages): paging further finds nothing.
+            # A first page is always paged on: its lead block may list stories in other markup.
             self.crawler.stats.inc_value("discovery/section/no_new_links")
             return
-        depth = int(response.meta.get("depth_in_section", 1))
         limit = self.settings.getint("SECTION_MAX_PAGES")
         if depth >= limit:
             self._capped("SECTION_MAX_PAGES", limit, f"section pages from {next_url}")
