@@ -15,23 +15,13 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawler.extraction.fields import RawFields
-from crawler.extraction.meta import itemprop_value, meta_value
+from crawler.extraction.meta import PUBLISHED_KEYS, UPDATED_KEYS, itemprop_value, meta_value
 from crawler.extraction.selectors import element_text, normalise_space, select_nodes
 
 Labelled = tuple[str, str | None]
 
-_PUBLISHED_KEYS = (
-    "article:published_time",
-    "og:article:published_time",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "dc.date.issued",
-    "date",
-)
 # "/read/2016/02/16/..." : many news URLs carry the day of publication.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod")
 # A <time> element the page marks as the article's own (others are often a sidebar's).
 _TIME = "(//time[@pubdate][@datetime])[1]/@datetime"
 
@@ -63,7 +53,7 @@ def headings(root: Selector, level: str = "h1", limit: int = 5) -> list[str]:
 
 
 def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
-    meta = _first_meta(root, _PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
+    meta = _first_meta(root, PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
     time = normalise_space(next(iter(select_nodes(root, _TIME)), ""))
     return [
         ("jsonld", jsonld.published),
@@ -74,7 +64,7 @@ def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields)
 
 
 def updated_candidates(root: Selector, jsonld: RawFields) -> list[Labelled]:
-    meta = _first_meta(root, _UPDATED_KEYS) or ("itemprop", itemprop_value(root, "dateModified"))
+    meta = _first_meta(root, UPDATED_KEYS) or ("itemprop", itemprop_value(root, "dateModified"))
     return [("jsonld", jsonld.updated), meta]
 
 

@@ -49,6 +49,19 @@ class _PageMeta:
 _INDEXES: WeakKeyDictionary[etree._Element, _PageMeta] = WeakKeyDictionary()
 
 
+#: Meta tags naming the article's publication and modification times, most specific first.
+PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date.issued",
+    "date",
+)
+UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod")
+
+
 def _page_meta(root: Selector) -> _PageMeta:
     element = root.root
     index = _INDEXES.get(element)
@@ -116,21 +129,8 @@ def meta_fields(root: Selector, base_url: str) -> RawFields:
         description=meta_value(root, "og:description", "description", "twitter:description")
         or itemprop_value(root, "description"),
         authors=authors,
-        published=meta_value(
-            root,
-            "article:published_time",
-            "og:article:published_time",
-            "pubdate",
-            "publishdate",
-            "publish-date",
-            "dc.date.issued",
-            "date",
-        )
-        or itemprop_value(root, "datePublished"),
-        updated=meta_value(
-            root, "article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod"
-        )
-        or itemprop_value(root, "dateModified"),
+        published=meta_value(root, *PUBLISHED_KEYS) or itemprop_value(root, "datePublished"),
+        updated=meta_value(root, *UPDATED_KEYS) or itemprop_value(root, "dateModified"),
         section=meta_value(root, "article:section") or itemprop_value(root, "articleSection"),
         tags=meta_values(root, "article:tag") or _split(meta_values(root, "news_keywords")),
         paragraphs=article_paragraphs(body[0]) if body else [],
