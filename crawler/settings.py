@@ -266,6 +266,9 @@ REPLAY_FROM = ""
 REPLAY_AT = ""
 # Keep the replay index in this SQLite file and reuse it (default: a temporary file).
 REPLAY_INDEX = ""
+# Worker processes `scrapy reextract` extracts in: "auto" (one per CPU) or a number; 0 requests
+# each capture through the replay download handler in the crawl's own process instead.
+REEXTRACT_WORKERS = "auto"
 
 # --- Runtime -------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
