@@ -304,7 +304,8 @@ class ReextractPool:
 
     def close(self) -> None:
         """Stop the workers; jobs still waiting are dropped."""
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        # Not waited for: the workers exit on their own, while the crawl goes on.
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:

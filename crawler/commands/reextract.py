@@ -36,6 +36,7 @@ from archive.replayindex import ReplaySourceError, archive_files
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, ExitCode
 from crawler.reextract_pool import worker_count
 from crawler.sites import SiteConfigError, load_site
+from crawler.spiders.archive import FAILED_REASON
 from pipelines.coverage import CoveragePipeline
 from pipelines.output import ItemOutputPipeline
 from pipelines.versions import VersionsPipeline
@@ -133,6 +134,7 @@ class Command(ScrapyCommand):
         spider_args = {"progress": "1" if progress else ""}
         if opts.site:
             spider_args["site"] = opts.site
+        reported = [crawler]
         try:
             assert self.settings is not None
             if opts.learn_first and self.settings.getbool("LEARNED_BOILERPLATE_ENABLED"):
@@ -145,6 +147,9 @@ class Command(ScrapyCommand):
                     first_args["spill_to"] = second_args["spill_from"] = spill
 
                 def extract() -> None:
+                    if _finish_reason(learner) == FAILED_REASON:
+                        reported[0] = learner  # its workers failed: nothing to read on from
+                        return
                     process.crawl(crawler, **second_args)
 
                 # Either kind of crawler process waits for a crawl started before its last ends.
@@ -155,7 +160,7 @@ class Command(ScrapyCommand):
             self.crawler_process.start()
         finally:
             self.state_dir.cleanup()
-        self._report(crawler, len(args), Path(opts.output))
+        self._report(reported[0], len(args), Path(opts.output))
 
     def _learner(self) -> Crawler:
         """The learning pass: the same crawl of the archive up to learned boilerplate: no
@@ -200,3 +205,7 @@ class Command(ScrapyCommand):
             print(f"  skipped {problem}", file=sys.stderr)
         if len(problems) > _PROBLEMS_SHOWN:
             print(f"  ... and {len(problems) - _PROBLEMS_SHOWN} more", file=sys.stderr)
+
+
+def _finish_reason(crawler: Crawler) -> str | None:
+    return crawler.stats.get_value("finish_reason") if crawler.stats is not None else None

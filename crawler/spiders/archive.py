@@ -187,16 +187,17 @@ class ArchiveSpider(NewsSpider):
         spill: SpillWriter | None = None
         try:
             index = self._index()
-            if index is None:
-                return
             if self.spill_to is not None:
                 stats = self.crawler.stats
                 figures = {
                     name: stats.get_value(name)
                     for name in ("replay/captures", "replay/damaged_files")
+                    if stats.get_value(name) is not None
                 }
                 spill = SpillWriter(self.spill_to, Head(list(self.problems), figures))
-            jobs = (Job(str(index.path), url, c.date) for url, c in self._articles(index))
+            articles = self._articles(index) if index is not None else iter(())
+            where = str(index.path) if index is not None else ""
+            jobs = (Job(where, url, capture.date) for url, capture in articles)
             async for _, outcome in pool.outcomes(jobs):
                 if spill is not None:
                     spill.write(outcome)
