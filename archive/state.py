@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
@@ -293,6 +294,9 @@ class CrawlState(ABC):
         self.close()
 
 
+# Kept for the URLs seen last: an item's URL is keyed several times on its way (learned
+# blocks, versions, the state's records), and SURT is slow.
+@lru_cache(maxsize=4096)
 def surt_key(url: str) -> str:
     """The SURT of ``url`` as a state key: ``id,co,example)/berita/1?page=2``.
 

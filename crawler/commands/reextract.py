@@ -38,6 +38,7 @@ from crawler.reextract_pool import worker_count
 from crawler.sites import SiteConfigError, load_site
 from crawler.spiders.archive import FAILED_REASON
 from pipelines.coverage import CoveragePipeline
+from pipelines.learned import LearnedBoilerplatePipeline
 from pipelines.output import ItemOutputPipeline
 from pipelines.versions import VersionsPipeline
 
@@ -46,6 +47,7 @@ _SUFFIXES = {".jsonl": "jsonlines", ".jl": "jsonlines", ".json": "json", ".parqu
 _PROBLEMS_SHOWN = 50
 _NOT_LEARNING = (CoveragePipeline, VersionsPipeline, ItemOutputPipeline)
 _FEEDS = "scrapy.extensions.feedexport.FeedExporter"
+_LEARNING = "pipelines.learned.LearningPipeline"
 
 
 class Command(ScrapyCommand):
@@ -172,6 +174,10 @@ class Command(ScrapyCommand):
             path: None if load_object(path) in _NOT_LEARNING else order
             for path, order in settings.getdict("ITEM_PIPELINES").items()
         }
+        for path, order in list(steps.items()):
+            if order is not None and load_object(path) is LearnedBoilerplatePipeline:
+                # Counting the blocks is all this pass is for: nothing is taken out here.
+                steps.update({path: None, _LEARNING: order})
         settings.setdict(
             {"ITEM_PIPELINES": steps, "FEEDS": {}, "EXTENSIONS": {_FEEDS: None}},
             priority="cmdline",
