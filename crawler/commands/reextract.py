@@ -179,7 +179,11 @@ class Command(ScrapyCommand):
                 # Counting the blocks is all this pass is for: nothing is taken out here.
                 steps.update({path: None, _LEARNING: order})
         settings.setdict(
-            {"ITEM_PIPELINES": steps, "FEEDS": {}, "EXTENSIONS": {_FEEDS: None}},
+            {
+                "ITEM_PIPELINES": steps,
+                "FEEDS": {},
+                "EXTENSIONS": {**settings.getdict("EXTENSIONS"), _FEEDS: None},
+            },
             priority="cmdline",
         )
         return Crawler(self.crawler_process.spider_loader.load("archive"), settings)
