@@ -180,7 +180,7 @@ class ArchiveSpider(NewsSpider):
             site=self.site_arg,
             steps=self.settings.getdict("ITEM_STEPS"),
             limits=self._size_limits("article"),
-            log_level=logging.getLogger().getEffectiveLevel(),
+            log_level=_level(self.settings.get("LOG_LEVEL")),
         )
         # Started first: the workers start up while the index is built.
         pool = ReextractPool(config, workers)
@@ -248,3 +248,11 @@ class ArchiveSpider(NewsSpider):
     def _problem(self, message: str) -> None:
         self.problems.append(message)
         self._skip("archive/damaged_files", message)
+
+
+def _level(value: Any) -> int:
+    """``LOG_LEVEL`` as a number: the workers send back only the records the crawl logs."""
+    if isinstance(value, int):
+        return value
+    level = logging.getLevelName(str(value or "").upper())
+    return level if isinstance(level, int) else logging.DEBUG
