@@ -146,6 +146,7 @@ class Worker:
         for replayer in self.indexes.values():
             replayer.close()
             replayer.index.close()
+        logging.getLogger().removeHandler(self.records)
 
     def site_for(self, url: str) -> SiteConfig:
         return self.fixed if self.fixed is not None else site_for_url(url)

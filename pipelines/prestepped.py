@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 #: The spider attribute naming, per item (by ``id``), why the steps dropped it.
-STEP_DROPS = "step_drops"
+STEP_DROPS = "step_drops"  # crawler.spiders.archive.ArchiveSpider.step_drops
 
 
 class PresteppedPipeline:

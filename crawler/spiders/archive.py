@@ -53,7 +53,6 @@ from crawler.reextract_pool import (
 from crawler.reextract_spill import Head, SpillError, SpillWriter, read_spill
 from crawler.sites import SiteConfig, load_site
 from crawler.spiders.news import NewsSpider
-from pipelines.prestepped import STEP_DROPS
 
 _STEPS = "pipelines.steppipeline.StepsPipeline"
 _PRESTEPPED = "pipelines.prestepped.PresteppedPipeline"
@@ -117,7 +116,7 @@ class ArchiveSpider(NewsSpider):
         self.spill_to = Path(spill_to) if spill_to else None
         self.spill_from = Path(spill_from) if spill_from else None
         # Why the item steps dropped an item (by its id), for PresteppedPipeline.
-        setattr(self, STEP_DROPS, {})
+        self.step_drops: dict[int, str] = {}
 
     def site_for(self, url: str) -> SiteConfig:
         return self.fixed if self.fixed is not None else site_for_url(url)
@@ -234,7 +233,7 @@ class ArchiveSpider(NewsSpider):
         for record in outcome.logs:
             logging.getLogger(record.name).handle(record)
         if outcome.item is not None and outcome.dropped is not None:
-            getattr(self, STEP_DROPS)[id(outcome.item)] = outcome.dropped
+            self.step_drops[id(outcome.item)] = outcome.dropped
         return outcome.item
 
     async def _scheduler_empty(self) -> None:
