@@ -1,11 +1,13 @@
-"""Scrapyd shows each finished crawl's exit code (:mod:`crawler.outcome`) in its job list.
+"""Scrapyd runs the deployed egg's code and shows each crawl's exit code in its job list.
 
 Scrapyd 1.6 lists a finished job's id, spider, times and log URL, never how its process
-ended: a crawl that failed (codes 2 to 7) looks like one that finished.  Configured in
-``scrapyd.conf`` (the server's Python needs Kabarsip installed, as it runs the crawls)::
+ended: a crawl that failed (codes 2 to 7, :mod:`crawler.outcome`) looks like one that
+finished.  And it appends the egg to ``sys.path``, after the site-packages where the server's
+Python holds Kabarsip (installed there for its dependencies and for this module), so the
+installed copy, not the deployed one, would run.  Configured in ``scrapyd.conf``::
 
     [scrapyd]
-    launcher = crawler.scrapydjobs.ExitCodeLauncher
+    launcher = crawler.scrapydjobs.KabarsipLauncher
 
     [services]
     listjobs.json = crawler.scrapydjobs.ListJobsWithExitCodes
@@ -18,10 +20,11 @@ last line of each job's log (``Crawl ended with exit code N``) says it in any ca
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
-from scrapyd.interfaces import IEnvironment
+from scrapyd.interfaces import IEggStorage, IEnvironment
 from scrapyd.launcher import Launcher, ScrapyProcessProtocol, get_crawl_args
 from scrapyd.webservice import ListJobs
 from twisted.internet import error, reactor
@@ -53,22 +56,34 @@ def exit_code_of(ended: object) -> int | None:
     return None
 
 
-class ExitCodeLauncher(Launcher):
-    """Scrapyd's launcher, starting each crawl with :class:`ExitCodeProcessProtocol`."""
+class KabarsipLauncher(Launcher):
+    """Scrapyd's launcher: each crawl's egg first on its path, its exit code kept."""
 
     def _spawn_process(self, message: dict[str, Any], slot: int) -> None:
-        # Scrapyd 1.6's own steps (scrapyd.launcher.Launcher._spawn_process), with its protocol
-        # swapped: the launcher has no hook to choose the protocol class.
+        # Scrapyd 1.6's own steps (scrapyd.launcher.Launcher._spawn_process), with the egg put
+        # first and the protocol swapped: the launcher has no hook for either.
         project = message["_project"]
         environment = self.app.getComponent(IEnvironment)
         message.setdefault("settings", {})
         message["settings"].update(environment.get_settings(message))
         env = environment.get_environment(message, slot)
+        egg = self._egg_path(project, message.get("_version"))
+        if egg:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, (egg, env.get("PYTHONPATH"))))
         args = [sys.executable, "-m", self.runner, "crawl", *get_crawl_args(message)]
         process = ExitCodeProcessProtocol(project, message["_spider"], message["_job"], env, args)
         process.deferred.addBoth(self._process_finished, slot)
         cast(Any, reactor).spawnProcess(process, sys.executable, args=args, env=env)
         self.processes[slot] = process
+
+    def _egg_path(self, project: str, version: str | None) -> str | None:
+        """The file of the egg the runner will take, when the egg storage keeps files."""
+        _, egg = self.app.getComponent(IEggStorage).get(project, version)
+        if egg is None:
+            return None
+        egg.close()
+        name = getattr(egg, "name", None)
+        return name if isinstance(name, str) else None
 
 
 class ListJobsWithExitCodes(ListJobs):

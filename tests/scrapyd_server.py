@@ -33,7 +33,7 @@ dbs_dir = {root}/dbs
 items_dir =
 poll_interval = 0.2
 max_proc = 2
-launcher = crawler.scrapydjobs.ExitCodeLauncher
+launcher = crawler.scrapydjobs.KabarsipLauncher
 
 [services]
 listjobs.json = crawler.scrapydjobs.ListJobsWithExitCodes

@@ -163,3 +163,14 @@ def test_files_that_cannot_be_uploaded_stay_and_fail_the_run(
     assert f"{len(local)} WARC file(s) not uploaded to s3://no-such-bucket/warc/" in line
     # The items were written all the same, and point at the files kept.
     assert {item["warc_file"] for item in result.items} <= {path.name for path in local}
+
+
+@pytest.mark.slow
+def test_the_durable_item_file_is_no_uri(tmp_path: Path, small_server: DemoServer) -> None:
+    result = run_crawl(
+        tmp_path, "demo", small_server.origin, {"ITEMS_PATH": f"s3://{BUCKET}/items.jsonl"}
+    )
+    assert result.returncode == ExitCode.USAGE, result.log
+    assert "is a URI: it names a local file" in result.stderr
+    assert "FEEDS" in result.stderr
+    assert not (tmp_path / "warc").exists() or not list((tmp_path / "warc").iterdir())
