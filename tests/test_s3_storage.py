@@ -174,3 +174,27 @@ def test_the_durable_item_file_is_no_uri(tmp_path: Path, small_server: DemoServe
     assert "is a URI: it names a local file" in result.stderr
     assert "FEEDS" in result.stderr
     assert not (tmp_path / "warc").exists() or not list((tmp_path / "warc").iterdir())
+
+
+@pytest.mark.slow
+def test_a_file_a_killed_run_left_is_uploaded_by_the_next_run(
+    tmp_path: Path, small_server: DemoServer, s3_settings: dict[str, str]
+) -> None:
+    first = run_crawl(tmp_path, "demo", small_server.origin)
+    assert first.returncode == 0, first.log
+    [finished] = sorted(first.warc_dir.glob("*.warc.gz"))
+    # As a killed run leaves it: still named .open.
+    finished.rename(finished.with_name(finished.name + ".open"))
+
+    second = run_crawl(
+        tmp_path,
+        "demo",
+        small_server.origin,
+        {**s3_settings, "WARC_UPLOAD_URI": f"s3://{BUCKET}/warc/"},
+    )
+    assert second.returncode == 0, second.log
+    assert second.stats["warc/repaired_files"] == 1
+    uploaded = _objects(s3_settings, "warc/")
+    assert f"warc/{finished.name}" in uploaded
+    assert len(uploaded) == second.stats["warc/upload/files"] == second.stats["warc/files"] + 1
+    assert uploaded[f"warc/{finished.name}"] == finished.read_bytes()

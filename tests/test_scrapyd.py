@@ -9,15 +9,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from twisted.internet import error
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
+from crawler.scrapydjobs import exit_code_of
 from crawler.sites import site_files
 from tests.scrapyd_server import deploy, scrapyd_server
-
-pytestmark = pytest.mark.slow
 
 # Run with only the egg on the path: the editable install's finder is taken away first.
 EGG_PROBE = textwrap.dedent(
@@ -42,6 +42,14 @@ EGG_PROBE = textwrap.dedent(
 )
 
 
+def test_the_exit_code_is_how_the_process_ended() -> None:
+    assert exit_code_of(error.ProcessDone(0)) == 0
+    assert exit_code_of(error.ProcessTerminated(exitCode=ExitCode.STATE)) == 6
+    assert exit_code_of(error.ProcessTerminated(signal=9)) == -9
+    assert exit_code_of(error.ConnectionLost()) is None
+
+
+@pytest.mark.slow
 def test_the_egg_reads_its_site_files_from_inside_the_zip(tmp_path: Path) -> None:
     egg = tmp_path / "kabarsip.egg"
     built = subprocess.run(
@@ -70,6 +78,7 @@ def test_the_egg_reads_its_site_files_from_inside_the_zip(tmp_path: Path) -> Non
     assert found["articles"] == 10
 
 
+@pytest.mark.slow
 def test_a_crawl_scheduled_on_scrapyd_archives_and_shows_its_exit_code(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
