@@ -92,18 +92,16 @@ def test_a_crawl_scheduled_on_scrapyd_archives_and_shows_its_exit_code(
         ]
 
         out = tmp_path / "run"
-        job = server.schedule(
-            "news",
-            {"site": "demo", "origin": small_server.origin},
-            {
-                "SCOPE_ALLOW_NETWORKS": "127.0.0.1/32",
-                "AUTOTHROTTLE_ENABLED": "False",
-                "WARC_DIR": str(out / "warc"),
-                "ITEMS_PATH": str(out / "items" / "%(site_name)s.jsonl"),
-                "STATE_PATH": str(out / "state.sqlite"),
-                "STATS_FILE": str(out / "stats.json"),
-            },
-        )
+        settings = {
+            "SCOPE_ALLOW_NETWORKS": "127.0.0.1/32",
+            "AUTOTHROTTLE_ENABLED": "False",
+            "WARC_DIR": str(out / "warc"),
+            "ITEMS_PATH": str(out / "items" / "%(site_name)s-%(time)s.jsonl"),
+            "STATE_PATH": str(out / "state.sqlite"),
+            "STATS_FILE": str(out / "stats.json"),
+        }
+        site_args = {"site": "demo", "origin": small_server.origin}
+        job = server.schedule("news", site_args, settings)
         done = server.wait_finished(job)
         assert (done["exit_code"], done["outcome"]) == (0, "finished"), server.job_log(done)
         assert "Crawl ended with exit code 0" in server.job_log(done).splitlines()[-1]
@@ -118,12 +116,19 @@ def test_a_crawl_scheduled_on_scrapyd_archives_and_shows_its_exit_code(
                     for record in ArchiveIterator(stream)
                     if record.rec_type == "response"
                 }
-        items = [
-            json.loads(line)
-            for line in (out / "items" / "demo.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
+        [items_file] = (out / "items").glob("demo-*.jsonl")
+        items = [json.loads(line) for line in items_file.read_text(encoding="utf-8").splitlines()]
         assert len(items) == len(small_server.manifest.articles)
         assert {item["url"] for item in items} <= responses
+
+        # The revisit run: the same call on the same state; nothing changed, nothing is new.
+        again = server.wait_finished(
+            server.schedule("news", site_args, {**settings, "REVISIT_ALL_DUE": "True"})
+        )
+        assert again["exit_code"] == 0, server.job_log(again)
+        stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+        assert stats["versions/unchanged"] == len(items)
+        assert stats.get("versions/new", 0) == stats.get("warc/records/response", 0) == 0
 
         # A state file that is no state file: the run fails with code 6, and the list says so.
         bad = tmp_path / "bad"
