@@ -117,6 +117,21 @@ def _wait_for(server: Scrapyd, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"scrapyd did not answer within {START_SECONDS:.0f} s")
 
 
+def scrapyd_deploy(
+    *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``scrapyd-deploy ARGS...`` in the project folder, where it builds the egg."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("scrapyd-deploy")), *args],
+        cwd=PROJECT_DIR,
+        env=None if env is None else {**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def deploy(
     server: Scrapyd, config_home: Path, version: str = "1"
 ) -> subprocess.CompletedProcess[str]:
@@ -129,13 +144,4 @@ def deploy(
     (config_home / "scrapy.cfg").write_text(
         f"[deploy:test]\nurl = {server.url}\nproject = {PROJECT}\n"
     )
-    deploy_tool = Path(sys.executable).with_name("scrapyd-deploy")
-    return subprocess.run(
-        [str(deploy_tool), "test", "--version", version],
-        cwd=PROJECT_DIR,
-        env={**os.environ, "XDG_CONFIG_HOME": str(config_home)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return scrapyd_deploy("test", "--version", version, env={"XDG_CONFIG_HOME": str(config_home)})

@@ -12,12 +12,11 @@ import pytest
 from twisted.internet import error
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
 from crawler.scrapydjobs import exit_code_of
 from crawler.sites import site_files
-from tests.scrapyd_server import deploy, scrapyd_server
+from tests.scrapyd_server import deploy, scrapyd_deploy, scrapyd_server
 
 # Run with only the egg on the path: the editable install's finder is taken away first.
 EGG_PROBE = textwrap.dedent(
@@ -52,14 +51,7 @@ def test_the_exit_code_is_how_the_process_ended() -> None:
 @pytest.mark.slow
 def test_the_egg_reads_its_site_files_from_inside_the_zip(tmp_path: Path) -> None:
     egg = tmp_path / "kabarsip.egg"
-    built = subprocess.run(
-        [str(Path(sys.executable).with_name("scrapyd-deploy")), "--build-egg", str(egg)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    built = scrapyd_deploy("--build-egg", str(egg))
     assert built.returncode == 0, built.stderr
     probe = subprocess.run(
         [sys.executable, "-c", EGG_PROBE, str(egg), str(tmp_path / "site")],

@@ -30,8 +30,8 @@ from archive.rebuild import RebuildReport, rebuild_state
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from archive.statelock import StateLock
-from crawler.paths import SITE_NAME
-from crawler.sites import SiteConfigError, load_site
+from crawler.paths import SITE_NAME, UnsafePathError
+from crawler.sites import load_site
 
 DEFAULT_WARC_DIR = "data/warc"
 TMP_SUFFIX = ".rebuild-tmp"
@@ -47,7 +47,7 @@ def site_schedule(site: str) -> tuple[timedelta, ...]:
     ``site`` comes from the archive: it names a file in ``seeds/``, never a path elsewhere.
     """
     if not SITE_NAME.fullmatch(site):
-        raise SiteConfigError(f"{site!r} is not a site name")
+        raise UnsafePathError(f"{site!r} is no site name and may lead outside seeds/: refused")
     return load_site(site).revisit
 
 
