@@ -83,17 +83,21 @@ class WarcUploads:
             raise CrawlFailure(
                 ExitCode.USAGE, f"WARC_UPLOAD_ATTEMPTS must be 1 or more, got {attempts}"
             )
-        extension = cls(
-            crawler,
-            target,
-            s3_client(
+        try:
+            client = s3_client(
                 # Scrapy's AWS_* settings, as its s3:// feed storage reads them.
                 endpoint_url=settings.get("AWS_ENDPOINT_URL") or None,
                 region_name=settings.get("AWS_REGION_NAME") or None,
                 access_key=settings.get("AWS_ACCESS_KEY_ID") or None,
                 secret_key=settings.get("AWS_SECRET_ACCESS_KEY") or None,
                 session_token=settings.get("AWS_SESSION_TOKEN") or None,
-            ),
+            )
+        except ValueError as exc:  # botocore's word for an endpoint that is no URL
+            raise CrawlFailure(ExitCode.USAGE, f"AWS_ENDPOINT_URL: {exc}") from exc
+        extension = cls(
+            crawler,
+            target,
+            client,
             attempts=attempts,
             wait=settings.getfloat("WARC_UPLOAD_RETRY_WAIT"),
             delete=settings.getbool("WARC_UPLOAD_DELETE"),

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.upload import UploadTarget, s3_client, upload_file
+from archive.warcuploads import WarcUploads
+from crawler.addon import KabarsipAddon
 from crawler.demosite.server import DemoServer
-from crawler.outcome import ExitCode
+from crawler.outcome import CrawlFailure, ExitCode
 from tests.crawling import run_crawl
 from tests.redis_server import free_port
 
@@ -198,3 +201,25 @@ def test_a_file_a_killed_run_left_is_uploaded_by_the_next_run(
     assert f"warc/{finished.name}" in uploaded
     assert len(uploaded) == second.stats["warc/upload/files"] == second.stats["warc/files"] + 1
     assert uploaded[f"warc/{finished.name}"] == finished.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"WARC_UPLOAD_URI": "https://bucket/warc/"}, "WARC_UPLOAD_URI: 'https://bucket/warc/'"),
+        ({"WARC_UPLOAD_URI": "s3://b/", "WARC_UPLOAD_ATTEMPTS": 0}, "WARC_UPLOAD_ATTEMPTS"),
+        ({"WARC_UPLOAD_URI": "s3://b/", "AWS_ENDPOINT_URL": "minio:9000"}, "AWS_ENDPOINT_URL"),
+    ],
+)
+def test_upload_settings_that_cannot_work_are_usage_errors(
+    settings: dict[str, Any], message: str
+) -> None:
+    # Building the crawler builds its extensions.
+    with pytest.raises(CrawlFailure, match=message) as failure:
+        get_crawler(settings_dict={"ADDONS": {KabarsipAddon: 0}, **settings})
+    assert failure.value.code == ExitCode.USAGE
+
+
+def test_no_upload_uri_no_uploads() -> None:
+    crawler = get_crawler(settings_dict={"ADDONS": {KabarsipAddon: 0}})
+    assert crawler.get_extension(WarcUploads) is None
