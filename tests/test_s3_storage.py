@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ def s3_settings() -> Iterator[dict[str, str]]:
         "AWS_REGION_NAME": "us-east-1",
     }
     try:
+        # moto keeps its buckets in the process, across servers: start from none.
+        reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()
         _client(settings).create_bucket(Bucket=BUCKET)
         yield settings
     finally:
