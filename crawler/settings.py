@@ -120,7 +120,8 @@ WARC_DEDUP_DETAIL = "compact"
 # files local only); the AWS_* settings (AWS_ENDPOINT_URL for a server other than AWS, keys,
 # AWS_REGION_NAME) say where and as whom, as for s3:// FEEDS. Needs `pip install 'kabarsip[s3]'`.
 WARC_UPLOAD_URI = ""
-# Remove the local file once its copy's size and MD5 (ETag) are verified.
+# Remove the local file once its copy's size and MD5 (ETag) are verified. Revisits refer only
+# to captures in local files: later runs store the pages of a removed file in full again.
 WARC_UPLOAD_DELETE = False
 # Tries per file, waiting WARC_UPLOAD_RETRY_WAIT seconds, then twice that, ... in between; a
 # file still not uploaded stays in WARC_DIR and the run exits 4.
