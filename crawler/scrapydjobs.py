@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from scrapyd.interfaces import IEggStorage, IEnvironment
 from scrapyd.launcher import Launcher, ScrapyProcessProtocol, get_crawl_args
 from scrapyd.webservice import ListJobs
-from twisted.internet import error, reactor
+from twisted.internet import error
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -71,6 +71,9 @@ class KabarsipLauncher(Launcher):
         if egg:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, (egg, env.get("PYTHONPATH"))))
         args = [sys.executable, "-m", self.runner, "crawl", *get_crawl_args(message)]
+        # Scrapyd's reactor, installed by then: importing this module installs none.
+        from twisted.internet import reactor
+
         process = ExitCodeProcessProtocol(project, message["_spider"], message["_job"], env, args)
         process.deferred.addBoth(self._process_finished, slot)
         cast(Any, reactor).spawnProcess(process, sys.executable, args=args, env=env)

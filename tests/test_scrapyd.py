@@ -14,7 +14,6 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
-from crawler.scrapydjobs import exit_code_of
 from crawler.sites import site_files
 from tests.scrapyd_server import deploy, scrapyd_deploy, scrapyd_server
 
@@ -42,6 +41,9 @@ EGG_PROBE = textwrap.dedent(
 
 
 def test_the_exit_code_is_how_the_process_ended() -> None:
+    # Scrapyd's launcher module installs Twisted's default reactor: not at collection time.
+    from crawler.scrapydjobs import exit_code_of
+
     assert exit_code_of(error.ProcessDone(0)) == 0
     assert exit_code_of(error.ProcessTerminated(exitCode=ExitCode.STATE)) == 6
     assert exit_code_of(error.ProcessTerminated(signal=9)) == -9
