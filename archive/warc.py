@@ -102,11 +102,10 @@ class WarcWriter:
     """Appends records to size-limited WARC files in ``directory``.
 
     A file is created on the first record, named ``NAME.warc.gz.open`` while written and
-    renamed to ``NAME.warc.gz`` on rotation or :meth:`close` (then ``on_finished`` is called
-    with its path).  Every record is one gzip
-    member and reaches the operating system before the method returns.  The writer holds an
-    exclusive ``flock`` on its open file, which tells :func:`repair_open_files` to leave it
-    alone.  Threads may share a writer: a record is serialised and compressed outside its
+    renamed to ``NAME.warc.gz`` on rotation or :meth:`close`, then handed to ``on_finished``.
+    Every record is one gzip member and reaches the operating system before the method
+    returns.  The writer holds an exclusive ``flock`` on its open file, which tells
+    :func:`repair_open_files` to leave it alone.  Threads may share a writer: a record is serialised and compressed outside its
     lock, which is held only to append it (and to rotate or close the file).
     """
 
