@@ -105,8 +105,9 @@ class WarcWriter:
     renamed to ``NAME.warc.gz`` on rotation or :meth:`close`, then handed to ``on_finished``.
     Every record is one gzip member and reaches the operating system before the method
     returns.  The writer holds an exclusive ``flock`` on its open file, which tells
-    :func:`repair_open_files` to leave it alone.  Threads may share a writer: a record is serialised and compressed outside its
-    lock, which is held only to append it (and to rotate or close the file).
+    :func:`repair_open_files` to leave it alone.  Threads may share a writer: a record is
+    serialised and compressed outside its lock, which is held only to append it (and to
+    rotate or close the file).
     """
 
     def __init__(
