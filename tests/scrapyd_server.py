@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -117,13 +118,30 @@ def _wait_for(server: Scrapyd, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"scrapyd did not answer within {START_SECONDS:.0f} s")
 
 
+def project_copy(folder: Path) -> Path:
+    """The project's files (tracked, or untracked and not ignored) copied into ``folder``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        check=True,
+    )
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = PROJECT_DIR / name
+        if source.is_file():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return folder
+
+
 def scrapyd_deploy(
-    *args: str, env: Mapping[str, str] | None = None
+    *args: str, env: Mapping[str, str] | None = None, project_dir: Path = PROJECT_DIR
 ) -> subprocess.CompletedProcess[str]:
-    """``scrapyd-deploy ARGS...`` in the project folder, where it builds the egg."""
+    """``scrapyd-deploy ARGS...`` in ``project_dir``, where it builds the egg."""
     return subprocess.run(
         [str(Path(sys.executable).with_name("scrapyd-deploy")), *args],
-        cwd=PROJECT_DIR,
+        cwd=project_dir,
         env=None if env is None else {**os.environ, **env},
         capture_output=True,
         text=True,
@@ -133,9 +151,9 @@ def scrapyd_deploy(
 
 
 def deploy(
-    server: Scrapyd, config_home: Path, version: str = "1"
+    server: Scrapyd, config_home: Path, project_dir: Path = PROJECT_DIR, version: str = "1"
 ) -> subprocess.CompletedProcess[str]:
-    """``scrapyd-deploy test`` from the project folder, to a target naming ``server``.
+    """``scrapyd-deploy test`` from ``project_dir``, to a target naming ``server``.
 
     The target is written to a ``scrapy.cfg`` in ``XDG_CONFIG_HOME``, which Scrapy's
     configuration reads beside the project's own.
@@ -144,4 +162,10 @@ def deploy(
     (config_home / "scrapy.cfg").write_text(
         f"[deploy:test]\nurl = {server.url}\nproject = {PROJECT}\n"
     )
-    return scrapyd_deploy("test", "--version", version, env={"XDG_CONFIG_HOME": str(config_home)})
+    return scrapyd_deploy(
+        "test",
+        "--version",
+        version,
+        env={"XDG_CONFIG_HOME": str(config_home)},
+        project_dir=project_dir,
+    )

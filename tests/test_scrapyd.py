@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demosite.server import DemoServer
 from crawler.outcome import ExitCode
 from crawler.sites import site_files
-from tests.scrapyd_server import deploy, scrapyd_deploy, scrapyd_server
+from tests.scrapyd_server import deploy, project_copy, scrapyd_deploy, scrapyd_server
 
 # Run with only the egg on the path: the editable install's finder is taken away first.
 EGG_PROBE = textwrap.dedent(
@@ -76,8 +76,15 @@ def test_the_egg_reads_its_site_files_from_inside_the_zip(tmp_path: Path) -> Non
 def test_a_crawl_scheduled_on_scrapyd_archives_and_shows_its_exit_code(
     tmp_path: Path, small_server: DemoServer
 ) -> None:
+    # A site file only the egg holds: the crawl finds it inside the deployed egg or not at all.
+    source = project_copy(tmp_path / "source")
+    demo = (source / "seeds" / "demo.toml").read_text(encoding="utf-8")
+    assert 'name = "demo"' in demo
+    (source / "seeds" / "eggonly.toml").write_text(
+        demo.replace('name = "demo"', 'name = "eggonly"'), encoding="utf-8"
+    )
     with scrapyd_server(tmp_path / "scrapyd") as server:
-        deployed = deploy(server, tmp_path / "config")
+        deployed = deploy(server, tmp_path / "config", source)
         assert deployed.returncode == 0, deployed.stderr
         assert '"status": "ok"' in deployed.stdout, deployed.stdout
         assert server.get("listspiders.json", project="kabarsip")["spiders"] == [
@@ -94,7 +101,7 @@ def test_a_crawl_scheduled_on_scrapyd_archives_and_shows_its_exit_code(
             "STATE_PATH": str(out / "state.sqlite"),
             "STATS_FILE": str(out / "stats.json"),
         }
-        site_args = {"site": "demo", "origin": small_server.origin}
+        site_args = {"site": "eggonly", "origin": small_server.origin}
         job = server.schedule("news", site_args, settings)
         done = server.wait_finished(job)
         assert (done["exit_code"], done["outcome"]) == (0, "finished"), server.job_log(done)
@@ -110,7 +117,7 @@ def test_a_crawl_scheduled_on_scrapyd_archives_and_shows_its_exit_code(
                     for record in ArchiveIterator(stream)
                     if record.rec_type == "response"
                 }
-        [items_file] = (out / "items").glob("demo-*.jsonl")
+        [items_file] = (out / "items").glob("eggonly-*.jsonl")
         items = [json.loads(line) for line in items_file.read_text(encoding="utf-8").splitlines()]
         assert len(items) == len(small_server.manifest.articles)
         assert {item["url"] for item in items} <= responses
