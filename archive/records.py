@@ -136,8 +136,12 @@ def is_precompressed(headers: Sequence[tuple[bytes, bytes]]) -> bool:
 def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
     """HTTP status line and headers, and the ``WARC-Protocol`` value if the line can't say it.
 
-    HTTP/2 has no status line of its own; readers only know HTTP/1.x, so one is written.
+    The head as received when the response has one (only a ``Transfer-Encoding`` header
+    renamed, see :func:`received_head`); otherwise rebuilt from status and headers.  HTTP/2
+    has no status line of its own; readers only know HTTP/1.x, so one is written.
     """
+    if response.head is not None:
+        return received_head(response.head), None
     protocol = response.protocol.upper()
     warc_protocol = None
     if protocol not in ("HTTP/1.0", "HTTP/1.1"):
@@ -151,13 +155,30 @@ def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
     return b"\r\n".join(lines), warc_protocol
 
 
+def received_head(head: bytes) -> bytes:
+    """A head as received, but for a ``Transfer-Encoding`` header's name.
+
+    That header is kept under :data:`TRANSFER_ENCODING_NOTE`, its value and place unchanged:
+    the body is stored de-chunked, and a head still saying ``chunked`` would make readers
+    de-chunk it again.  The test is the HTTP client's (the name before the colon, any case).
+    """
+    if b"transfer-encoding:" not in head.lower():
+        return head
+    lines = head.split(b"\n")
+    for number, line in enumerate(lines[1:], start=1):
+        name, colon, rest = line.partition(b":")
+        if colon and name.lower() == b"transfer-encoding":
+            lines[number] = TRANSFER_ENCODING_NOTE + colon + rest
+    return b"\n".join(lines)
+
+
 def head_fields(http_head: bytes) -> list[tuple[str, str]]:
     """An HTTP head from :func:`response_head` as ``http-status-line`` / ``http-header`` fields.
 
     For a ``metadata`` record that keeps a response which has no record of its own (a 304);
-    header bytes are read as ISO-8859-1, as received.
+    header bytes are read as ISO-8859-1, as received, lines ending in CRLF or LF.
     """
-    status_line, *header_lines = http_head.decode("latin-1").split("\r\n")
+    status_line, *header_lines = http_head.decode("latin-1").replace("\r\n", "\n").split("\n")
     return [("http-status-line", status_line)] + [
         ("http-header", line) for line in header_lines if line
     ]
