@@ -10,6 +10,8 @@ files must still index and replay in pywb.
 from __future__ import annotations
 
 import gzip
+import io
+import json
 import shutil
 import subprocess
 import sys
@@ -26,12 +28,14 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture import WarcCaptureMiddleware
+from archive.index import write_index
 from archive.rawhead import raw_head_received
 from archive.records import TRANSFER_ENCODING_NOTE, head_fields, received_head
+from archive.scan import http_head, scan_file
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
 from tests.crawling import CAPTURE_ONLY_SETTINGS, capture_crawl
 from tests.hostile import HostileServer
-from tests.pywb_harness import PywbServer, running_pywb
+from tests.pywb_harness import PywbServer, require_wayback, running_pywb
 
 WARCIO = Path(sys.executable).with_name("warcio")
 PAGE = (
@@ -204,6 +208,43 @@ def test_the_files_pass_warcio_check(crawl: Crawl) -> None:
         [str(WARCIO), "check", *map(str, files)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_the_files_verify_and_index_as_pywbs_indexer_does(crawl: Crawl, tmp_path: Path) -> None:
+    files = sorted(crawl.warc_dir.glob("*.warc.gz"))
+    for path in files:
+        assert [record.damage for record in scan_file(path)] == [None] * (1 + 2 * len(ANSWERS))
+    ours = io.StringIO()
+    write_index(files, ours)
+    theirs = tmp_path / "pywb.cdxj"
+    subprocess.run(
+        [require_wayback().with_name("cdx-indexer"), "--cdxj", "--sort", "-o", theirs]
+        + [path.name for path in files],
+        cwd=crawl.warc_dir,
+        check=True,
+        timeout=120,
+    )
+
+    def lines(text: str) -> list[tuple[str, str, dict[str, str]]]:
+        split = [line.split(" ", 2) for line in text.splitlines()]
+        return [(key, ts, json.loads(fields)) for key, ts, fields in split]
+
+    # pywb writes digests without their "sha1:" prefix, and "unk" for a missing Content-Type
+    # (the 304) where cdxj-indexer writes no mime.
+    expected = [
+        (key, ts, {**fields, "digest": "sha1:" + fields["digest"]})
+        for key, ts, fields in lines(theirs.read_text())
+    ]
+    for _, _, fields in expected:
+        if fields.get("mime") == "unk":
+            del fields["mime"]
+    assert lines(ours.getvalue()) == expected
+    assert {fields["status"] for _, _, fields in expected} == {"200", "304"}
+
+
+def test_the_archive_tools_read_a_head_with_bare_lf_line_ends() -> None:
+    status, headers = http_head(ANSWERS["/lf"].head + b"pasang")
+    assert (status, headers["content-type"], headers["content-length"]) == (200, "text/plain", "6")
 
 
 @pytest.fixture(scope="module")
