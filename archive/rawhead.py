@@ -5,9 +5,9 @@ Scrapy's ``Headers`` rebuild a response's header block: names recased (``ETag`` 
 HTTP/1.1 handler whose response parser also keeps the status line and header lines as
 received: bytes, case, order, repeated and folded lines, CRLF or bare LF line ends, up to and
 including the empty line.  An interim ``1xx`` response is not kept: it is not part of the
-response that follows.  It is handed on with the :data:`raw_head_received` signal
-(``request``, ``head``) as soon as the head is parsed, before the body arrives; the WARC
-capture middleware listens.
+response that follows.  Each head goes out with the :data:`raw_head_received` signal
+(``request``, ``head``) as soon as it is parsed, before the body arrives; the WARC capture
+middleware listens.
 
 Built on Scrapy 2.18+ internals (``_ScrapyAgent``, ``_LenientHTTP11ClientProtocol``): the
 parser class is swapped the way Scrapy swaps in its lenient one.
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 
 #: Signal sent with ``request`` and ``head`` (bytes) when a response's head has been parsed.
 raw_head_received = object()
-
-HANDLER = "archive.rawhead.RawHeadDownloadHandler"
 
 logger = logging.getLogger(__name__)
 
