@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import struct
 import uuid
 import zlib
@@ -30,6 +31,8 @@ _CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-f
 _COMPRESSED_ENCODINGS = (b"gzip", b"x-gzip", b"deflate", b"br", b"zstd", b"compress")
 _COMPRESSED_TYPES = (b"image/", b"video/", b"audio/", b"font/woff", b"application/zip")
 _RECORD_END = b"\r\n\r\n"
+_WHITESPACE = re.compile(rb"[ \t]+\r?")
+_BLANK_LINE = re.compile(rb"\n[ \t]+\r?\n")
 #: Magic, deflate, no flags, no mtime, no extra flags, OS "unix" (as zlib writes it).
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 _SMALL_WINDOW_BITS = 12
@@ -156,20 +159,26 @@ def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
 
 
 def received_head(head: bytes) -> bytes:
-    """A head as received, but for a ``Transfer-Encoding`` header's name.
+    """A head as received, but for what would make readers misread the record.
 
-    That header is kept under :data:`TRANSFER_ENCODING_NOTE`, its value and place unchanged:
-    the body is stored de-chunked, and a head still saying ``chunked`` would make readers
-    de-chunk it again.  The test is the HTTP client's (the name before the colon, any case).
+    A ``Transfer-Encoding`` header is kept under :data:`TRANSFER_ENCODING_NOTE`, its value and
+    place unchanged: the body is stored de-chunked, and a head still saying ``chunked`` would
+    make readers de-chunk it again (the test is the HTTP client's: the name before the colon,
+    any case).  A line of only spaces or tabs is left out: the client reads it as an empty
+    continuation line, warcio as the end of the head.
     """
-    if b"transfer-encoding:" not in head.lower():
+    if b"transfer-encoding:" not in head.lower() and not _BLANK_LINE.search(head):
         return head
-    lines = head.split(b"\n")
-    for number, line in enumerate(lines[1:], start=1):
+    status_line, *lines = head.split(b"\n")
+    kept = [status_line]
+    for line in lines:
+        if _WHITESPACE.fullmatch(line):
+            continue
         name, colon, rest = line.partition(b":")
         if colon and name.lower() == b"transfer-encoding":
-            lines[number] = TRANSFER_ENCODING_NOTE + colon + rest
-    return b"\n".join(lines)
+            line = TRANSFER_ENCODING_NOTE + colon + rest
+        kept.append(line)
+    return b"\n".join(kept)
 
 
 def head_fields(http_head: bytes) -> list[tuple[str, str]]:

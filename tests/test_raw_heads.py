@@ -119,6 +119,10 @@ ANSWERS = {
         PAGE_GZ,
         chunked(PAGE_GZ, (300, 900)),
     ),
+    "/baris-kosong": Answer(
+        head("HTTP/1.1 200 OK", "X-Satu: 1", " ", "Content-Type: text/plain", "Content-Length: 3"),
+        b"isi",
+    ),
     "/lf": Answer(
         head(
             "HTTP/1.0 200 OK",
@@ -190,6 +194,11 @@ def test_a_chunked_body_is_stored_dechunked_under_a_renamed_header(crawl: Crawl,
     sent = ANSWERS[path].head
     name = b"transfer-encoding" if path == "/chunked" else b"Transfer-Encoding"
     assert crawl.blocks[path] == sent.replace(name, TRANSFER_ENCODING_NOTE) + ANSWERS[path].body
+
+
+def test_a_whitespace_only_line_is_left_out_so_readers_see_the_whole_head(crawl: Crawl) -> None:
+    sent = ANSWERS["/baris-kosong"].head
+    assert crawl.blocks["/baris-kosong"] == sent.replace(b"\r\n \r\n", b"\r\n") + b"isi"
 
 
 def test_an_interim_100_is_not_part_of_the_record(crawl: Crawl) -> None:
