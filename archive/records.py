@@ -139,8 +139,8 @@ def is_precompressed(headers: Sequence[tuple[bytes, bytes]]) -> bool:
 def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
     """HTTP status line and headers, and the ``WARC-Protocol`` value if the line can't say it.
 
-    The head as received when the response has one (only a ``Transfer-Encoding`` header
-    renamed, see :func:`received_head`); otherwise rebuilt from status and headers.  HTTP/2
+    The head as received when the response has one (but for what :func:`received_head`
+    changes for readers); otherwise rebuilt from status and headers.  HTTP/2
     has no status line of its own; readers only know HTTP/1.x, so one is written.
     """
     if response.head is not None:
