@@ -85,6 +85,9 @@ class CapturedResponse:
     ip_address: str | None = None
     truncated: str | None = None
     """``WARC-Truncated`` reason when the body is incomplete: length, time, disconnect..."""
+    head: bytes | None = None
+    """Status line and header lines as received, up to and including the empty line; None:
+    the record's head is rebuilt from ``status``, ``reason`` and ``headers``."""
 
 
 @dataclass(frozen=True, slots=True)

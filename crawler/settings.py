@@ -98,6 +98,13 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.conditional.ConditionalGetMiddleware": 900,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
+# Scrapy's HTTP/1.1 handler keeping each response's status line and header lines as received,
+# which the response records hold byte for byte (another handler: rebuilt from Scrapy's
+# Headers, counted as warc/headers/rebuilt). docs/warc-layout.md says what is exact.
+DOWNLOAD_HANDLERS = {
+    "http": "archive.rawhead.RawHeadDownloadHandler",
+    "https": "archive.rawhead.RawHeadDownloadHandler",
+}
 WARC_ENABLED = True
 WARC_DIR = "data/warc"
 WARC_PREFIX = "KABARSIP"
