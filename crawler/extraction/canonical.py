@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
@@ -26,10 +27,14 @@ def page_candidates(root: Selector) -> list[str]:
     ]
 
 
+# re's \s is str.isspace(): any whitespace inside makes no URL.
+_WHITESPACE = re.compile(r"\s")
+
+
 def valid_own_url(candidate: str, fetched_url: str, site: SiteConfig) -> str | None:
     """``candidate`` resolved against the page when it is an http(s) URL on the site's domains."""
     candidate = candidate.strip()
-    if not candidate or any(c.isspace() for c in candidate):
+    if not candidate or _WHITESPACE.search(candidate):
         return None
     try:
         resolved = urljoin(fetched_url, candidate)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipelines.dates import ParsedDate, parse_date, read_date
+from pipelines.dates import ParsedDate, read_date, warn_unreadable
 
 _DASHED_TIME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\s*T\s*(\d{1,2})-(\d{2})-(\d{2})")
 _ZONE_SUFFIX = re.compile(r"\s*(?:Z|[+-]\d{2}:?\d{2})*\s*Z?\s*$", re.IGNORECASE)
@@ -97,6 +97,31 @@ def has_zone(text: str) -> bool:
     return bool(_EXPLICIT_ZONE.search(text))
 
 
+class _Reader:
+    """``parse_date`` (and ``read_date``) in one zone, each text read once per page.
+
+    The weighing reads the same strings again and again (a shown date, then the chosen one).
+    """
+
+    def __init__(self, tz: str) -> None:
+        self.tz = tz
+        self._read: dict[str, ParsedDate | None] = {}
+
+    def guess(self, text: str) -> ParsedDate | None:
+        """``read_date``: no warning when the text holds no date."""
+        if text in self._read:
+            return self._read[text]
+        parsed = self._read[text] = read_date(text, self.tz)
+        return parsed
+
+    def __call__(self, text: str) -> ParsedDate | None:
+        """``parse_date``: a warning each time a text holds no date."""
+        parsed = self.guess(text)
+        if parsed is None:
+            warn_unreadable(text)
+        return parsed
+
+
 @dataclass(frozen=True)
 class _Candidate:
     label: str
@@ -106,15 +131,15 @@ class _Candidate:
     wall: datetime
 
 
-def _parse(texts: Sequence[Labelled], tz: str, z_is_local: bool) -> list[_Candidate]:
+def _parse(texts: Sequence[Labelled], read: _Reader, z_is_local: bool) -> list[_Candidate]:
     found = []
     for label, text in texts:
         if not text or not text.strip():
             continue
-        raw = repair_metadata(text, z_is_local, tz)
-        parsed = parse_date(raw, tz)
+        raw = repair_metadata(text, z_is_local, read.tz)
+        parsed = read(raw)
         if parsed is not None:
-            wall = parse_date(_ZONE_SUFFIX.sub("", raw), tz) if has_zone(raw) else parsed
+            wall = read(_ZONE_SUFFIX.sub("", raw)) if has_zone(raw) else parsed
             found.append(
                 _Candidate(label, raw, parsed, (wall or parsed).value.replace(tzinfo=None))
             )
@@ -155,18 +180,18 @@ def _same_day(shown: ParsedDate, metadata: list[_Candidate]) -> bool:
     )
 
 
-def _reconcile(shown_text: str | None, metadata: list[_Candidate], tz: str) -> str | None:
+def _reconcile(shown_text: str | None, metadata: list[_Candidate], read: _Reader) -> str | None:
     """The shown date (with agreeing metadata's seconds), or None when none is shown."""
     if not shown_text:
         return None
-    shown = parse_date(shown_text, tz)
+    shown = read(shown_text)
     if shown is None:
         return None
     return _agreeing(shown, metadata) or shown_text
 
 
-def _guesses(texts: Sequence[str], tz: str) -> list[ParsedDate]:
-    return [p for p in (read_date(text, tz) for text in texts) if p is not None and p.has_time]
+def _guesses(texts: Sequence[str], read: _Reader) -> list[ParsedDate]:
+    return [p for p in (read.guess(text) for text in texts) if p is not None and p.has_time]
 
 
 def _from_guesses(guesses: list[ParsedDate], metadata: list[_Candidate]) -> str | None:
@@ -215,15 +240,16 @@ def _not_before(candidates: list[_Candidate], start: ParsedDate | None) -> list[
 
 def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> ChosenDates:
     """The raw published and updated strings by the rules above, with their sources."""
-    published_all = _parse(sources.metadata_published, tz, z_is_local)
+    read = _Reader(tz)
+    published_all = _parse(sources.metadata_published, read, z_is_local)
     published_meta = [c for c in published_all if c.parsed.has_time]
     updated_meta = [
-        c for c in _parse(sources.metadata_updated, tz, z_is_local) if c.parsed.has_time
+        c for c in _parse(sources.metadata_updated, read, z_is_local) if c.parsed.has_time
     ]
-    guesses = _guesses(sources.guessed, tz)
+    guesses = _guesses(sources.guessed, read)
     published_guesses = [g for g in guesses if g.kind != "updated"]
     published_source: str | None = sources.shown_label
-    published = _reconcile(sources.shown_published, published_all, tz)
+    published = _reconcile(sources.shown_published, published_all, read)
     if published is None:
         published_source = sources.guessed_label
         # Metadata's modified date confirms a shown date too: its published one may be wrong.
@@ -235,14 +261,14 @@ def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> Cho
         published, published_source = chosen.raw, chosen.label
     if published is None and sources.url_day:
         published, published_source = sources.url_day, "url"
-    start = parse_date(published, tz) if published else None
+    start = read(published) if published else None
     updated_source: str | None = sources.shown_label
-    updated = _reconcile(sources.shown_updated, updated_meta, tz)
+    updated = _reconcile(sources.shown_updated, updated_meta, read)
     if updated is None:
         # A visible "Diperbarui" date beats metadata that says otherwise.
         shown = [g for g in guesses if g.kind == "updated" and _not_earlier(g.value, start)]
         updated_source = sources.guessed_label
-        updated = _reconcile(shown[0].source, updated_meta, tz) if shown else None
+        updated = _reconcile(shown[0].source, updated_meta, read) if shown else None
     if updated is None and (modified := _first_zoned(_not_before(updated_meta, start))):
         updated, updated_source = modified.raw, modified.label
     return ChosenDates(
