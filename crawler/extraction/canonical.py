@@ -10,7 +10,7 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from archive.tracking import strip_tracking
-from crawler.extraction.selectors import select_nodes
+from crawler.extraction.pageindex import page_index
 from crawler.sites import SiteConfig
 
 
@@ -21,10 +21,8 @@ def normalise_url(url: str) -> str:
 
 def page_candidates(root: Selector) -> list[str]:
     """What the page declares as its own address: ``rel=canonical``, then ``og:url``."""
-    return [
-        *select_nodes(root, '//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href'),
-        *select_nodes(root, '//meta[@property="og:url" or @name="og:url"]/@content'),
-    ]
+    index = page_index(root)
+    return [*index.canonical_links, *index.og_urls]
 
 
 # re's \s is str.isspace(): any whitespace inside makes no URL.
