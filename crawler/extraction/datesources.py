@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+import time
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pipelines.dates import ParsedDate, read_date, warn_unreadable
@@ -74,10 +75,13 @@ class ChosenDates:
 def repair_metadata(text: str, z_is_local: bool = False, tz: str | None = None) -> str:
     """Undo known metadata faults: dashes in the time, a ``Z`` the site writes on local time,
     and an offset with its sign flipped (``-07:00`` on a ``+07:00`` site) read as the site's."""
+    return _repaired(text, z_is_local, _flipped_offset(tz) if tz else None)
+
+
+def _repaired(text: str, z_is_local: bool, flipped: tuple[str, str] | None) -> str:
     text = _DASHED_TIME.sub(r"\1T\2:\3:\4", text.strip())
     if z_is_local and re.search(r"\dZ$", text, re.IGNORECASE):
         text = text[:-1]
-    flipped = _flipped_offset(tz) if tz else None
     if flipped and text.endswith(flipped[0]):
         text = text[: -len(flipped[0])] + flipped[1]
     return text
@@ -85,12 +89,31 @@ def repair_metadata(text: str, z_is_local: bool = False, tz: str | None = None) 
 
 def _flipped_offset(tz: str) -> tuple[str, str] | None:
     """``("-07:00", "+07:00")`` for a ``+07:00`` zone: the wrong and the right spelling."""
-    offset = datetime.now(ZoneInfo(tz)).strftime("%z")
+    offset = _offset_now(tz)
     if offset in ("+0000", "-0000"):
         return None
     right = f"{offset[:3]}:{offset[3:]}"
     wrong = ("-" if right[0] == "+" else "+") + right[1:]
     return wrong, right
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _offset_now(tz: str) -> str:
+    """``datetime.now(ZoneInfo(tz)).strftime("%z")`` by arithmetic alone: the C library's
+    clock and time zone calls behind ``now()`` and ``strftime`` cost more than all of this."""
+    offset = (_EPOCH + timedelta(seconds=time.time())).astimezone(ZoneInfo(tz)).utcoffset()
+    if offset is None:
+        return ""
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes, seconds = divmod(abs(offset), timedelta(minutes=1))
+    hours, minutes = divmod(minutes, 60)
+    text = f"{sign}{hours:02d}{minutes:02d}"
+    if seconds:
+        whole, micro = seconds.seconds, seconds.microseconds
+        text += f"{whole:02d}.{micro:06d}" if micro else f"{whole:02d}"
+    return text
 
 
 def has_zone(text: str) -> bool:
@@ -106,6 +129,13 @@ class _Reader:
     def __init__(self, tz: str) -> None:
         self.tz = tz
         self._read: dict[str, ParsedDate | None] = {}
+        self._flipped: tuple[tuple[str, str] | None] | None = None
+
+    def repaired(self, text: str, z_is_local: bool) -> str:
+        """``repair_metadata`` in this zone (its offset looked up once per page)."""
+        if self._flipped is None:
+            self._flipped = (_flipped_offset(self.tz) if self.tz else None,)
+        return _repaired(text, z_is_local, self._flipped[0])
 
     def guess(self, text: str) -> ParsedDate | None:
         """``read_date``: no warning when the text holds no date."""
@@ -136,7 +166,7 @@ def _parse(texts: Sequence[Labelled], read: _Reader, z_is_local: bool) -> list[_
     for label, text in texts:
         if not text or not text.strip():
             continue
-        raw = repair_metadata(text, z_is_local, read.tz)
+        raw = read.repaired(text, z_is_local)
         parsed = read(raw)
         if parsed is not None:
             wall = read(_ZONE_SUFFIX.sub("", raw)) if has_zone(raw) else parsed
