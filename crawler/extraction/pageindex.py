@@ -10,7 +10,8 @@ The index is built at the first question and dropped with the parsed page.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from lxml import etree
@@ -49,6 +50,8 @@ class PageIndex:
         self.jsonld_texts: list[str] = []
         #: ``(//time[@pubdate][@datetime])[1]/@datetime``
         self.pubdate_time: str | None = None
+        #: Other per-page work that several readers of the page repeat, by a key of theirs.
+        self.memo: dict[Hashable, Any] = {}
         for element in root.iter("meta", "link", "html", "script", "time"):
             tag = element.tag
             if tag == "meta":
@@ -89,8 +92,13 @@ _INDEXES: WeakKeyDictionary[etree._Element, PageIndex] = WeakKeyDictionary()
 
 def page_index(root: Selector) -> PageIndex:
     """The index of the page ``root`` was parsed from (built at the first call)."""
-    element = root.root
-    index = _INDEXES.get(element)
+    return element_index(root.root)
+
+
+def element_index(element: etree._Element) -> PageIndex:
+    """The index of the page ``element`` belongs to."""
+    top = element.getroottree().getroot()
+    index = _INDEXES.get(top)
     if index is None:
-        index = _INDEXES[element] = PageIndex(element)
+        index = _INDEXES[top] = PageIndex(top)
     return index
