@@ -65,6 +65,18 @@ def _compiled(selector: str) -> etree.XPath:
         raise ValueError(f"XPath error: {exc} in {query}") from None
 
 
+@lru_cache(maxsize=256)
+def _compiled_xpath(query: str) -> etree.XPath:
+    return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+
+
+def xpath_nodes(element: etree._Element, query: str, **variables: Any) -> list[Any]:
+    """What parsel's ``Selector.xpath(query, **variables)`` finds from ``element``, as lxml
+    gives it (no ``Selector`` each), the query compiled once per process."""
+    found = _compiled_xpath(query)(element, **variables)
+    return found if isinstance(found, list) else [found]
+
+
 def select_nodes(root: Selector, selector: str) -> list[Any]:
     """What ``select`` finds, as lxml gives it: elements and strings, no ``Selector`` each.
 

@@ -18,7 +18,7 @@ from parsel import Selector
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.pageindex import element_index
-from crawler.extraction.selectors import element_text, text_longer_than
+from crawler.extraction.selectors import element_text, text_longer_than, xpath_nodes
 from crawler.extraction.titles import title_key
 
 _NOT_TEXT = "not(self::meta or self::script or self::style or self::link)"
@@ -67,7 +67,7 @@ def _short_texts(root: Selector, xpath: str, limit: int) -> list[str]:
     key = ("matches", root.root, xpath)
     elements: list[etree._Element] | None = memo.get(key)
     if elements is None:
-        elements = memo[key] = [match.root for match in root.xpath(xpath)]
+        elements = memo[key] = xpath_nodes(root.root, xpath)
     read: dict[etree._Element, str] = memo.setdefault("element_text", {})
     texts = []
     for element in elements:
