@@ -5,17 +5,16 @@ elements, its canonical link, its ``og:url``, its language, its JSON-LD blocks a
 ``<time pubdate>``. A whole-document XPath query per question walks the whole tree each time;
 here one walk over the few element types involved, and one over the ``itemprop`` attributes,
 answer them all, exactly as those queries did (the XPath each answer stands for is given).
-The index is built at the first question and dropped with the parsed page.
+The index is built at the first question and dropped with the parsed page (``pagememo``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from crawler.extraction.pagememo import page_memo
 from crawler.extraction.selectors import normalise_space
 
 if TYPE_CHECKING:
@@ -50,8 +49,6 @@ class PageIndex:
         self.jsonld_texts: list[str] = []
         #: ``(//time[@pubdate][@datetime])[1]/@datetime``
         self.pubdate_time: str | None = None
-        #: Other per-page work that several readers of the page repeat, by a key of theirs.
-        self.memo: dict[Hashable, Any] = {}
         for element in root.iter("meta", "link", "html", "script", "time"):
             tag = element.tag
             if tag == "meta":
@@ -86,19 +83,10 @@ class PageIndex:
                 self.meta.setdefault(key, []).append(value)
 
 
-# Built once per parsed page and dropped with it; pages are read by several modules.
-_INDEXES: WeakKeyDictionary[etree._Element, PageIndex] = WeakKeyDictionary()
-
-
 def page_index(root: Selector) -> PageIndex:
     """The index of the page ``root`` was parsed from (built at the first call)."""
-    return element_index(root.root)
-
-
-def element_index(element: etree._Element) -> PageIndex:
-    """The index of the page ``element`` belongs to."""
-    top = element.getroottree().getroot()
-    index = _INDEXES.get(top)
+    memo = page_memo(root.root)
+    index = memo.get(PageIndex)
     if index is None:
-        index = _INDEXES[top] = PageIndex(top)
+        index = memo[PageIndex] = PageIndex(root.root.getroottree().getroot())
     return index

@@ -17,7 +17,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.fields import RawFields
-from crawler.extraction.pageindex import element_index
+from crawler.extraction.pagememo import page_memo
 from crawler.extraction.selectors import element_text, text_longer_than, xpath_nodes
 from crawler.extraction.titles import title_key
 
@@ -63,7 +63,7 @@ _MAX_DATES = 40
 def _short_texts(root: Selector, xpath: str, limit: int) -> list[str]:
     # The byline and the date guesses both look near the headline, with other length limits:
     # per page, each query runs once and each element's text is read once.
-    memo = element_index(root.root).memo
+    memo = page_memo(root.root)
     key = ("matches", root.root, xpath)
     elements: list[etree._Element] | None = memo.get(key)
     if elements is None:
@@ -85,7 +85,7 @@ def headline_elements(root: Selector, title: str | None) -> list[Selector]:
     """Elements that say ``title``: headings first (an <h1> may be a section name), then any
     other element whose whole text it is (not a link, nor a link's container: that is a
     teaser of the article in a list); else the first <h1>."""
-    memo = element_index(root.root).memo
+    memo = page_memo(root.root)
     key = ("headline_elements", title)
     if key not in memo:
         memo[key] = _headline_elements(root, title)
