@@ -26,9 +26,9 @@ whose evidence decided each.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 

@@ -55,9 +55,9 @@ class PageIndex:
                 self._meta(element)
             elif tag == "link":
                 rel, href = element.get("rel"), element.get("href")
-                if rel is not None and href is not None:
-                    if rel.translate(_CANONICAL_LOWER) == "canonical":
-                        self.canonical_links.append(href)
+                canonical = rel is not None and rel.translate(_CANONICAL_LOWER) == "canonical"
+                if canonical and href is not None:
+                    self.canonical_links.append(href)
             elif tag == "html":
                 if (lang := element.get("lang")) is not None:
                     self.languages.append(lang)
