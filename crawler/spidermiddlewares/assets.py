@@ -1,0 +1,146 @@
+"""Spider middleware: an article's pictures (and, if asked, its page files) are archived with it.
+
+For each item the spider yields, the files :func:`crawler.extraction.assets.page_assets` names
+for its page (``ARCHIVE_ASSETS``: ``images``, the default; ``all``; ``none``) are fetched
+before the item goes on, and each of the item's ``images`` gets the WARC record of its fetch
+(``warc``).  The fetches go through every downloader middleware, like any page: scope (the site
+file's ``domains`` and ``asset_domains``), robots.txt, politeness, conditional GET and the WARC
+capture, which makes an unchanged file a revisit or a 304.  A file is fetched once per run,
+however many articles show it (``assets/reused``); larger than ``ASSET_MAX_SIZE``, it is not
+fetched (``assets/failed/...``).
+
+Counts: ``assets/requested``, ``assets/archived`` (new captures), ``assets/revisit``,
+``assets/not_modified``, ``assets/bytes`` (bodies of the new captures), ``assets/reused``,
+``assets/refused`` (scope or robots.txt), ``assets/failed/<reason>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Self
+
+from itemadapter import ItemAdapter, is_item
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import TextResponse
+
+from archive.capture import META_KEY as WARC_META
+from crawler.extraction.assets import AssetMode, asset_mode, page_assets
+from crawler.items import Image, WarcPointer
+from crawler.outcome import CrawlFailure, ExitCode
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+#: ``request.meta`` flag of an asset request: the site file's ``asset_domains`` are in scope.
+ASSET_META = "page_asset"
+#: Files remembered per run; past it the oldest half is forgotten (then fetched again).
+MAX_REMEMBERED = 100_000
+_KINDS = {"response": "archived", "revisit": "revisit", "not_modified": "not_modified"}
+
+
+class PageAssetsMiddleware:
+    """Fetches the files of each article page and points its images at their records."""
+
+    def __init__(self, crawler: Crawler, mode: AssetMode, max_size: int) -> None:
+        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.mode = mode
+        self.max_size = max_size
+        # URL -> the fetch of this run (shared by the articles showing the same file).
+        self._fetches: dict[str, asyncio.Future[WarcPointer | None]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        try:
+            mode = asset_mode(settings.get("ARCHIVE_ASSETS"))
+        except ValueError as exc:
+            raise CrawlFailure(ExitCode.USAGE, str(exc)) from exc
+        if mode == "none":
+            raise NotConfigured
+        # Replay reads the files from the archive; otherwise they are fetched to be archived.
+        if not (settings.getbool("WARC_ENABLED") or settings.get("REPLAY_FROM")):
+            raise NotConfigured
+        max_size = settings.getint("ASSET_MAX_SIZE")
+        if max_size < 1:
+            raise CrawlFailure(ExitCode.USAGE, f"ASSET_MAX_SIZE must be positive, got {max_size}")
+        return cls(crawler, mode, max_size)
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for output in result:
+            if is_item(output) and isinstance(response, TextResponse):
+                await self.archive_assets(response, ItemAdapter(output))
+            yield output
+
+    async def archive_assets(self, response: TextResponse, item: ItemAdapter) -> None:
+        """Fetch the page's files, then set ``warc`` on each of the item's images."""
+        images: list[Image] = [i for i in item.get("images") or [] if isinstance(i, Image)]
+        urls = page_assets(response.selector, response.url, images, self.mode)
+        if not urls:
+            return
+        results = await asyncio.gather(
+            *(self._fetch_once(url) for url in urls), return_exceptions=True
+        )
+        found = {
+            url: result
+            for url, result in zip(urls, results, strict=True)
+            if isinstance(result, WarcPointer)
+        }
+        for image in images:
+            image.warc = found.get(image.url.split("#", 1)[0])
+
+    def _fetch_once(self, url: str) -> asyncio.Future[WarcPointer | None]:
+        known = self._fetches.get(url)
+        if known is not None:
+            self.stats.inc_value("assets/reused")
+            return known
+        if len(self._fetches) >= MAX_REMEMBERED:
+            for old in list(self._fetches)[: MAX_REMEMBERED // 2]:
+                del self._fetches[old]
+        fetch = asyncio.ensure_future(self._fetch(url))
+        self._fetches[url] = fetch
+        return fetch
+
+    async def _fetch(self, url: str) -> WarcPointer | None:
+        assert self.crawler.engine is not None
+        self.stats.inc_value("assets/requested")
+        meta = {ASSET_META: True, "download_maxsize": self.max_size}
+        meta["download_warnsize"] = self.max_size
+        request = Request(url, meta=meta)
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except IgnoreRequest:
+            self.stats.inc_value("assets/refused")  # scope or robots.txt: logged where refused
+            return None
+        except Exception as exc:  # a download error of any kind: counted, never the item's end
+            self.stats.inc_value(f"assets/failed/{type(exc).__name__}")
+            logger.info("Could not archive %s: %s", url, exc)
+            return None
+        if response.status != 200:
+            self.stats.inc_value(f"assets/failed/status_{response.status}")
+            return None
+        return self._pointer(response)
+
+    def _pointer(self, response: Response) -> WarcPointer | None:
+        capture: Mapping[str, Any] = response.meta.get(WARC_META) or {}
+        if not capture.get("warc_file"):
+            self.stats.inc_value("assets/failed/not_archived")
+            return None
+        kind = _KINDS.get(str(capture.get("warc_type")), "archived")
+        self.stats.inc_value(f"assets/{kind}")
+        if kind == "archived":
+            self.stats.inc_value("assets/bytes", len(response.body))
+        return WarcPointer(
+            warc_file=str(capture["warc_file"]),
+            warc_offset=int(capture.get("warc_offset") or 0),
+            warc_record_id=str(capture.get("warc_record_id") or ""),
+        )
