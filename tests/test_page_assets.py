@@ -233,5 +233,5 @@ def test_site_file_asset_domains(tmp_path: Path) -> None:
     assert site.asset_domains == ("img.cdn-contoh.net",)
     assert site.allows_asset("a.img.cdn-contoh.net") and site.allows_asset("contoh.id")
     assert not site.allows("img.cdn-contoh.net")
-    with pytest.raises(SiteConfigError, match="asset_domains.*not a host name"):
+    with pytest.raises(SiteConfigError, match=r"asset_domains.*not a host name"):
         parse_site({**base, "asset_domains": ["https://img.cdn-contoh.net/"]}, tmp_path / "x.toml")
