@@ -16,7 +16,6 @@ Counts: ``assets/requested``, ``assets/archived`` (new captures), ``assets/revis
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Self
@@ -25,6 +24,8 @@ from itemadapter import ItemAdapter, is_item
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import TextResponse
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred, DeferredList, succeed
 
 from archive.capture import META_KEY as WARC_META
 from crawler.extraction.assets import AssetMode, asset_mode, page_assets
@@ -53,8 +54,10 @@ class PageAssetsMiddleware:
         self.stats = crawler.stats
         self.mode = mode
         self.max_size = max_size
-        # URL -> the fetch of this run (shared by the articles showing the same file).
-        self._fetches: dict[str, asyncio.Future[WarcPointer | None]] = {}
+        # What this run's fetch of each file gave, and who waits for a fetch under way: the
+        # articles showing the same file share one fetch.
+        self._done: dict[str, WarcPointer | None] = {}
+        self._waiting: dict[str, list[Deferred[WarcPointer | None]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -87,28 +90,37 @@ class PageAssetsMiddleware:
         urls = page_assets(response.selector, response.url, images, self.mode)
         if not urls:
             return
-        results = await asyncio.gather(
-            *(self._fetch_once(url) for url in urls), return_exceptions=True
+        # Twisted's DeferredList, not asyncio.gather: this runs under any reactor.
+        results = await maybe_deferred_to_future(
+            DeferredList([self._fetch_once(url) for url in urls], consumeErrors=True)
         )
-        found = {
-            url: result
-            for url, result in zip(urls, results, strict=True)
-            if isinstance(result, WarcPointer)
-        }
+        found = {url: value for url, (_, value) in zip(urls, results, strict=True)}
         for image in images:
-            image.warc = found.get(image.url.split("#", 1)[0])
+            pointer = found.get(image.url.split("#", 1)[0])
+            image.warc = pointer if isinstance(pointer, WarcPointer) else None
 
-    def _fetch_once(self, url: str) -> asyncio.Future[WarcPointer | None]:
-        known = self._fetches.get(url)
-        if known is not None:
+    def _fetch_once(self, url: str) -> Deferred[WarcPointer | None]:
+        """The fetch of ``url`` this run: started now, under way, or done."""
+        if url in self._done:
             self.stats.inc_value("assets/reused")
-            return known
-        if len(self._fetches) >= MAX_REMEMBERED:
-            for old in list(self._fetches)[: MAX_REMEMBERED // 2]:
-                del self._fetches[old]
-        fetch = asyncio.ensure_future(self._fetch(url))
-        self._fetches[url] = fetch
-        return fetch
+            return succeed(self._done[url])
+        waiter: Deferred[WarcPointer | None] = Deferred()
+        if url in self._waiting:
+            self.stats.inc_value("assets/reused")
+            self._waiting[url].append(waiter)
+            return waiter
+        self._waiting[url] = [waiter]
+        deferred_from_coro(self._fetch(url)).addBoth(self._fetched, url)
+        return waiter
+
+    def _fetched(self, result: object, url: str) -> None:
+        pointer = result if isinstance(result, WarcPointer) else None
+        if len(self._done) >= MAX_REMEMBERED:
+            for old in list(self._done)[: MAX_REMEMBERED // 2]:
+                del self._done[old]
+        self._done[url] = pointer
+        for waiter in self._waiting.pop(url, []):
+            waiter.callback(pointer)
 
     async def _fetch(self, url: str) -> WarcPointer | None:
         assert self.crawler.engine is not None
