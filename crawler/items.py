@@ -101,9 +101,10 @@ class WarcPointer:
 class Image:
     """A picture of the article, its caption if the page gives one, and its archived fetch.
 
-    ``warc`` is the record of this crawl's fetch of ``url`` (a response, or a revisit of an
-    earlier capture); None when it was not archived (``ARCHIVE_ASSETS = "none"``, a refused or
-    failed fetch, an answer other than 200, or a crawl without archive).
+    ``warc`` is the response record holding the picture's bytes: this crawl's capture of
+    ``url``, or the earlier capture that an unchanged fetch (a revisit or a 304) refers to;
+    None when it was not archived (``ARCHIVE_ASSETS = "none"``, a refused or failed fetch, an
+    answer other than 200, or a crawl without archive).
     """
 
     url: str

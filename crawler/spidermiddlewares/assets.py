@@ -2,12 +2,15 @@
 
 For each item the spider yields, the files :func:`crawler.extraction.assets.page_assets` names
 for its page (``ARCHIVE_ASSETS``: ``images``, the default; ``all``; ``none``) are fetched
-before the item goes on, and each of the item's ``images`` gets the WARC record of its fetch
-(``warc``).  The fetches go through every downloader middleware, like any page: scope (the site
-file's ``domains`` and ``asset_domains``), robots.txt, politeness, conditional GET and the WARC
-capture, which makes an unchanged file a revisit or a 304.  A file is fetched once per run,
-however many articles show it (``assets/reused``); larger than ``ASSET_MAX_SIZE``, it is not
-fetched (``assets/failed/...``).
+before the item goes on.  The fetches go through every downloader middleware, like any page:
+scope (the site file's ``domains`` and ``asset_domains``), robots.txt, politeness, conditional
+GET and the WARC capture, which makes an unchanged file a revisit or a 304.  A file is fetched
+once per run, however many articles show it (``assets/reused``); larger than
+``ASSET_MAX_SIZE``, it is not fetched (``assets/failed/...``).
+
+Each of the item's ``images`` gets the WARC record holding its bytes (``warc``): this run's
+capture, or, when the fetch found the file unchanged, the earlier capture its revisit refers
+to, as a replay of the archive answers.
 
 Counts: ``assets/requested``, ``assets/archived`` (new captures), ``assets/revisit``,
 ``assets/not_modified``, ``assets/bytes`` (bodies of the new captures), ``assets/reused``,
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urldefrag
 
 from itemadapter import ItemAdapter, is_item
 from scrapy import Request
@@ -28,6 +32,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList, succeed
 
 from archive.capture import META_KEY as WARC_META
+from archive.crawlstate import crawl_state
 from crawler.extraction.assets import AssetMode, asset_mode, page_assets
 from crawler.items import Image, WarcPointer
 from crawler.outcome import CrawlFailure, ExitCode
@@ -151,8 +156,19 @@ class PageAssetsMiddleware:
         self.stats.inc_value(f"assets/{kind}")
         if kind == "archived":
             self.stats.inc_value("assets/bytes", len(response.body))
-        return WarcPointer(
-            warc_file=str(capture["warc_file"]),
-            warc_offset=int(capture.get("warc_offset") or 0),
-            warc_record_id=str(capture.get("warc_record_id") or ""),
-        )
+            return _pointer_of(capture)
+        # Unchanged: point at the capture holding the bytes, which the revisit refers to (as
+        # a replay's answer does), so that a re-extraction from the archive gives the same.
+        state = crawl_state(self.crawler)
+        original = state.get_capture(urldefrag(response.url)[0]) if state is not None else None
+        if original is None or not original.warc_file:
+            return _pointer_of(capture)
+        return WarcPointer(original.warc_file, original.warc_offset, original.warc_record_id)
+
+
+def _pointer_of(capture: Mapping[str, Any]) -> WarcPointer:
+    return WarcPointer(
+        warc_file=str(capture["warc_file"]),
+        warc_offset=int(capture.get("warc_offset") or 0),
+        warc_record_id=str(capture.get("warc_record_id") or ""),
+    )
