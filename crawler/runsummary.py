@@ -44,6 +44,7 @@ class RunCounts:
     conditional_sent: int = 0
     items: int = 0
     pages: int = 0
+    assets_requested: int = 0
     assets_archived: int = 0
     assets_revisited: int = 0
     assets_not_modified: int = 0
@@ -73,6 +74,7 @@ STATS_KEYS: dict[str, str] = {
     "conditional_sent": "conditional/sent",
     "items": "items/written",
     "pages": "downloader/response_count",
+    "assets_requested": "assets/requested",
     "assets_archived": "assets/archived",
     "assets_revisited": "assets/revisit",
     "assets_not_modified": "assets/not_modified",
