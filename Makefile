@@ -13,8 +13,12 @@ STAMP := $(VENV)/.installed-kabarsip
 # (brotlipy, redis 2, pyOpenSSL) would break Scrapy's in the project venv.
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed-pywb
+# ReplayWeb.page (its ui.js and sw.js, from the npm package), for the test that opens a WACZ of
+# the demo in it; `make replaywebpage` fetches it with npm, the tests skip without it.
+REPLAYWEBPAGE_VERSION := 2.5.3
+REPLAYWEBPAGE_DIR := .cache/replaywebpage
 
-.PHONY: demo test test-fast lint install wheel-check clean bench
+.PHONY: demo test test-fast lint install wheel-check clean bench replaywebpage
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Kabarsip needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -34,11 +38,25 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m crawler.demo
 
+TEST_ENV := KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback \
+	KABARSIP_REPLAYWEBPAGE=$(CURDIR)/$(REPLAYWEBPAGE_DIR)
+
 test: $(STAMP) $(PYWB_STAMP)
-	KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback $(BIN)/python -m pytest
+	$(TEST_ENV) $(BIN)/python -m pytest
 
 test-fast: $(STAMP) $(PYWB_STAMP)
-	KABARSIP_WAYBACK=$(CURDIR)/$(PYWB_VENV)/bin/wayback $(BIN)/python -m pytest -m "not slow"
+	$(TEST_ENV) $(BIN)/python -m pytest -m "not slow"
+
+# Only the package's own tarball (npm pack): its ui.js and sw.js are complete bundles.
+replaywebpage: $(REPLAYWEBPAGE_DIR)/sw.js
+
+$(REPLAYWEBPAGE_DIR)/sw.js:
+	rm -rf $(REPLAYWEBPAGE_DIR).tmp && mkdir -p $(REPLAYWEBPAGE_DIR).tmp
+	cd $(REPLAYWEBPAGE_DIR).tmp && npm pack --silent replaywebpage@$(REPLAYWEBPAGE_VERSION) >/dev/null
+	tar -xzf $(REPLAYWEBPAGE_DIR).tmp/replaywebpage-$(REPLAYWEBPAGE_VERSION).tgz \
+		-C $(REPLAYWEBPAGE_DIR).tmp package/ui.js package/sw.js package/LICENSE
+	rm -rf $(REPLAYWEBPAGE_DIR) && mv $(REPLAYWEBPAGE_DIR).tmp/package $(REPLAYWEBPAGE_DIR)
+	rm -rf $(REPLAYWEBPAGE_DIR).tmp
 
 # The crawl benchmark against plain Scrapy (docs/PERFORMANCE.md); not run in CI.
 # BENCH_ARGS="--articles 2000 --json bench.json" passes options.
@@ -57,4 +75,4 @@ wheel-check:
 	PYTHON=$(PYTHON) .ci/wheel-check
 
 clean:
-	rm -rf $(VENV) $(PYWB_VENV) data
+	rm -rf $(VENV) $(PYWB_VENV) data .cache

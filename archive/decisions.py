@@ -47,6 +47,8 @@ class Decision:
     field_digests: Mapping[str, str] = field(default_factory=dict)
     previous_fingerprint: str | None = None
     changed_fields: tuple[str, ...] = ()
+    title: str | None = None
+    """The version's headline, on one line (the WACZ page list shows it)."""
 
     def fields(self) -> list[tuple[str, str]]:
         """The record's ``name: value`` lines; absent values are left out."""
@@ -66,6 +68,7 @@ class Decision:
             "updated": self.updated,
             "previous-fingerprint": self.previous_fingerprint,
             "changed-fields": ",".join(self.changed_fields) or None,
+            "title": " ".join((self.title or "").split()) or None,
         }
         lines.extend((name, value) for name, value in optional.items() if value is not None)
         return lines
@@ -101,6 +104,7 @@ class Decision:
                 field_digests=json.loads(values.get("field-digests", "{}")),
                 previous_fingerprint=values.get("previous-fingerprint"),
                 changed_fields=tuple(filter(None, values.get("changed-fields", "").split(","))),
+                title=values.get("title"),
             )
         except (KeyError, ValueError) as exc:
             raise DecisionFormatError(f"version decision for {url} is incomplete: {exc}") from exc

@@ -9,7 +9,8 @@ Kabarsip's archives seldom hold.  So the list is made here and copied in as it i
 
 - every article version, from the version decisions (``metadata`` records with a
   ``kabarsip-version`` field, see :mod:`archive.decisions`) whose capture is in the package:
-  the article URL at the time of the capture the version came from;
+  the article URL at the time (``ts``) of the capture the version came from, with its
+  headline (``title``), so that ReplayWeb.page lists the articles by headline;
 - an archive without decisions lists its HTML pages instead (``200`` responses of type
   ``text/html`` or ``application/xhtml+xml``).
 
@@ -128,7 +129,7 @@ class _Pages:
             fields = dict(parse_fields(record.kept))
             # A version whose capture is not packed would be a page that cannot be opened.
             if KIND_FIELD in fields and fields.get("warc-file") in self.packed:
-                self._add("articles", record)
+                self._add("articles", record, fields.get("title"))
         elif record.kind == "response":
             try:
                 status, headers = http_head(record.kept)
@@ -143,7 +144,7 @@ class _Pages:
             return self.paths["articles"], self.counts["articles"], "article versions"
         return self.paths["html"], self.counts["html"], "HTML pages"
 
-    def _add(self, kind: str, record: ScannedRecord) -> None:
+    def _add(self, kind: str, record: ScannedRecord, title: str | None = None) -> None:
         url = record.headers.get_header("WARC-Target-URI")
         date = record.headers.get_header("WARC-Date")
         if not url or not date:
@@ -155,5 +156,8 @@ class _Pages:
             # Whole seconds, as in the CDXJ index and as wacz writes its own page lists.
             "ts": timestamp_to_iso_date(iso_date_to_timestamp(date)),
         }
+        if title:
+            # ReplayWeb.page lists the pages by it.
+            page["title"] = title
         self.streams[kind].write(json.dumps(page) + "\n")
         self.counts[kind] += 1

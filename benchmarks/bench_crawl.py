@@ -57,6 +57,9 @@ CRAWL_SETTINGS = (
     "CONCURRENT_REQUESTS_PER_DOMAIN=16",
     "REVISIT_ALL_DUE=True",
     "SECTION_MAX_PAGES=100000",
+    # Pages only, as the plain Scrapy spider fetches: the article pictures would add requests
+    # it does not make (their cost: README, "Article pictures").
+    "ARCHIVE_ASSETS=none",
 )
 PLAIN_SETTINGS = (
     "CONCURRENT_REQUESTS=16",

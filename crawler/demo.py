@@ -152,7 +152,8 @@ def report_from_stats(
     warcs = _warc_files(warc_dir)
     counts = summarise(stats)
     return CrawlReport(
-        pages=counts.pages,
+        # Responses to pages; the pictures archived with the articles are counted apart.
+        pages=counts.pages - counts.assets_requested,
         articles=counts.items,
         # Incomplete articles only: item_dropped_count also counts the unchanged ones.
         dropped=sum(
@@ -184,7 +185,8 @@ def format_report(report: CrawlReport, out: Path) -> str:
         "earlier runs"
     )
     return (
-        f"Kabarsip demo: {report.pages} pages fetched, {report.articles} articles "
+        f"Kabarsip demo: {report.pages} pages fetched{_pictures(report.counts)}, "
+        f"{report.articles} articles "
         f"({report.dropped} dropped) in {report.seconds:.1f} s\n"
         f"  WARC: {report.warc_files} file(s), {report.warc_bytes:,} bytes in {out / 'warc'}\n"
         f"  items: {report.items_file or 'none new this run'}\n"
@@ -193,6 +195,10 @@ def format_report(report: CrawlReport, out: Path) -> str:
         f"  {run}\n"
         f"  WARC bytes added this run: {added:,} ({share})"
     )
+
+
+def _pictures(counts: RunCounts) -> str:
+    return f" (and {counts.assets_requested} pictures)" if counts.assets_requested else ""
 
 
 def run_demo(out: Path, articles: int, edition: int) -> CrawlReport:

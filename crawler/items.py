@@ -89,11 +89,27 @@ SOURCE_LABELS = (
 
 
 @dataclass
+class WarcPointer:
+    """Where a fetch of a picture was archived: its record in a WARC file."""
+
+    warc_file: str
+    warc_offset: int
+    warc_record_id: str
+
+
+@dataclass
 class Image:
-    """A picture of the article and its caption, if the page gives one."""
+    """A picture of the article, its caption if the page gives one, and its archived fetch.
+
+    ``warc`` is the response record holding the picture's bytes: this crawl's capture of
+    ``url``, or the earlier capture that an unchanged fetch (a revisit or a 304) refers to;
+    None when it was not archived (``ARCHIVE_ASSETS = "none"``, a refused or failed fetch, an
+    answer other than 200, or a crawl without archive).
+    """
 
     url: str
     caption: str | None = None
+    warc: WarcPointer | None = None
 
 
 @dataclass

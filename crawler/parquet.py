@@ -66,7 +66,25 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("paragraphs", pa.list_(pa.string())),
         pa.field(
             "images",
-            pa.list_(pa.struct([pa.field("url", pa.string()), pa.field("caption", pa.string())])),
+            pa.list_(
+                pa.struct(
+                    [
+                        pa.field("url", pa.string()),
+                        pa.field("caption", pa.string()),
+                        # Where this crawl's fetch of the picture was archived (null: it was not).
+                        pa.field(
+                            "warc",
+                            pa.struct(
+                                [
+                                    pa.field("warc_file", pa.string()),
+                                    pa.field("warc_offset", pa.int64()),
+                                    pa.field("warc_record_id", pa.string()),
+                                ]
+                            ),
+                        ),
+                    ]
+                )
+            ),
         ),
         pa.field("tags", pa.list_(pa.string())),
         pa.field("language", pa.string()),

@@ -44,6 +44,13 @@ class RunCounts:
     conditional_sent: int = 0
     items: int = 0
     pages: int = 0
+    assets_requested: int = 0
+    assets_archived: int = 0
+    assets_revisited: int = 0
+    assets_not_modified: int = 0
+    assets_reused: int = 0
+    assets_failed: int = 0
+    assets_bytes: int = 0
     capped: tuple[tuple[str, int], ...] = ()
     """Discovery caps hit (``discovery/capped/<setting>``): setting in lower case, hits."""
 
@@ -67,7 +74,16 @@ STATS_KEYS: dict[str, str] = {
     "conditional_sent": "conditional/sent",
     "items": "items/written",
     "pages": "downloader/response_count",
+    "assets_requested": "assets/requested",
+    "assets_archived": "assets/archived",
+    "assets_revisited": "assets/revisit",
+    "assets_not_modified": "assets/not_modified",
+    "assets_reused": "assets/reused",
+    "assets_bytes": "assets/bytes",
 }
+#: Stats keys of the pictures and page files that were not archived, by reason.
+ASSETS_FAILED_PREFIX = "assets/failed/"
+ASSETS_REFUSED = "assets/refused"
 
 
 def summarise(stats: Mapping[str, Any]) -> RunCounts:
@@ -80,6 +96,9 @@ def summarise(stats: Mapping[str, Any]) -> RunCounts:
         )
     )
     counts = {name: _count(stats.get(key)) for name, key in STATS_KEYS.items()}
+    counts["assets_failed"] = _count(stats.get(ASSETS_REFUSED)) + sum(
+        _count(value) for key, value in stats.items() if key.startswith(ASSETS_FAILED_PREFIX)
+    )
     return RunCounts(**counts, capped=capped)
 
 
@@ -96,7 +115,26 @@ def format_summary(counts: RunCounts) -> str:
         f"{counts.skipped_not_due} skipped-not-due; "
         f"WARC: {counts.warc_responses} responses, {counts.warc_revisits} revisits, "
         f"{counts.not_modified} not-modified, {counts.warc_bytes} bytes added"
+        + _assets(counts)
         + _capped(counts.capped)
+    )
+
+
+def _assets(counts: RunCounts) -> str:
+    """Pictures and page files archived with the articles; nothing when none was asked for."""
+    asked = (
+        counts.assets_archived
+        + counts.assets_revisited
+        + counts.assets_not_modified
+        + counts.assets_reused
+        + counts.assets_failed
+    )
+    if not asked:
+        return ""
+    return (
+        f"; assets: {counts.assets_archived} archived ({counts.assets_bytes} bytes), "
+        f"{counts.assets_revisited + counts.assets_not_modified} unchanged, "
+        f"{counts.assets_reused} reused, {counts.assets_failed} not archived"
     )
 
 

@@ -161,13 +161,25 @@ RECRAWL_EXTRACT_UNCHANGED = False
 # The spider's output passes the schedule filter (known articles not due are dropped), then
 # the discovery gate (discovery pages once each; articles held until discovery is done, then
 # released 500 at a time). Known articles answering 404/410 are marked gone before Scrapy's
-# HttpErrorMiddleware (50) sees them. Items get the WARC location of their (first) page.
+# HttpErrorMiddleware (50) sees them. Items get the WARC location of their (first) page, and
+# their pictures are archived before they go on (ARCHIVE_ASSETS).
 SPIDER_MIDDLEWARES = {
     "archive.gone.GoneArticleMiddleware": 45,
+    "crawler.spidermiddlewares.assets.PageAssetsMiddleware": 590,
     "archive.warcitems.WarcLocationMiddleware": 600,
     "crawler.spidermiddlewares.gate.DiscoveryGateMiddleware": 610,
     "crawler.spidermiddlewares.schedule.NotDueMiddleware": 620,
 }
+
+# --- Article pictures and page files ----------------------------------------------------------
+# What is archived with each article page (crawler.spidermiddlewares.assets): "images" (the
+# article's lead image, body figures and og:image), "all" (also the stylesheets, scripts and
+# icons the page loads, for a replay that looks like the page), or "none". Each file is fetched
+# once per run, under the same scope (the site file's domains and asset_domains), robots.txt
+# and politeness rules as the pages; an unchanged file becomes a revisit or a 304.
+ARCHIVE_ASSETS = "images"
+# Files larger than this many bytes are not fetched (counted as assets/failed/...).
+ASSET_MAX_SIZE = 5 * 1024 * 1024
 
 # --- Items -------------------------------------------------------------------------------
 # The steps every item goes through, in this order (None switches one off): pure functions

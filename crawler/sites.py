@@ -107,6 +107,9 @@ class SiteConfig:
     path: Path
     domains: tuple[str, ...]
     article_pattern: re.Pattern[str]
+    # Hosts (and their subdomains) the article pages take pictures and page files from, such
+    # as an image CDN; only those files are fetched there, never pages.
+    asset_domains: tuple[str, ...] = ()
     timezone: str = "Asia/Jakarta"
     language: str = "id"
     start_urls: tuple[str, ...] = ()
@@ -134,8 +137,16 @@ class SiteConfig:
         return self.article_pattern.search(url) is not None
 
     def allows(self, host: str) -> bool:
-        host = host.lower().split(":")[0]
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return _within(host, self.domains)
+
+    def allows_asset(self, host: str) -> bool:
+        """Whether an article's picture or page file may be fetched from ``host``."""
+        return _within(host, self.domains) or _within(host, self.asset_domains)
+
+
+def _within(host: str, domains: tuple[str, ...]) -> bool:
+    host = host.lower().split(":")[0]
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def site_path(name_or_path: str, seeds_dir: Traversable = SEEDS_DIR) -> Traversable:
@@ -206,6 +217,7 @@ def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
         path=path,
         domains=tuple(d.lower() for d in domains),
         article_pattern=reader.regex("article_pattern", required=True),
+        asset_domains=reader.hosts("asset_domains"),
         timezone=timezone,
         language=reader.string("language", default="id") or "id",
         start_urls=reader.urls("start_urls"),
@@ -233,6 +245,7 @@ def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:
 _KNOWN_KEYS = {
     "name",
     "domains",
+    "asset_domains",
     "timezone",
     "language",
     "start_urls",
@@ -306,6 +319,14 @@ class _Reader:
         if required and not value:
             raise self._fail(key, "must not be empty")
         return value
+
+    def hosts(self, key: str) -> tuple[str, ...]:
+        """Host names such as ``img.example.co.id``: no scheme, port or path."""
+        values = self.strings(key)
+        for host in values:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", host):
+                raise self._fail(key, f"{host!r} is not a host name (no scheme, port or path)")
+        return tuple(host.lower() for host in values)
 
     def urls(self, key: str) -> tuple[str, ...]:
         values = self.strings(key)

@@ -86,6 +86,7 @@ class VersionsPipeline:
             field_digests=digests,
             previous_fingerprint=adapter.get("previous_content_hash"),
             changed_fields=tuple(adapter.get("changed_fields") or ()),
+            title=adapter.get("title"),
         )
         self._record(decision)
         article = version_state(decision, previous, schedule)

@@ -35,6 +35,11 @@ class CrawlResult:
     stderr: str = ""
 
 
+def page_fetches(stats: dict[str, Any]) -> int:
+    """Responses to the crawl's pages, leaving out the article pictures archived with them."""
+    return int(stats["downloader/response_count"]) - int(stats.get("assets/requested", 0))
+
+
 def run_scrapy(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """``scrapy ARGS...`` run in the project folder, as a user would; its output captured."""
     return subprocess.run(

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.slow
 
 #: A name the first crawl's files sort after; a file of it is an extra, foreign file.
 FOREIGN = "KABARSIP-20260101000000000-00000-elsewhere-1.warc.gz"
-CAPTURES = 51  # fetches of the small site's first crawl: one response record each
+# Fetches of the small site's first crawl, one response record each: 51 pages, 49 article pictures.
+CAPTURES = 100
 
 
 @dataclass(frozen=True)

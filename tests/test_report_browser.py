@@ -7,8 +7,6 @@ The page's full screenshot is left in ``test-artifacts/report.png``.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 from collections import Counter
 from contextlib import closing
@@ -19,10 +17,10 @@ from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo import PROJECT_DIR, STATE_NAME, main
+from tests.browser import require_chromium
 from tests.crawling import run_scrapy
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: The figures a report of crawls with runs, updates and a removed article draws.
 FIGURES = (
     "articles-per-day",
@@ -36,17 +34,8 @@ FIGURES = (
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """The system Chromium (``KABARSIP_CHROMIUM`` names another); skips, or fails in CI.
-
-    Module-scoped and asked for first: a skip comes before the crawls.
-    """
-    given = os.environ.get("KABARSIP_CHROMIUM")
-    found = given or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("no Chromium on PATH: .ci/run installs Debian's chromium package")
-    pytest.skip("no Chromium on PATH (apt-get install chromium); CI installs it")
+    """Module-scoped and asked for first: a skip comes before the crawls."""
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -123,3 +123,23 @@ def test_disabled_by_setting(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
         close(crawler, RERUN_STATS)
     assert summary_lines(caplog) == []
+
+
+def test_pictures_archived_with_the_articles_are_summed_up() -> None:
+    stats = {
+        **RERUN_STATS,
+        "assets/requested": 40,
+        "assets/archived": 9,
+        "assets/bytes": 310000,
+        "assets/not_modified": 25,
+        "assets/revisit": 2,
+        "assets/reused": 14,
+        "assets/refused": 1,
+        "assets/failed/status_404": 2,
+        "assets/failed/DownloadCancelledError": 1,
+    }
+    counts = summarise(stats)
+    assert (counts.assets_archived, counts.assets_failed, counts.assets_bytes) == (9, 4, 310000)
+    assert format_summary(counts) == (
+        RERUN_LINE + "; assets: 9 archived (310000 bytes), 27 unchanged, 14 reused, 4 not archived"
+    )

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gzip
 import shutil
-import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +24,7 @@ from crawler.demosite.manifest import (
     Route,
     SiteManifest,
 )
+from crawler.demosite.pictures import grey_png, picture_png
 from crawler.demosite.stories import (
     BASE,
     SECTIONS,
@@ -137,8 +136,7 @@ def _write_articles(
     redesigned: bool,
     page_kb: tuple[int, int] | None = None,
 ) -> None:
-    image = _png()
-    writer.add("/images/logo.png", "images/photo.png", image, PNG, BASE, compressible=False)
+    writer.add("/images/logo.png", "images/photo.png", grey_png(), PNG, BASE, compressible=False)
     # The redesign went live an hour before its edition was crawled: every page changed then.
     redesign = edition_time(templates.REDESIGN_EDITION) - timedelta(hours=1)
     for story in live:
@@ -151,8 +149,10 @@ def _write_articles(
             if page_kb is not None:
                 html = templates.pad_page(html, f"{story.id}:{number}:{story.widget_rev}", page_kb)
             writer.add(target, file, html, HTML, modified)
-        for path in (thumb_path(story), *(p.path for p in story.pictures)):
-            writer.route(path, "images/photo.png", PNG, story.published, compressible=False)
+        writer.route(thumb_path(story), "images/photo.png", PNG, story.published, False)
+        for picture in story.pictures:
+            body = picture_png(picture.path)
+            writer.add(picture.path, picture.path[1:], body, PNG, story.published, False)
 
 
 def _write_listings(writer: _SiteWriter, live: Sequence[Story]) -> None:
@@ -233,25 +233,4 @@ def _truth(story: Story) -> ArticleTruth:
         images=[ImageTruth(p.path, p.caption) for p in story.pictures],
         tags=list(story.tags),
         status=story.status,
-    )
-
-
-def _png(width: int = 16, height: int = 9) -> bytes:
-    """A small grey PNG: every picture of the demo site shows it."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    rows = b"".join(b"\x00" + b"\x99" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows, 9))
-        + chunk(b"IEND", b"")
     )

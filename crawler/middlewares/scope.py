@@ -25,6 +25,7 @@ from crawler.middlewares import Refused
 from crawler.middlewares.addresses import ALLOW_SETTING, AddressPolicy, parse_address
 from crawler.middlewares.resolver import ScopedResolver
 from crawler.outcome import CrawlFailure, ExitCode
+from crawler.spidermiddlewares.assets import ASSET_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -99,7 +100,12 @@ class ScopeMiddleware(OffsiteMiddleware):
         site = getattr(spider, "site", None)
         if site is None:
             return super().should_follow(request, spider)
-        return bool(site.allows(urlparse_cached(request).hostname or ""))
+        parts = urlparse_cached(request)
+        host = parts.hostname or ""
+        # An article's pictures (and the robots.txt that rules them) may be on asset hosts.
+        if request.meta.get(ASSET_META) or parts.path == "/robots.txt":
+            return bool(site.allows_asset(host))
+        return bool(site.allows(host))
 
     def resolver_refused(self, host: str, refused: list[tuple[str, str]], usable: bool) -> None:
         """The resolver dropped addresses of ``host``; ``usable``: some were left."""
@@ -114,7 +120,11 @@ class ScopeMiddleware(OffsiteMiddleware):
         if (host, "offsite") not in self.warned:
             self.warned.add((host, "offsite"))
             site = getattr(self.crawler.spider, "site", None)
-            where = f"'domains' of {site.path}" if site is not None else "allowed_domains"
+            where = (
+                f"'domains' (or, for pictures, 'asset_domains') of {site.path}"
+                if site is not None
+                else "allowed_domains"
+            )
             logger.warning(
                 "Refused off-site request to %r (not in %s; add it there to crawl it): %s",
                 host,
