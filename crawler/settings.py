@@ -168,6 +168,8 @@ ITEM_PIPELINES = {
     # that of the body it leaves).
     "pipelines.learned.LearnedBoilerplatePipeline": 700,
     "pipelines.coverage.CoveragePipeline": 940,
+    # What each version came from (learned blocks, later pages), so unchanged pages can skip.
+    "archive.unchanged.ExtractionBasisPipeline": 945,
     "pipelines.versions.VersionsPipeline": 950,
     "pipelines.output.ItemOutputPipeline": 1000,
 }

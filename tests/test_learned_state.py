@@ -124,5 +124,5 @@ def test_a_schema_3_file_gains_the_block_tables_and_keeps_its_data(tmp_path: Pat
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-    assert version == (str(SCHEMA_VERSION),) == ("4",)
+    assert version == (str(SCHEMA_VERSION),) == ("5",)
     assert set(SCHEMA_4) <= names
