@@ -28,6 +28,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -327,6 +328,7 @@ class CrawlState(ABC):
         self.close()
 
 
+@lru_cache(maxsize=16384)
 def surt_key(url: str) -> str:
     """The SURT of ``url`` as a state key: ``id,co,example)/berita/1?page=2``.
 
@@ -335,7 +337,8 @@ def surt_key(url: str) -> str:
     tracking parameters (``utm_*``, ``fbclid``, ...), session ids, an empty query and a trailing
     slash; the host is lowercased and IDNA-encoded, the query sorted.  Unlike the lowercased
     SURTs of CDX indexes, path and query keep their case: some sites put case-sensitive ids
-    there, and merging two articles would be worse than splitting one.
+    there, and merging two articles would be worse than splitting one.  Recent keys are
+    cached: a crawl asks for the key of one URL several times.
     """
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

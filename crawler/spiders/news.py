@@ -321,21 +321,32 @@ class NewsSpider(scrapy.Spider):
             return
         section = str(response.meta.get(SECTION_META, response.url))
         seen = self.section_articles.setdefault(section, set())
-        added = 0
+        added = unknown = 0
+        state = (
+            crawl_state(self.crawler) if self.settings.getbool("SECTION_STOP_AT_KNOWN") else None
+        )
         for url in links_from_page(response, response.url, self.site.section_links):
             if self._is_article(url, "section") and self._on_site(url):
                 if url not in seen:
                     seen.add(url)
                     added += 1
-                yield from self._article_request(url, "section")
+                for request in self._article_request(url, "section"):
+                    if state is None or state.get_capture(request.url) is None:
+                        unknown += 1
+                    yield request
         next_url = next_page_link(response, response.url, self.site.section_next)
         if not next_url:
             return
         depth = int(response.meta.get("depth_in_section", 1))
+        # A first page is always paged on: its lead block may list stories in other markup.
         if not added and depth > 1:
             # Past the end of the listing (empty or repeated pages): paging further finds nothing.
-            # A first page is always paged on: its lead block may list stories in other markup.
             self.crawler.stats.inc_value("discovery/section/no_new_links")
+            return
+        if not unknown and depth > 1:
+            # Every article listed was fetched by an earlier run: the listing runs newest first,
+            # so the pages after it hold older ones still; those due are asked for anyway.
+            self.crawler.stats.inc_value("discovery/section/all_known")
             return
         limit = self.settings.getint("SECTION_MAX_PAGES")
         if depth >= limit:
