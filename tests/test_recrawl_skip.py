@@ -28,7 +28,7 @@ from archive.state import ArticleState
 from archive.state_sqlite import SqliteCrawlState
 from crawler.demosite.generator import generate_site
 from crawler.demosite.manifest import ArticleTruth, SiteManifest
-from crawler.demosite.server import DemoServer, LoopbackServer, Resource
+from crawler.demosite.server import DemoServer, LoopbackServer, Resource, resource_key
 from tests.crawling import CrawlResult, run_crawl
 from tests.test_dedup_e2e import Record, read_records
 from tests.test_learned_boilerplate import ARTICLES as LEARNED_ARTICLES
@@ -303,3 +303,56 @@ def test_write_times_are_measured_where_the_writes_ran(crawls: Crawls) -> None:
 
 def _moment(warc_date: str) -> datetime:
     return datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+
+
+class RewritingServer(DemoServer):
+    """The demo site, where each target in ``rewritten`` serves another last paragraph."""
+
+    def __init__(self, site_dir: Path) -> None:
+        super().__init__(site_dir)
+        self.rewritten: dict[str, tuple[str, str]] = {}
+
+    def resolve(self, target: str) -> Resource | None:
+        resource = super().resolve(target)
+        change = self.rewritten.get(resource_key(target))
+        if resource is None or change is None:
+            return resource
+        old, new = (text.encode() for text in change)
+        assert old in resource.body
+        changed = resource.body.replace(old, new)
+        return Resource.make(changed, resource.content_type, datetime.now(UTC), True)
+
+
+def test_an_article_whose_later_page_changed_is_extracted_whole(
+    tmp_path: Path, small_site: SiteManifest
+) -> None:
+    assert small_site.directory is not None
+    story = next(article for article in small_site.live() if article.pages >= 2)
+    correction = "Paragraf ini telah diperbarui redaksi setelah tulisan pertama terbit."
+    runs: dict[str, Run] = {}
+    with RewritingServer(small_site.directory) as server:
+        url = story.url(server.origin)
+        _crawl(tmp_path / "first", server.origin, {})
+        # The last page changes; any page between it and the first stays as it was.
+        server.rewritten[story.page_path(story.pages)] = (story.paragraphs[-1], correction)
+        for mode, settings in MODES.items():
+            shutil.copytree(
+                tmp_path / "first", tmp_path / mode, ignore=shutil.ignore_patterns("*.lock")
+            )
+            runs[mode] = _crawl(tmp_path / mode, server.origin, {**ALL_DUE, **settings})
+    skip, extract = runs["skip"], runs["extract"]
+    # Page 1 answered 304 and was left unread; the last page changed: the earlier ones were
+    # read back from the archive and the article extracted whole.
+    assert skip.stats["articles/unchanged/page_changed"] == 1
+    assert skip.stats["articles/extracted_pages"] == story.pages
+    assert skip.stats["articles/unchanged/skipped_extraction"] == len(small_site.live()) - 1
+    (item,) = skip.items
+    assert item["url"] == url and item["version"] == 2
+    assert item["pages"] == story.pages and correction in item["body"]
+    assert item["changed_fields"] == ["body"]
+    assert _item_shape(skip.items) == _item_shape(extract.items)
+    assert _record_shape(skip.records) == _record_shape(extract.records)
+    first = Run(skip.result, [], [], {})
+    assert {u: _state_shape(skip, a, first) for u, a in skip.articles.items()} == {
+        u: _state_shape(extract, a, first) for u, a in extract.articles.items()
+    }
