@@ -10,11 +10,12 @@ validators are sent: a capture that is gone or damaged is fetched in full instea
 revisit ever names it.
 
 Article pages are the exception (requests marked with :data:`archive.unchanged.LAZY_META`,
-when unchanged pages are skipped): their archived page is read only once a 304 needs it.  A
-304 confirming an article's current version (:meth:`archive.unchanged.UnchangedArticles.unread`)
-becomes an empty 200 flagged ``unread``, and the page is never read back; any other 304 reads
-it then, and a capture found unreadable at that point is fetched again in full
-(``conditional/refetched``).
+when unchanged pages are skipped): their archived record is only checked whole before
+(:func:`archive.intact.check_payload`: framing and payload digest, no parsing), and read as a
+page once a 304 needs it.  A 304 confirming what the state knows of an article
+(:meth:`archive.unchanged.UnchangedArticles.unread`) becomes an empty 200 flagged ``unread``,
+and the page is never read; any other 304 reads it then, and a capture that cannot be read at
+that point after all is fetched again in full (``conditional/refetched``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scrapy.http import HtmlResponse, Response
 
 from archive.capture import CONDITIONAL_META_KEY, UNREADABLE_META_KEY
 from archive.crawlstate import crawl_state
+from archive.intact import check_payload
 from archive.reader import ArchivedRecord, ArchivedRecordError, read_response
 from archive.responses import archived_response
 from archive.state import CaptureState
@@ -93,18 +95,25 @@ class ConditionalGetMiddleware:
             return
         if not (self.directory / previous.warc_file).is_file():
             return  # the capture middleware logs and counts the missing file
-        if request.meta.get(LAZY_META) and unchanged_articles(self.crawler) is not None:
-            self._archived[request] = previous  # read once a 304 needs it
-        else:
-            try:
-                self._archived[request] = self._read(previous)
-            except ArchivedRecordError as exc:
-                logger.warning(
-                    "Cannot use the archived capture of %s (%s); fetching it in full", url, exc
+        lazy = request.meta.get(LAZY_META) and unchanged_articles(self.crawler) is not None
+        try:
+            if lazy:
+                # Checked whole, read as a page only once a 304 needs it.
+                check_payload(
+                    self.directory / previous.warc_file,
+                    previous.warc_offset,
+                    previous.payload_digest,
                 )
-                self.stats.inc_value("state/fallback/unreadable")
-                request.meta[UNREADABLE_META_KEY] = url
-                return
+                self._archived[request] = previous
+            else:
+                self._archived[request] = self._read(previous)
+        except ArchivedRecordError as exc:
+            logger.warning(
+                "Cannot use the archived capture of %s (%s); fetching it in full", url, exc
+            )
+            self.stats.inc_value("state/fallback/unreadable")
+            request.meta[UNREADABLE_META_KEY] = url
+            return
         if previous.etag:
             request.headers[b"If-None-Match"] = previous.etag
         if previous.last_modified:
