@@ -48,6 +48,8 @@ from archive.warc import SERVER_NOT_MODIFIED
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from pipelines.steps import Stats
+
 logger = logging.getLogger(__name__)
 
 HANDLER = "archive.replay.ReplayDownloadHandler"
@@ -127,17 +129,38 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.at = parse_replay_at(crawler.settings.get("REPLAY_AT"))
         assert crawler.stats is not None
-        self.stats = crawler.stats
-        self.index = shared_index(crawler)
-        self.reader = CaptureReader()
+        self.replayer = Replayer(
+            shared_index(crawler), crawler.stats, parse_replay_at(crawler.settings.get("REPLAY_AT"))
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     async def download_request(self, request: Request) -> Response:
+        return self.replayer.response(request)
+
+    async def close(self) -> None:
+        self.replayer.close()
+
+
+class Replayer:
+    """Answers a request with its URL's archived capture: what the replay handler serves.
+
+    Outside a crawl too (the worker processes of ``scrapy reextract``): ``stats`` needs only
+    ``inc_value``.
+    """
+
+    def __init__(self, index: ArchiveIndex, stats: Stats, at: datetime | None = None) -> None:
+        self.index = index
+        self.stats = stats
+        self.at = at
+        self.reader = CaptureReader()
+
+    def response(self, request: Request) -> Response:
+        """The capture as of the request's ``replay_at`` (else ``at``); a 404 when none is
+        readable."""
         for capture in self._captures(request):
             try:
                 return self._response(request, capture)
@@ -147,7 +170,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         self.stats.inc_value("replay/missing")
         return Response(request.url, status=404, request=request, flags=[MISSING_FLAG])
 
-    async def close(self) -> None:
+    def close(self) -> None:
         self.reader.close()
 
     def _captures(self, request: Request) -> Iterable[Capture]:

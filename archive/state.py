@@ -328,7 +328,9 @@ class CrawlState(ABC):
         self.close()
 
 
-@lru_cache(maxsize=16384)
+# Kept for the URLs seen last: an item's URL is keyed several times on its way (learned
+# blocks, versions, the state's records), and SURT is slow.
+@lru_cache(maxsize=4096)
 def surt_key(url: str) -> str:
     """The SURT of ``url`` as a state key: ``id,co,example)/berita/1?page=2``.
 
@@ -337,8 +339,7 @@ def surt_key(url: str) -> str:
     tracking parameters (``utm_*``, ``fbclid``, ...), session ids, an empty query and a trailing
     slash; the host is lowercased and IDNA-encoded, the query sorted.  Unlike the lowercased
     SURTs of CDX indexes, path and query keep their case: some sites put case-sensitive ids
-    there, and merging two articles would be worse than splitting one.  Recent keys are
-    cached: a crawl asks for the key of one URL several times.
+    there, and merging two articles would be worse than splitting one.
     """
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

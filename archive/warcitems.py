@@ -41,11 +41,12 @@ class WarcLocationMiddleware:
                 if output.meta.get(CONTINUES_META):
                     output.meta[ITEM_CAPTURE_META] = dict(capture)
             elif is_item(output):
-                _locate(ItemAdapter(output), capture)
+                locate(ItemAdapter(output), capture)
             yield output
 
 
-def _locate(item: ItemAdapter, capture: Mapping[str, Any]) -> None:
+def locate(item: ItemAdapter, capture: Mapping[str, Any]) -> None:
+    """Put ``capture`` (``response.meta["warc"]``) into an item that has none yet."""
     if "warc_record_id" not in item.field_names() or item.get("warc_record_id"):
         return
     item["fetched_at"] = capture.get("warc_date") or datetime.now(UTC).isoformat()

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
 
+from pipelines.anyof import any_of
 from pipelines.boilerplate_rules import BOILERPLATE, DASH, DATELINES, WIDGET_HEADINGS
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class CleanBody:
 
 
 def is_boilerplate(paragraph: str, site_patterns: Iterable[re.Pattern[str]] = ()) -> bool:
-    return any(p.search(paragraph) for p in (*BOILERPLATE, *site_patterns))
+    return any_of((*BOILERPLATE, *site_patterns))(paragraph)
 
 
 # Where a new sentence or line starts inside a paragraph.
@@ -88,9 +89,9 @@ def boilerplate_left(
 
     A body taken by a generic guess often runs a "Baca juga: ..." prompt into a paragraph.
     """
-    patterns = tuple(site_patterns)
+    flagged = any_of((*BOILERPLATE, *site_patterns))
     return any(
-        is_boilerplate(part, patterns) or WIDGET_HEADINGS.match(part)
+        flagged(part) or WIDGET_HEADINGS.match(part)
         for paragraph in paragraphs
         for part in _SENTENCE_BREAK.split(paragraph)
         if part
@@ -248,10 +249,10 @@ def clean_body(
     ``bylines`` are the credits the page shows elsewhere: a closing paragraph repeating one is
     a sign-off, not text.
     """
-    patterns = tuple(site_patterns)
+    flagged = any_of((*BOILERPLATE, *site_patterns))
     caption_set = {c for c in captions if c}
     kept, credits = take_credits([p for p in paragraphs if p not in caption_set])
-    kept = [p for p in kept if not is_boilerplate(p, patterns) and not is_caption(p)]
+    kept = [p for p in kept if not flagged(p) and not is_caption(p)]
     kept = drop_widgets(kept)
     kept, names = strip_sign_offs(kept, bylines)
     found = _move_dateline(kept, dateline)

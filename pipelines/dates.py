@@ -59,6 +59,7 @@ __all__ = [
     "read_date",
     "resolve_dates",
     "to_iso",
+    "warn_unreadable",
 ]
 
 logger = logging.getLogger("kabarsip.dates")
@@ -181,9 +182,15 @@ def parse_date(
     with a ``Z`` (Detik's ``pubdate`` meta), so ``Z`` is read as the site's zone, not UTC.
     """
     parsed = _read(text, tz, reference, z_is_local)
-    if parsed is None and isinstance(text, str) and text.strip():
-        logger.warning("unreadable date text: %r", text[:MAX_LENGTH])
+    if parsed is None:
+        warn_unreadable(text)
     return parsed
+
+
+def warn_unreadable(text: Any) -> None:
+    """The warning ``parse_date`` logs for a text that holds no date it can read."""
+    if isinstance(text, str) and text.strip():
+        logger.warning("unreadable date text: %r", text[:MAX_LENGTH])
 
 
 def read_date(text: str, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> ParsedDate | None:

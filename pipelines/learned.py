@@ -86,19 +86,12 @@ class LearnedBoilerplatePipeline:
         )
 
     def process_item(self, item: Any) -> Any:
-        state = crawl_state(self.crawler)
+        state = self.record(item)
         if state is None:
             return item
         adapter = ItemAdapter(item)
         site = str(adapter.get("site") or "")
         url = str(adapter.get("url") or "")
-        try:
-            key = surt_key(str(adapter.get("canonical_url") or url))
-        except ValueError:
-            return item  # no article key, nothing to count it under
-        state.record_blocks(
-            site, key, item_blocks(adapter), fetch_moment(adapter.get("fetched_at"))
-        )
         learned = self._learned(state, site)
         if learned:
             page_site = site_of(self.crawler, url)
@@ -109,6 +102,25 @@ class LearnedBoilerplatePipeline:
             if applied.changed and adapter.get("content_hash"):
                 adapter["content_hash"] = fingerprint(item)
         return item
+
+    def record(self, item: Any) -> CrawlState | None:
+        """Count the item's blocks in the state: the state, or None when they were not."""
+        state = crawl_state(self.crawler)
+        if state is None:
+            return None
+        adapter = ItemAdapter(item)
+        url = str(adapter.get("url") or "")
+        try:
+            key = surt_key(str(adapter.get("canonical_url") or url))
+        except ValueError:
+            return None  # no article key, nothing to count it under
+        state.record_blocks(
+            str(adapter.get("site") or ""),
+            key,
+            item_blocks(adapter),
+            fetch_moment(adapter.get("fetched_at")),
+        )
+        return state
 
     def _learned(self, state: CrawlState, site: str) -> frozenset[str]:
         learned, since = self.learned.get(site, (frozenset(), self.refresh_items))
@@ -134,3 +146,12 @@ class LearnedBoilerplatePipeline:
                 ", ".join(applied.authors),
                 url,
             )
+
+
+class LearningPipeline(LearnedBoilerplatePipeline):
+    """Counts each article's blocks and leaves the item as it is: the first pass of
+    ``scrapy reextract``, whose items only teach the state what the second pass takes out."""
+
+    def process_item(self, item: Any) -> Any:
+        self.record(item)
+        return item

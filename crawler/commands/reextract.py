@@ -10,6 +10,11 @@ runs extraction and the item steps only, so the temporary state learns each site
 blocks from all of it (:mod:`pipelines.learned`); the second pass, which writes the items, then
 takes them out of every item, the first ones included. ``--no-learn-first`` reads the archive
 once, learning as it goes: items read before a block was learned keep it.
+
+Pages are extracted in worker processes, one per CPU (``REEXTRACT_WORKERS``; see
+:mod:`crawler.reextract_pool`), each page once: the first pass keeps its outcomes in a
+temporary file that the second reads back.  ``-s REEXTRACT_WORKERS=0`` extracts in the crawl's
+own process, a request per capture, both passes.
 """
 
 from __future__ import annotations
@@ -29,13 +34,20 @@ from scrapy.utils.misc import load_object
 
 from archive.replayindex import ReplaySourceError, archive_files
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, ExitCode
+from crawler.reextract_pool import worker_count
 from crawler.sites import SiteConfigError, load_site
+from crawler.spiders.archive import FAILED_REASON
+from pipelines.coverage import CoveragePipeline
+from pipelines.learned import LearnedBoilerplatePipeline
 from pipelines.output import ItemOutputPipeline
 from pipelines.versions import VersionsPipeline
 
 _FORMATS = ("jsonlines", "json", "parquet")
 _SUFFIXES = {".jsonl": "jsonlines", ".jl": "jsonlines", ".json": "json", ".parquet": "parquet"}
 _PROBLEMS_SHOWN = 50
+_NOT_LEARNING = (CoveragePipeline, VersionsPipeline, ItemOutputPipeline)
+_FEEDS = "scrapy.extensions.feedexport.FeedExporter"
+_LEARNING = "pipelines.learned.LearningPipeline"
 
 
 class Command(ScrapyCommand):
@@ -90,8 +102,12 @@ class Command(ScrapyCommand):
             list(archive_files(Path(p) for p in args))
         except ReplaySourceError as exc:
             raise UsageError(str(exc), print_help=False) from None
-        self.state_dir = tempfile.TemporaryDirectory(prefix="kabarsip-reextract-")
         assert self.settings is not None
+        try:
+            worker_count(self.settings)
+        except ValueError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        self.state_dir = tempfile.TemporaryDirectory(prefix="kabarsip-reextract-")
         if self.settings.getpriority("LOG_LEVEL") != SETTINGS_PRIORITIES["cmdline"]:
             # Warnings and the summary only, unless -L or --loglevel says otherwise.
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
@@ -120,35 +136,56 @@ class Command(ScrapyCommand):
         spider_args = {"progress": "1" if progress else ""}
         if opts.site:
             spider_args["site"] = opts.site
+        reported = [crawler]
         try:
             assert self.settings is not None
             if opts.learn_first and self.settings.getbool("LEARNED_BOILERPLATE_ENABLED"):
                 process = self.crawler_process
                 learner = self._learner()
+                # With worker processes the second pass reads what the first extracted.
+                spill = str(Path(self.state_dir.name) / "first-pass.pickle")
+                first_args, second_args = dict(spider_args), dict(spider_args)
+                if worker_count(self.settings):
+                    first_args["spill_to"] = second_args["spill_from"] = spill
 
                 def extract() -> None:
-                    process.crawl(crawler, **spider_args)
+                    if _finish_reason(learner) == FAILED_REASON:
+                        reported[0] = learner  # its workers failed: nothing to read on from
+                        return
+                    process.crawl(crawler, **second_args)
 
                 # Either kind of crawler process waits for a crawl started before its last ends.
                 learner.signals.connect(extract, signal=signals.engine_stopped)
-                process.crawl(learner, **spider_args)
+                process.crawl(learner, **first_args)
             else:
                 self.crawler_process.crawl(crawler, **spider_args)
             self.crawler_process.start()
         finally:
             self.state_dir.cleanup()
-        self._report(crawler, len(args), Path(opts.output))
+        self._report(reported[0], len(args), Path(opts.output))
 
     def _learner(self) -> Crawler:
-        """The learning pass: the same crawl of the archive without versions and outputs."""
+        """The learning pass: the same crawl of the archive up to learned boilerplate: no
+        coverage figures (this crawl's are not reported), versions or outputs."""
         assert self.settings is not None and self.crawler_process is not None
         settings = self.settings.copy()
+        # Switched off rather than left out: the defaults, set later, would add them back.
         steps = {
-            path: order
+            path: None if load_object(path) in _NOT_LEARNING else order
             for path, order in settings.getdict("ITEM_PIPELINES").items()
-            if load_object(path) not in (VersionsPipeline, ItemOutputPipeline)
         }
-        settings.setdict({"ITEM_PIPELINES": steps, "FEEDS": {}}, priority="cmdline")
+        for path, order in list(steps.items()):
+            if order is not None and load_object(path) is LearnedBoilerplatePipeline:
+                # Counting the blocks is all this pass is for: nothing is taken out here.
+                steps.update({path: None, _LEARNING: order})
+        settings.setdict(
+            {
+                "ITEM_PIPELINES": steps,
+                "FEEDS": {},
+                "EXTENSIONS": {**settings.getdict("EXTENSIONS"), _FEEDS: None},
+            },
+            priority="cmdline",
+        )
         return Crawler(self.crawler_process.spider_loader.load("archive"), settings)
 
     def _report(self, crawler: Crawler, sources: int, output: Path) -> None:
@@ -178,3 +215,7 @@ class Command(ScrapyCommand):
             print(f"  skipped {problem}", file=sys.stderr)
         if len(problems) > _PROBLEMS_SHOWN:
             print(f"  ... and {len(problems) - _PROBLEMS_SHOWN} more", file=sys.stderr)
+
+
+def _finish_reason(crawler: Crawler) -> str | None:
+    return crawler.stats.get_value("finish_reason") if crawler.stats is not None else None

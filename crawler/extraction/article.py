@@ -38,12 +38,12 @@ from crawler.extraction.fields import RawFields, first_said_from
 from crawler.extraction.images import select_images
 from crawler.extraction.jsonld import jsonld_fields
 from crawler.extraction.meta import meta_fields, meta_value
+from crawler.extraction.pageindex import page_index
 from crawler.extraction.selectors import (
     matches,
     normalise_space,
     select,
     select_elements,
-    select_nodes,
     select_paragraphs,
     select_text,
     select_texts,
@@ -168,7 +168,7 @@ def _unique(values: list[str]) -> list[str]:
 
 
 def page_language(root: Selector) -> str | None:
-    lang = normalise_space(next(iter(select_nodes(root, "//html/@lang")), ""))
+    lang = normalise_space(next(iter(page_index(root).languages), ""))
     return lang or None
 
 

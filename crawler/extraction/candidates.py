@@ -16,14 +16,13 @@ from parsel import Selector
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.meta import PUBLISHED_KEYS, UPDATED_KEYS, itemprop_value, meta_value
+from crawler.extraction.pageindex import page_index
 from crawler.extraction.selectors import element_text, normalise_space, select_nodes
 
 Labelled = tuple[str, str | None]
 
 # "/read/2016/02/16/..." : many news URLs carry the day of publication.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
-# A <time> element the page marks as the article's own (others are often a sidebar's).
-_TIME = "(//time[@pubdate][@datetime])[1]/@datetime"
 
 
 def _first_meta(root: Selector, keys: tuple[str, ...]) -> Labelled | None:
@@ -54,7 +53,7 @@ def headings(root: Selector, level: str = "h1", limit: int = 5) -> list[str]:
 
 def published_candidates(root: Selector, jsonld: RawFields, fallback: RawFields) -> list[Labelled]:
     meta = _first_meta(root, PUBLISHED_KEYS) or ("itemprop", itemprop_value(root, "datePublished"))
-    time = normalise_space(next(iter(select_nodes(root, _TIME)), ""))
+    time = normalise_space(page_index(root).pubdate_time or "")
     return [
         ("jsonld", jsonld.published),
         meta,

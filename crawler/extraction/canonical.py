@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
@@ -9,7 +10,7 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from archive.tracking import strip_tracking
-from crawler.extraction.selectors import select_nodes
+from crawler.extraction.pageindex import page_index
 from crawler.sites import SiteConfig
 
 
@@ -20,16 +21,18 @@ def normalise_url(url: str) -> str:
 
 def page_candidates(root: Selector) -> list[str]:
     """What the page declares as its own address: ``rel=canonical``, then ``og:url``."""
-    return [
-        *select_nodes(root, '//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href'),
-        *select_nodes(root, '//meta[@property="og:url" or @name="og:url"]/@content'),
-    ]
+    index = page_index(root)
+    return [*index.canonical_links, *index.og_urls]
+
+
+# re's \s is str.isspace(): any whitespace inside makes no URL.
+_WHITESPACE = re.compile(r"\s")
 
 
 def valid_own_url(candidate: str, fetched_url: str, site: SiteConfig) -> str | None:
     """``candidate`` resolved against the page when it is an http(s) URL on the site's domains."""
     candidate = candidate.strip()
-    if not candidate or any(c.isspace() for c in candidate):
+    if not candidate or _WHITESPACE.search(candidate):
         return None
     try:
         resolved = urljoin(fetched_url, candidate)

@@ -14,7 +14,7 @@ import re
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.selectors import element_text
+from crawler.extraction.selectors import element_text, xpath_nodes
 from crawler.extraction.visible import near_headline
 
 _ROLES = (
@@ -55,8 +55,8 @@ def credit_lines(root: Selector) -> list[str]:
     """Short "Role: name" lines in page order: from each text that starts with a role word,
     the nearest element around it that reads as a whole credit ("Penulis" | ": A" in a row)."""
     found: list[str] = []
-    for node in root.xpath(f"//body//text()[re:test(., '{_ROLE_START}', 'i')]/.."):
-        element: etree._Element | None = node.root
+    for node in xpath_nodes(root.root, f"//body//text()[re:test(., '{_ROLE_START}', 'i')]/.."):
+        element: etree._Element | None = node
         for _ in range(_CLIMB):
             if element is None or _elsewhere(element):
                 break
@@ -78,8 +78,7 @@ def headline_byline(root: Selector, title: str | None) -> str | None:
 
 def closing_name(root: Selector) -> str | None:
     """A bold name that closes a paragraph of text, after a line break: the writer's sign-off."""
-    for match in root.xpath("//body//p/*[self::strong or self::b][last()]"):
-        element = match.root
+    for element in xpath_nodes(root.root, "//body//p/*[self::strong or self::b][last()]"):
         name = element_text(element)
         if not name or not _SIGN_OFF.match(name) or _elsewhere(element):
             continue

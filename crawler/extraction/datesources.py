@@ -26,12 +26,13 @@ whose evidence decided each.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipelines.dates import ParsedDate, parse_date, read_date
+from pipelines.dates import ParsedDate, read_date, warn_unreadable
 
 _DASHED_TIME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\s*T\s*(\d{1,2})-(\d{2})-(\d{2})")
 _ZONE_SUFFIX = re.compile(r"\s*(?:Z|[+-]\d{2}:?\d{2})*\s*Z?\s*$", re.IGNORECASE)
@@ -74,10 +75,13 @@ class ChosenDates:
 def repair_metadata(text: str, z_is_local: bool = False, tz: str | None = None) -> str:
     """Undo known metadata faults: dashes in the time, a ``Z`` the site writes on local time,
     and an offset with its sign flipped (``-07:00`` on a ``+07:00`` site) read as the site's."""
+    return _repaired(text, z_is_local, _flipped_offset(tz) if tz else None)
+
+
+def _repaired(text: str, z_is_local: bool, flipped: tuple[str, str] | None) -> str:
     text = _DASHED_TIME.sub(r"\1T\2:\3:\4", text.strip())
     if z_is_local and re.search(r"\dZ$", text, re.IGNORECASE):
         text = text[:-1]
-    flipped = _flipped_offset(tz) if tz else None
     if flipped and text.endswith(flipped[0]):
         text = text[: -len(flipped[0])] + flipped[1]
     return text
@@ -85,7 +89,7 @@ def repair_metadata(text: str, z_is_local: bool = False, tz: str | None = None) 
 
 def _flipped_offset(tz: str) -> tuple[str, str] | None:
     """``("-07:00", "+07:00")`` for a ``+07:00`` zone: the wrong and the right spelling."""
-    offset = datetime.now(ZoneInfo(tz)).strftime("%z")
+    offset = _offset_now(tz)
     if offset in ("+0000", "-0000"):
         return None
     right = f"{offset[:3]}:{offset[3:]}"
@@ -93,8 +97,59 @@ def _flipped_offset(tz: str) -> tuple[str, str] | None:
     return wrong, right
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _offset_now(tz: str) -> str:
+    """``datetime.now(ZoneInfo(tz)).strftime("%z")`` by arithmetic alone: the C library's
+    clock and time zone calls behind ``now()`` and ``strftime`` cost more than all of this."""
+    offset = (_EPOCH + timedelta(seconds=time.time())).astimezone(ZoneInfo(tz)).utcoffset()
+    if offset is None:
+        return ""
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes, seconds = divmod(abs(offset), timedelta(minutes=1))
+    hours, minutes = divmod(minutes, 60)
+    text = f"{sign}{hours:02d}{minutes:02d}"
+    if seconds:
+        whole, micro = seconds.seconds, seconds.microseconds
+        text += f"{whole:02d}.{micro:06d}" if micro else f"{whole:02d}"
+    return text
+
+
 def has_zone(text: str) -> bool:
     return bool(_EXPLICIT_ZONE.search(text))
+
+
+class _Reader:
+    """``parse_date`` (and ``read_date``) in one zone, each text read once per page.
+
+    The weighing reads the same strings again and again (a shown date, then the chosen one).
+    """
+
+    def __init__(self, tz: str) -> None:
+        self.tz = tz
+        self._read: dict[str, ParsedDate | None] = {}
+        self._flipped: tuple[tuple[str, str] | None] | None = None
+
+    def repaired(self, text: str, z_is_local: bool) -> str:
+        """``repair_metadata`` in this zone (its offset looked up once per page)."""
+        if self._flipped is None:
+            self._flipped = (_flipped_offset(self.tz) if self.tz else None,)
+        return _repaired(text, z_is_local, self._flipped[0])
+
+    def guess(self, text: str) -> ParsedDate | None:
+        """``read_date``: no warning when the text holds no date."""
+        if text in self._read:
+            return self._read[text]
+        parsed = self._read[text] = read_date(text, self.tz)
+        return parsed
+
+    def __call__(self, text: str) -> ParsedDate | None:
+        """``parse_date``: a warning each time a text holds no date."""
+        parsed = self.guess(text)
+        if parsed is None:
+            warn_unreadable(text)
+        return parsed
 
 
 @dataclass(frozen=True)
@@ -106,15 +161,15 @@ class _Candidate:
     wall: datetime
 
 
-def _parse(texts: Sequence[Labelled], tz: str, z_is_local: bool) -> list[_Candidate]:
+def _parse(texts: Sequence[Labelled], read: _Reader, z_is_local: bool) -> list[_Candidate]:
     found = []
     for label, text in texts:
         if not text or not text.strip():
             continue
-        raw = repair_metadata(text, z_is_local, tz)
-        parsed = parse_date(raw, tz)
+        raw = read.repaired(text, z_is_local)
+        parsed = read(raw)
         if parsed is not None:
-            wall = parse_date(_ZONE_SUFFIX.sub("", raw), tz) if has_zone(raw) else parsed
+            wall = read(_ZONE_SUFFIX.sub("", raw)) if has_zone(raw) else parsed
             found.append(
                 _Candidate(label, raw, parsed, (wall or parsed).value.replace(tzinfo=None))
             )
@@ -155,18 +210,18 @@ def _same_day(shown: ParsedDate, metadata: list[_Candidate]) -> bool:
     )
 
 
-def _reconcile(shown_text: str | None, metadata: list[_Candidate], tz: str) -> str | None:
+def _reconcile(shown_text: str | None, metadata: list[_Candidate], read: _Reader) -> str | None:
     """The shown date (with agreeing metadata's seconds), or None when none is shown."""
     if not shown_text:
         return None
-    shown = parse_date(shown_text, tz)
+    shown = read(shown_text)
     if shown is None:
         return None
     return _agreeing(shown, metadata) or shown_text
 
 
-def _guesses(texts: Sequence[str], tz: str) -> list[ParsedDate]:
-    return [p for p in (read_date(text, tz) for text in texts) if p is not None and p.has_time]
+def _guesses(texts: Sequence[str], read: _Reader) -> list[ParsedDate]:
+    return [p for p in (read.guess(text) for text in texts) if p is not None and p.has_time]
 
 
 def _from_guesses(guesses: list[ParsedDate], metadata: list[_Candidate]) -> str | None:
@@ -215,15 +270,16 @@ def _not_before(candidates: list[_Candidate], start: ParsedDate | None) -> list[
 
 def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> ChosenDates:
     """The raw published and updated strings by the rules above, with their sources."""
-    published_all = _parse(sources.metadata_published, tz, z_is_local)
+    read = _Reader(tz)
+    published_all = _parse(sources.metadata_published, read, z_is_local)
     published_meta = [c for c in published_all if c.parsed.has_time]
     updated_meta = [
-        c for c in _parse(sources.metadata_updated, tz, z_is_local) if c.parsed.has_time
+        c for c in _parse(sources.metadata_updated, read, z_is_local) if c.parsed.has_time
     ]
-    guesses = _guesses(sources.guessed, tz)
+    guesses = _guesses(sources.guessed, read)
     published_guesses = [g for g in guesses if g.kind != "updated"]
     published_source: str | None = sources.shown_label
-    published = _reconcile(sources.shown_published, published_all, tz)
+    published = _reconcile(sources.shown_published, published_all, read)
     if published is None:
         published_source = sources.guessed_label
         # Metadata's modified date confirms a shown date too: its published one may be wrong.
@@ -235,14 +291,14 @@ def choose_dates(sources: DateSources, tz: str, z_is_local: bool = False) -> Cho
         published, published_source = chosen.raw, chosen.label
     if published is None and sources.url_day:
         published, published_source = sources.url_day, "url"
-    start = parse_date(published, tz) if published else None
+    start = read(published) if published else None
     updated_source: str | None = sources.shown_label
-    updated = _reconcile(sources.shown_updated, updated_meta, tz)
+    updated = _reconcile(sources.shown_updated, updated_meta, read)
     if updated is None:
         # A visible "Diperbarui" date beats metadata that says otherwise.
         shown = [g for g in guesses if g.kind == "updated" and _not_earlier(g.value, start)]
         updated_source = sources.guessed_label
-        updated = _reconcile(shown[0].source, updated_meta, tz) if shown else None
+        updated = _reconcile(shown[0].source, updated_meta, read) if shown else None
     if updated is None and (modified := _first_zoned(_not_before(updated_meta, start))):
         updated, updated_source = modified.raw, modified.label
     return ChosenDates(

@@ -17,7 +17,8 @@ from parsel import Selector
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.images import absolute
-from crawler.extraction.selectors import normalise_space, select_nodes
+from crawler.extraction.pageindex import page_index
+from crawler.extraction.selectors import normalise_space
 from crawler.items import Image
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,7 @@ def _types(obj: dict[str, Any]) -> set[str]:
 def find_articles(root: Selector, url: str = "") -> list[dict[str, Any]]:
     """Article objects of the page, ``NewsArticle`` family first, in page order."""
     found: list[dict[str, Any]] = []
-    for block in select_nodes(
-        root, '//script[translate(@type, "LDJSON+", "ldjson+")="application/ld+json"]/text()'
-    ):
+    for block in page_index(root).jsonld_texts:
         data = parse_block(block, url)
         found.extend(obj for obj in _objects(data) if _types(obj) & ARTICLE_TYPES)
     # A page that has a NewsArticle and a generic Article describes the news one better.

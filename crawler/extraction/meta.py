@@ -3,51 +3,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
-
-from lxml import etree
 
 from crawler.extraction.fields import RawFields
 from crawler.extraction.images import absolute
+from crawler.extraction.pageindex import page_index
 from crawler.extraction.selectors import article_paragraphs, element_blocks, normalise_space
 from crawler.items import Image
 
 if TYPE_CHECKING:
+    from lxml import etree
     from parsel import Selector
-
-# XPath's translate() as the queries wrote it: only ASCII letters fold.
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-_TAGGED = etree.XPath("//meta | //*[@itemprop]")
-
-
-class _PageMeta:
-    """The page's ``<meta>`` contents by lower-cased property/name and its ``itemprop``
-    elements by name, each in page order: one walk over the document instead of a
-    whole-document query per key."""
-
-    def __init__(self, root: etree._Element) -> None:
-        self.meta: dict[str, list[str]] = {}
-        self.itemprops: dict[str, list[etree._Element]] = {}
-        for element in _TAGGED(root):
-            if element.tag == "meta":
-                content = element.get("content")
-                if content is not None and (value := normalise_space(content)):
-                    keys = {
-                        key.translate(_ASCII_LOWER)
-                        for key in (element.get("property"), element.get("name"))
-                        if key is not None
-                    }
-                    for key in keys:
-                        self.meta.setdefault(key, []).append(value)
-            prop = element.get("itemprop")
-            if prop is not None:
-                self.itemprops.setdefault(prop, []).append(element)
-
-
-# Built once per parsed page and dropped with it; pages are read by several modules.
-_INDEXES: WeakKeyDictionary[etree._Element, _PageMeta] = WeakKeyDictionary()
-
 
 #: Meta tags naming the article's publication and modification times, most specific first.
 PUBLISHED_KEYS = (
@@ -62,17 +27,9 @@ PUBLISHED_KEYS = (
 UPDATED_KEYS = ("article:modified_time", "og:updated_time", "og:article:modified_time", "lastmod")
 
 
-def _page_meta(root: Selector) -> _PageMeta:
-    element = root.root
-    index = _INDEXES.get(element)
-    if index is None:
-        index = _INDEXES[element] = _PageMeta(element)
-    return index
-
-
 def meta_values(root: Selector, *keys: str) -> list[str]:
     """``content`` of ``<meta property|name=key>`` for the first key present (case-insensitive)."""
-    meta = _page_meta(root).meta
+    meta = page_index(root).meta
     for key in keys:
         cleaned = meta.get(key)
         if cleaned:
@@ -101,7 +58,7 @@ def itemprop_values(root: Selector, prop: str) -> list[str]:
 
 def itemprop_elements(root: Selector, prop: str) -> list[etree._Element]:
     """The elements whose ``itemprop`` is ``prop``, in page order."""
-    return _page_meta(root).itemprops.get(prop, [])
+    return page_index(root).itemprops.get(prop, [])
 
 
 def itemprop_value(root: Selector, prop: str) -> str | None:

@@ -32,7 +32,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
 def normalise_space(text: str) -> str:
     """Collapse whitespace (``&nbsp;`` included) to single spaces and drop invisible marks."""
-    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    # str.split() splits at what re's \s matches and drops the ends: the regex's result.
+    return " ".join(text.split())
 
 
 _XPATH_FUNCTION = re.compile(r"^\s*[a-z][a-z-]*\(")
@@ -60,6 +63,18 @@ def _compiled(selector: str) -> etree.XPath:
         return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
     except etree.XPathError as exc:
         raise ValueError(f"XPath error: {exc} in {query}") from None
+
+
+@lru_cache(maxsize=256)
+def _compiled_xpath(query: str) -> etree.XPath:
+    return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+
+
+def xpath_nodes(element: etree._Element, query: str, **variables: Any) -> list[Any]:
+    """What parsel's ``Selector.xpath(query, **variables)`` finds from ``element``, as lxml
+    gives it (no ``Selector`` each), the query compiled once per process."""
+    found = _compiled_xpath(query)(element, **variables)
+    return found if isinstance(found, list) else [found]
 
 
 def select_nodes(root: Selector, selector: str) -> list[Any]:
@@ -95,11 +110,8 @@ class Block:
     all_lines_linked: bool = False
 
 
-@dataclass
-class _Piece:
-    text: str
-    link: bool
-    bold: bool
+# A run of text: the text, whether it is link text, whether it is bold.
+_Piece = tuple[str, bool, bool]
 
 
 class _BlockBuilder:
@@ -115,12 +127,16 @@ class _BlockBuilder:
         self.line: list[_Piece] = []
 
     def text(self, text: str, link: bool, bold: bool) -> None:
+        if "\n" not in text:  # no paragraph break in it: most runs
+            if text:
+                self.line.append((text, link, bold))
+            return
         parts = _PARAGRAPH_BREAK.split(text)
         for index, part in enumerate(parts):
             if index:
                 self.paragraph()
             if part:
-                self.line.append(_Piece(part, link, bold))
+                self.line.append((part, link, bold))
 
     def line_break(self) -> None:
         if not self._end_line() and self.lines:
@@ -130,7 +146,8 @@ class _BlockBuilder:
     def _end_line(self) -> bool:
         """Close the current line; False when it held no text."""
         line, self.line = self.line, []
-        if any(piece.text.strip() for piece in line):
+        # Pieces are never empty: one that is not all whitespace has text.
+        if any(not piece[0].isspace() for piece in line):
             self.lines.append(line)
             return True
         return False
@@ -138,9 +155,13 @@ class _BlockBuilder:
     def paragraph(self) -> None:
         self._end_line()
         lines, self.lines = self.lines, []
+        if len(lines) < 2:
+            if lines:
+                self._emit(lines)
+            return
         run: list[list[_Piece]] = []
         for line in lines:
-            if len(lines) > 1 and _bold_only(line):
+            if _bold_only(line):
                 self._emit(run)
                 self._emit([line])
                 run = []
@@ -149,15 +170,21 @@ class _BlockBuilder:
         self._emit(run)
 
     def _emit(self, lines: list[list[_Piece]]) -> None:
-        pieces = [piece for line in lines for piece in [*line, _Piece("\n", False, False)]]
-        text = normalise_space("".join(piece.text for piece in pieces))
+        text = normalise_space("\n".join("".join(piece[0] for piece in line) for line in lines))
         if not text:
             return
+        shares = [_visible_counts(line) for line in lines]
+        total = sum(visible for visible, _ in shares)
+        linked = sum(linked for _, linked in shares)
         self.blocks.append(
             Block(
                 text,
-                _link_share(pieces),
-                len(lines) > 1 and all(_link_share(line) >= LINK_LINE_SHARE for line in lines),
+                linked / total if total else 0.0,
+                len(lines) > 1
+                and all(
+                    (linked / visible if visible else 0.0) >= LINK_LINE_SHARE
+                    for visible, linked in shares
+                ),
             )
         )
 
@@ -166,14 +193,19 @@ def _visible(text: str) -> int:
     return len("".join(text.split()))
 
 
-def _link_share(pieces: list[_Piece]) -> float:
-    total = sum(_visible(piece.text) for piece in pieces)
-    linked = sum(_visible(piece.text) for piece in pieces if piece.link)
-    return linked / total if total else 0.0
+def _visible_counts(line: list[_Piece]) -> tuple[int, int]:
+    """Visible characters of a line, and how many of them are link text."""
+    total = linked = 0
+    for text, link, _ in line:
+        visible = _visible(text)
+        total += visible
+        if link:
+            linked += visible
+    return total, linked
 
 
 def _bold_only(line: list[_Piece]) -> bool:
-    return all(piece.bold or not piece.text.strip() for piece in line)
+    return all(piece[2] or piece[0].isspace() for piece in line)
 
 
 def text_blocks(
@@ -191,11 +223,12 @@ def text_blocks(
     walker = etree.iterwalk(element, events=("start", "end", "comment", "pi"))
     skipped: set[etree._Element] = set()
     for event, node in walker:
-        if event in ("comment", "pi"):
+        if event == "comment" or event == "pi":
             if node.tail:  # a comment carries no text, but what follows it does
                 builder.text(node.tail, links > 0, bold > 0)
             continue
-        tag = _tag(node)
+        tag = node.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         if event == "start":
             if tag in BLOCK_TAGS:
                 builder.paragraph()

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.fields import RawFields
-from crawler.extraction.selectors import element_text, text_longer_than
+from crawler.extraction.pagememo import page_memo
+from crawler.extraction.selectors import element_text, text_longer_than, xpath_nodes
 from crawler.extraction.titles import title_key
 
 _NOT_TEXT = "not(self::meta or self::script or self::style or self::link)"
@@ -59,11 +61,21 @@ _MAX_DATES = 40
 
 
 def _short_texts(root: Selector, xpath: str, limit: int) -> list[str]:
+    # The byline and the date guesses both look near the headline, with other length limits:
+    # per page, each query runs once and each element's text is read once.
+    memo = page_memo(root.root)
+    key = ("matches", root.root, xpath)
+    elements: list[etree._Element] | None = memo.get(key)
+    if elements is None:
+        elements = memo[key] = xpath_nodes(root.root, xpath)
+    read: dict[etree._Element, str] = memo.setdefault("element_text", {})
     texts = []
-    for match in root.xpath(xpath):
-        if text_longer_than(match.root, limit):
+    for element in elements:
+        if text_longer_than(element, limit):
             continue
-        text = element_text(match.root)
+        text = read.get(element)
+        if text is None:
+            text = read[element] = element_text(element)
         if text and len(text) <= limit and text not in texts:
             texts.append(text)
     return texts
@@ -73,6 +85,14 @@ def headline_elements(root: Selector, title: str | None) -> list[Selector]:
     """Elements that say ``title``: headings first (an <h1> may be a section name), then any
     other element whose whole text it is (not a link, nor a link's container: that is a
     teaser of the article in a list); else the first <h1>."""
+    memo = page_memo(root.root)
+    key = ("headline_elements", title)
+    if key not in memo:
+        memo[key] = _headline_elements(root, title)
+    return list(memo[key])
+
+
+def _headline_elements(root: Selector, title: str | None) -> list[Selector]:
     wanted = title_key(title or "")
     found = [
         heading
