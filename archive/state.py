@@ -163,6 +163,24 @@ class ArticleState:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtractionBasis:
+    """What an article's current fingerprint was extracted from, beyond its first page.
+
+    A page fetched again unchanged gives the same fingerprint only when the learned boilerplate
+    taken out of it is the same (``learned``: a digest of the site's learned blocks then, empty
+    when none) and, for an article of several pages, when none of its later pages changed
+    (``pages``: URL and capture record ID of each later page, in order).  Valid only while the
+    article's fingerprint is ``fingerprint``.
+    """
+
+    key: str
+    """The article's key (:func:`surt_key` of its canonical URL)."""
+    fingerprint: str
+    learned: str
+    pages: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PendingItem:
     """An article version's item, decided but not yet durably written to the item output."""
 
@@ -224,6 +242,22 @@ class CrawlState(ABC):
     @abstractmethod
     def put_article(self, state: ArticleState) -> None:
         """Record ``state``, replacing any earlier state of its key."""
+
+    def put_articles(self, states: Iterable[ArticleState]) -> None:
+        """Record each of ``states`` as :meth:`put_article` does; a backend may batch them."""
+        for state in states:
+            self.put_article(state)
+
+    def get_basis(self, key: str) -> ExtractionBasis | None:
+        """The extraction basis of the article ``key``, if recorded (a backend may keep none)."""
+        return None
+
+    def put_bases(self, bases: Iterable[ExtractionBasis]) -> None:
+        """Record these extraction bases, replacing earlier ones of their keys.
+
+        A backend that keeps none ignores them: its re-crawls extract more pages.
+        """
+        return None
 
     @abstractmethod
     def put_version(self, state: ArticleState, pending: PendingItem) -> None:

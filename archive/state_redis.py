@@ -38,6 +38,7 @@ from archive.state import (
     CaptureState,
     CrawlState,
     CrawlStateError,
+    ExtractionBasis,
     PendingItem,
     RunRecord,
     surt_key,
@@ -225,6 +226,20 @@ class RedisCrawlState(CrawlState):
 
     def put_article(self, state: ArticleState) -> None:
         self._script(_PUT_ARTICLE, *self._article_args(state), "", "")
+
+    def get_basis(self, key: str) -> ExtractionBasis | None:
+        doc = self._call(lambda r: r.hget(self._k("basis"), key))
+        if doc is None:
+            return None
+        fingerprint, learned, pages = json.loads(doc)
+        return ExtractionBasis(key, fingerprint, learned, tuple((u, r) for u, r in pages))
+
+    def put_bases(self, bases: Iterable[ExtractionBasis]) -> None:
+        docs = {
+            b.key: json.dumps([b.fingerprint, b.learned, [list(p) for p in b.pages]]) for b in bases
+        }
+        if docs:
+            self._call(lambda r: r.hset(self._k("basis"), mapping=docs))
 
     def put_version(self, state: ArticleState, pending: PendingItem) -> None:
         doc = json.dumps(

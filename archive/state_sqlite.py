@@ -34,6 +34,7 @@ from archive.state import (
     CaptureState,
     CrawlState,
     CrawlStateError,
+    ExtractionBasis,
     PendingItem,
     RunRecord,
     surt_key,
@@ -44,7 +45,13 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+_BASIS_TABLE = """CREATE TABLE article_basis (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    learned TEXT NOT NULL,
+    pages TEXT NOT NULL
+) WITHOUT ROWID"""
 _PENDING_TABLE = """CREATE TABLE pending_items (
     seq INTEGER PRIMARY KEY,
     canonical_url TEXT NOT NULL,
@@ -89,6 +96,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (_PENDING_TABLE,),
     3: (_RUNS_TABLE, _RUNS_INDEX),
     4: _BLOCK_TABLES,
+    5: (_BASIS_TABLE,),
 }
 
 _SCHEMA = (
@@ -135,6 +143,7 @@ _SCHEMA = (
     _RUNS_TABLE,
     _RUNS_INDEX,
     *_BLOCK_TABLES,
+    _BASIS_TABLE,
 )
 
 _CAPTURE_COLUMNS = tuple(field.name for field in fields(CaptureState))
@@ -241,6 +250,33 @@ class SqliteCrawlState(CrawlState):
         self._execute(
             _PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
         )
+
+    def put_articles(self, states: Iterable[ArticleState]) -> None:
+        """All of ``states`` in one transaction (one commit instead of one each)."""
+        rows = [(s.key, surt_key(s.url), *_row(s, _ARTICLE_COLUMNS)) for s in states]
+        if rows:
+            self._in_transaction(_PUT_ARTICLE, rows)
+
+    def get_basis(self, key: str) -> ExtractionBasis | None:
+        row = self._fetchone(
+            "SELECT fingerprint, learned, pages FROM article_basis WHERE key = ?", (key,)
+        )
+        if row is None:
+            return None
+        pages = tuple((str(url), str(record)) for url, record in json.loads(row[2]))
+        return ExtractionBasis(key, row[0], row[1], pages)
+
+    def put_bases(self, bases: Iterable[ExtractionBasis]) -> None:
+        rows = [
+            (b.key, b.fingerprint, b.learned, json.dumps([list(page) for page in b.pages]))
+            for b in bases
+        ]
+        if rows:
+            self._in_transaction(
+                "INSERT OR REPLACE INTO article_basis (key, fingerprint, learned, pages)"
+                " VALUES (?, ?, ?, ?)",
+                rows,
+            )
 
     def put_version(self, state: ArticleState, pending: PendingItem) -> None:
         row = (pending.canonical_url, pending.version, pending.kind, pending.target, pending.line)

@@ -262,8 +262,11 @@ def kabarsip_crawl(
     errors = int(stats.get("log_count/ERROR", 0))
     if errors:
         print(f"  {name}: {errors} errors logged, see {out / 'crawl.log'}", flush=True)
-    # Articles read and checked: new, updated and unchanged versions alike.
-    run.articles = int(stats.get("items/valid", 0))
+    # Articles read and checked (new, updated and unchanged versions alike), and those a
+    # re-crawl found unchanged without extracting them.
+    run.articles = int(stats.get("items/valid", 0)) + int(
+        stats.get("articles/unchanged/skipped_extraction", 0)
+    )
     run.warc_bytes = sum(
         p.stat().st_size for p in (out / "warc").glob("*.warc.gz") if p.name not in before
     )

@@ -104,7 +104,7 @@ def test_a_state_file_of_schema_1_gains_the_pending_table(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE pending_items")
         db.execute("DROP TABLE runs")
-        for table in ("blocks", "block_sites", "article_blocks"):
+        for table in ("blocks", "block_sites", "article_blocks", "article_basis"):
             db.execute(f"DROP TABLE {table}")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with SqliteCrawlState(path) as state:

@@ -108,7 +108,7 @@ def test_a_schema_3_file_gains_the_block_tables_and_keeps_its_data(tmp_path: Pat
         state.put_run(RunRecord("run-1", SITE, SEEN, SEEN, "finished", {"items": 3}))
     # Back to schema 3 as that version wrote it: no block tables, version 3 in meta.
     with sqlite3.connect(path) as db:
-        for table in ("blocks", "block_sites", "article_blocks"):
+        for table in ("blocks", "block_sites", "article_blocks", "article_basis"):
             db.execute(f"DROP TABLE {table}")
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
@@ -124,5 +124,5 @@ def test_a_schema_3_file_gains_the_block_tables_and_keeps_its_data(tmp_path: Pat
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-    assert version == (str(SCHEMA_VERSION),) == ("4",)
+    assert version == (str(SCHEMA_VERSION),) == ("5",)
     assert set(SCHEMA_4) <= names

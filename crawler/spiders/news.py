@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,8 +20,16 @@ from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
 from archive.crawlstate import crawl_state
+from archive.reader import ArchivedRecordError
 from archive.state import ArticleState, CrawlState
-from archive.unchanged import unchanged_articles
+from archive.unchanged import (
+    LAZY_META,
+    PAGE_META,
+    UNREAD_FLAG,
+    UNREAD_META,
+    Confirmed,
+    unchanged_articles,
+)
 from archive.warcitems import CONTINUES_META
 from crawler.discovery import (
     DiscoveryCaps,
@@ -313,21 +321,32 @@ class NewsSpider(scrapy.Spider):
             return
         section = str(response.meta.get(SECTION_META, response.url))
         seen = self.section_articles.setdefault(section, set())
-        added = 0
+        added = unknown = 0
+        state = (
+            crawl_state(self.crawler) if self.settings.getbool("SECTION_STOP_AT_KNOWN") else None
+        )
         for url in links_from_page(response, response.url, self.site.section_links):
             if self._is_article(url, "section") and self._on_site(url):
                 if url not in seen:
                     seen.add(url)
                     added += 1
-                yield from self._article_request(url, "section")
+                for request in self._article_request(url, "section"):
+                    if state is None or state.get_capture(request.url) is None:
+                        unknown += 1
+                    yield request
         next_url = next_page_link(response, response.url, self.site.section_next)
         if not next_url:
             return
         depth = int(response.meta.get("depth_in_section", 1))
+        # A first page is always paged on: its lead block may list stories in other markup.
         if not added and depth > 1:
             # Past the end of the listing (empty or repeated pages): paging further finds nothing.
-            # A first page is always paged on: its lead block may list stories in other markup.
             self.crawler.stats.inc_value("discovery/section/no_new_links")
+            return
+        if not unknown and depth > 1:
+            # Every article listed was fetched by an earlier run: the listing runs newest first,
+            # so the pages after it hold older ones still; those due are asked for anyway.
+            self.crawler.stats.inc_value("discovery/section/all_known")
             return
         limit = self.settings.getint("SECTION_MAX_PAGES")
         if depth >= limit:
@@ -349,11 +368,15 @@ class NewsSpider(scrapy.Spider):
         if rule and rule.all_pages_param:
             param, _, param_value = rule.all_pages_param.partition("=")
             url = add_or_replace_parameter(url, param, param_value)
+        meta = {ARTICLE_META: url, FOUND_IN_META: found_in, **self._size_limits("article")}
+        if unchanged_articles(self.crawler) is not None:
+            # A 304 confirming the known version may stay unread (archive.unchanged).
+            meta[LAZY_META] = "paged" if rule and rule.next else "single"
         yield scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={ARTICLE_META: url, FOUND_IN_META: found_in, **self._size_limits("article")},
+            meta=meta,
             cb_kwargs={HINTS_ARG: Hints.found(found_in, **hints)},
         )
 
@@ -361,7 +384,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
-        if self._unchanged(response):
+        if (yield from self._unchanged(response, hints)):
             return
         if self.shapes is not None:
             kind = page_kind(response.selector, response.url)
@@ -398,24 +421,112 @@ class NewsSpider(scrapy.Spider):
                 return
         if rest:
             self.crawler.stats.inc_value("articles/multipage")
+            unchanged = unchanged_articles(self.crawler)
+            if unchanged is not None:
+                unchanged.note_pages(first.url, [page.url for page in rest])
         yield merge_pages(first, rest) if rest else first
 
-    def _unchanged(self, response: TextResponse) -> bool:
+    def _unchanged(
+        self, response: TextResponse, hints: Hints | None
+    ) -> Generator[scrapy.Request, None, bool]:
         """Whether the page repeats its article's known version: then it is seen, not extracted.
 
-        A multi-page article is extracted as before: a later page may hold a change.
+        An article of several pages is seen once each later page is fetched again and found
+        unchanged (:meth:`parse_unchanged_page`); without a record of its later pages it is
+        extracted as before.
         """
         unchanged = unchanged_articles(self.crawler)
-        article = unchanged.known(response) if unchanged is not None else None
-        if unchanged is None or article is None:
+        if unchanged is None:
             return False
         site = self.site_for(response.url)
         rule = site.multipage
-        if rule and rule.next and next_page_link(response, response.url, rule.next):
-            self.crawler.stats.inc_value("articles/unchanged/extracted_multipage")
+        confirmed: Confirmed | None = response.meta.get(UNREAD_META)
+        if confirmed is None:
+            confirmed = unchanged.confirmed(
+                response,
+                paged=lambda: bool(
+                    rule and rule.next and next_page_link(response, response.url, rule.next)
+                ),
+            )
+        if confirmed is None:
             return False
-        unchanged.skip(response, article, site.revisit)
+        article, pages = confirmed
+        if pages:
+            yield self._unchanged_page(article, pages, 0, response.url, hints)
+        else:
+            unchanged.skip(response, article, site.revisit)
         return True
+
+    def _unchanged_page(
+        self,
+        article: ArticleState,
+        pages: tuple[tuple[str, str], ...],
+        index: int,
+        first_url: str,
+        hints: Hints | None,
+    ) -> scrapy.Request:
+        """The request for a later page of an article whose earlier pages were unchanged."""
+        url, expected = pages[index]
+        return scrapy.Request(
+            url,
+            callback=self.parse_unchanged_page,
+            errback=self.on_page_error,
+            meta={
+                CONTINUES_META: True,
+                LAZY_META: "page",
+                PAGE_META: expected,
+                **self._size_limits("article"),
+            },
+            cb_kwargs={
+                "article": article,
+                "pages": pages,
+                "index": index,
+                "first_url": first_url,
+                "hints": hints,
+            },
+        )
+
+    def parse_unchanged_page(
+        self,
+        response: Response,
+        article: ArticleState,
+        pages: tuple[tuple[str, str], ...],
+        index: int,
+        first_url: str,
+        hints: Hints | None,
+    ) -> Iterator[Any]:
+        """A later page of an article whose earlier pages were unchanged: the next, or done.
+
+        A page that changed has the earlier ones read back from the archive, and the article
+        is extracted whole.
+        """
+        unchanged = unchanged_articles(self.crawler)
+        assert unchanged is not None  # only it asks for these pages
+        if UNREAD_FLAG in response.flags or unchanged.same_page(response, pages[index][1]):
+            if index + 1 < len(pages):
+                yield self._unchanged_page(article, pages, index + 1, first_url, hints)
+            else:
+                unchanged.skip(response, article, self.site_for(first_url).revisit)
+            return
+        self.crawler.stats.inc_value("articles/unchanged/page_changed")
+        earlier = [first_url, *(url for url, _ in pages[:index])]
+        try:
+            read = [unchanged.archived_page(url) for url in earlier]
+        except (ArchivedRecordError, LookupError) as exc:
+            self.crawler.stats.inc_value("articles/held_back/unreadable")
+            self.logger.warning(
+                "Held back %s: an earlier page cannot be read back (%s); the next run reads it",
+                first_url,
+                exc,
+            )
+            unchanged.forget_basis(article)
+            return
+        first, *rest = (self._extract(page) for page in read if isinstance(page, TextResponse))
+        for name, value in (hints or Hints()).items():
+            setattr(first, name, value)
+        if isinstance(response, TextResponse):
+            rest.append(self._extract(response))
+        yield from self._continue_or_finish(response, first, rest, {*earlier, response.url})
 
     def _extract(self, response: TextResponse) -> Article:
         # Counted so that a re-crawl shows which pages cost an extraction.
@@ -444,11 +555,12 @@ class NewsSpider(scrapy.Spider):
         (a new article is still unknown, a known one still due) and emits it whole.
         """
         self.on_error(failure)
-        first: Article = failure.request.cb_kwargs["first"]  # type: ignore[attr-defined]
+        kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        first_url = kwargs["first"].url if "first" in kwargs else kwargs["first_url"]
         self.crawler.stats.inc_value("articles/held_back/page_failed")
         self.logger.warning(
             "Held back %s: its page %s could not be fetched; the next run fetches it again",
-            first.url,
+            first_url,
             failure.request.url,  # type: ignore[attr-defined]
         )
         return []
