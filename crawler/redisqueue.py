@@ -38,13 +38,15 @@ from typing import TYPE_CHECKING, Any, Self
 
 import redis
 from scrapy import Request, signals
+from scrapy.exceptions import CloseSpider
+from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from archive.redisworkers import WorkerLeases, worker_name
 from archive.stateopen import redacted_url
-from crawler.outcome import fail_crawl
+from crawler.outcome import ExitCode, fail_crawl, record_failure
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -78,7 +80,14 @@ class SharedScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        scheduler: Self = super().from_crawler(crawler)
+        scheduler: Self
+        try:
+            scheduler = super().from_crawler(crawler)
+        except redis.RedisError:
+            # scrapy-redis pings the server here, where a failure cannot close the spider
+            # (Scrapy's engine has no slot yet): open() meets the server again and fails.
+            scheduler = cls(server=connection.from_settings(crawler.settings), persist=True)
+            scheduler.stats = crawler.stats
         scheduler.crawler = crawler
         scheduler.ttl = max(1.0, crawler.settings.getfloat("KABARSIP_REDIS_HEARTBEAT_SECONDS"))
         crawler.signals.connect(scheduler._lease_done, signal=lease_done)
@@ -106,8 +115,11 @@ class SharedScheduler(Scheduler):
             super().open(spider)
             requeued, members = leases.join()
         except redis.RedisError as exc:
-            self._failed(exc)
-            return
+            # The engine is still opening: it closes the spider once open, before any fetch.
+            message = self._why(exc)
+            if self.stats is not None and record_failure(self.stats, ExitCode.STATE, message):
+                logger.error("%s; closing the spider", message)
+            raise CloseSpider("state_failed") from exc
         self.leases = leases
         if requeued:
             self._count("scheduler/requeued/redis", requeued)
@@ -233,13 +245,15 @@ class SharedScheduler(Scheduler):
             self.stats.inc_value(name, count)
 
     def _failed(self, error: redis.RedisError) -> None:
+        if self.crawler is not None:
+            fail_crawl(self.crawler, "state_failed", self._why(error))
+
+    def _why(self, error: redis.RedisError) -> str:
         url = self.crawler.settings.get("REDIS_URL") if self.crawler is not None else ""
-        message = (
+        return (
             f"cannot use the shared Redis queue {self.queue_key} at {redacted_url(url or '')}: "
             f"{' '.join(str(error).split())}"
         )
-        if self.crawler is not None:
-            fail_crawl(self.crawler, "state_failed", message)
 
 
 class LeaseMiddleware:

@@ -37,7 +37,9 @@ def start_worker(
     )
 
 
-def finish(process: subprocess.Popen[str], timeout: float = 800) -> subprocess.CompletedProcess[str]:
+def finish(
+    process: subprocess.Popen[str], timeout: float = 800
+) -> subprocess.CompletedProcess[str]:
     """Wait for a worker; its pid is the result's ``args``."""
     stdout, stderr = process.communicate(timeout=timeout)
     return subprocess.CompletedProcess(process.pid, process.returncode, stdout, stderr)

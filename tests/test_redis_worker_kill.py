@@ -72,7 +72,8 @@ def test_a_killed_worker_loses_no_article_and_no_item_is_written_twice(
 
     folders = [tmp_path / name for name in ("doomed", "survivor", "restarted")]
     figures = stats(tmp_path / "survivor")
-    assert isinstance(requeued := figures.get("scheduler/requeued/redis"), int)
+    requeued = figures.get("scheduler/requeued/redis")
+    assert isinstance(requeued, int), figures
     assert requeued >= lost, figures
 
     # The dead worker's .open file was repaired by the restarted worker's start.
