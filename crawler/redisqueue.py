@@ -33,12 +33,14 @@ What the adapter changes, and why:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 
 import redis
 from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.reactor import CallLaterOnce
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
@@ -54,6 +56,9 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between two looks at the other members while this worker waits on them.
+_RECHECK_SECONDS = 0.5
 
 #: ``Request.meta`` key of the lease token of a request popped from the shared queue.
 LEASE_META = "kabarsip_lease"
@@ -77,6 +82,10 @@ class SharedScheduler(Scheduler):
     ttl = 30.0
     #: Members other than this one that were busy at the last beat.
     busy_peers = 0
+    #: When the last beat was (``time.monotonic()``), and the requests it put back.
+    beaten = 0.0
+    requeued_now = 0
+    wake: CallLaterOnce[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -132,10 +141,13 @@ class SharedScheduler(Scheduler):
         )
         self.beating = LoopingCall(self._beat)
         self.beating.start(self.ttl / 3, now=False)
+        self.wake = CallLaterOnce(self._wake_engine)
 
     def close(self, reason: str) -> Any:
         if self.beating is not None and self.beating.running:
             self.beating.stop()
+        if self.wake is not None:
+            self.wake.cancel()
         if self.leases is None:
             return None
         leases, self.leases = self.leases, None
@@ -182,7 +194,12 @@ class SharedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        """Requests in the queue, or a busy member that may still queue some or die."""
+        """Requests in the queue, or a busy member that may still queue some or die.
+
+        Scrapy asks when this worker is idle; while it waits on the others, it beats (at
+        most every :data:`_RECHECK_SECONDS`), so that it sees a member go idle, leave or
+        die soon, and wakes its engine to ask again then.
+        """
         if self.leases is None:
             return False
         try:
@@ -191,17 +208,25 @@ class SharedScheduler(Scheduler):
         except redis.RedisError as exc:
             self._failed(exc)
             return False
+        if time.monotonic() - self.beaten >= _RECHECK_SECONDS:
+            self._beat()
+            if self.requeued_now:
+                return True
+        if self.busy_peers > 0 and self.wake is not None:
+            self.wake.schedule(_RECHECK_SECONDS)
         return self.busy_peers > 0
 
     def _beat(self) -> None:
         if self.leases is None:
             return
+        self.beaten = time.monotonic()
         try:
             beat = self.leases.beat(self._busy())
         except redis.RedisError as exc:
             self._failed(exc)
             return
         self.busy_peers = beat.busy_peers
+        self.requeued_now = beat.requeued
         if not beat.was_member:
             self._count("scheduler/lost_lease/redis")
             logger.warning(
@@ -230,6 +255,13 @@ class SharedScheduler(Scheduler):
             # Scrapy keeps no public flag of it: None once the start requests are read.
             or getattr(engine, "_start", None) is not None
         )
+
+    def _wake_engine(self) -> None:
+        # Scrapy would ask again on its own 5 s heartbeat; the engine keeps its call private.
+        slot = getattr(self.crawler.engine, "_slot", None) if self.crawler is not None else None
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def _lease_done(self, token: str) -> None:
         if self.leases is None:
