@@ -13,10 +13,11 @@ What the adapter changes, and why:
   they are ``kabarsip:NAMESPACE:SITE:requests`` and ``...:dupefilter``.
 - Leases (:mod:`archive.redisworkers`): a request is popped and recorded as the worker's in
   one step, and stays recorded until its response is through the spider and the item
-  pipelines (:class:`LeaseMiddleware` says so); each worker beats every
-  ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose heartbeat expired,
-  putting their requests back in the queue.  A request that ended otherwise (download error,
-  redirect, dropped by a middleware) stays leased until its worker closes.
+  pipelines (:class:`LeaseMiddleware` says so), or its retry or redirect is queued; each
+  worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
+  heartbeat expired, putting their requests back in the queue.  A request that ended
+  otherwise (a download error after its retries, dropped by a middleware) stays leased until
+  its worker closes.
 - Closing: a worker whose queue is empty waits while another member is busy (its heartbeat
   says so, refreshed while it downloads or scrapes), since that one may still queue requests
   or die with some in flight.
@@ -163,19 +164,24 @@ class SharedScheduler(Scheduler):
         return None
 
     def enqueue_request(self, request: Request) -> bool:
-        # A retry or a redirect carries its parent's lease, which is not its own.
-        request.meta.pop(LEASE_META, None)
+        # Only a retry or a redirect carries a lease (callbacks build their requests' meta):
+        # its parent's, which is done once the follow-up is queued or seen already.
+        parent = request.meta.pop(LEASE_META, None)
         try:
             if not request.dont_filter and self.df.request_seen(request):
                 self.df.log(request, self.spider)
                 self._count("dupefilter/filtered")
-                return False
-            self.queue.push(request)
+                queued = False
+            else:
+                self.queue.push(request)
+                self._count("scheduler/enqueued/redis")
+                queued = True
+            if parent is not None and self.leases is not None:
+                self.leases.release(parent)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
-        self._count("scheduler/enqueued/redis")
-        return True
+        return queued
 
     def next_request(self) -> Request | None:
         if self.leases is None:
