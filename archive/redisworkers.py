@@ -97,13 +97,16 @@ return {mine + moved, redis.call('SCARD', KEYS[1])}
 """
 )
 
-# KEYS: queue, my in-flight hash, lease counter.  Returns {data, token} or nil.
+# KEYS: queue, my in-flight hash, lease counter, my heartbeat.  Returns {data, token} or nil.
+# A worker that takes a request is busy from then on: the others, their queue dry, wait on it
+# (an idle heartbeat keeps its time to live; an expired one stays expired).
 _TAKE = """
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #top == 0 then return false end
 redis.call('ZREM', KEYS[1], top[1])
 local token = tostring(redis.call('INCR', KEYS[3]))
 redis.call('HSET', KEYS[2], token, top[2] .. ' ' .. top[1])
+if redis.call('GET', KEYS[4]) == 'idle' then redis.call('SET', KEYS[4], 'busy', 'KEEPTTL') end
 return {top[1], token}
 """
 
@@ -173,6 +176,7 @@ class WorkerLeases:
         self.inflight_key = f"{self.inflight_prefix}{worker}"
         self.counter_key = f"{base}leases"
         self.heartbeat_prefix = heartbeat_key(prefix, "")
+        self.heartbeat = heartbeat_key(prefix, worker)
         self._beat = server.register_script(_BEAT)
         self._join = server.register_script(_JOIN)
         self._take = server.register_script(_TAKE)
@@ -196,7 +200,9 @@ class WorkerLeases:
 
     def take(self) -> tuple[bytes, str] | None:
         """Pop the queue's first request and lease it: its data and its lease token."""
-        found = self._take(keys=[self.queue_key, self.inflight_key, self.counter_key])
+        found = self._take(
+            keys=[self.queue_key, self.inflight_key, self.counter_key, self.heartbeat]
+        )
         if not found:
             return None
         data, token = found

@@ -53,6 +53,18 @@ def test_a_dead_workers_leases_go_back_to_the_queue_in_their_order(client: redis
     assert first.beat(busy=True).was_member
 
 
+def test_a_worker_that_takes_a_request_beats_busy_at_once(client: redis.Redis) -> None:
+    first, second = leases(client, "host:1"), leases(client, "host:2")
+    first.join()
+    second.join()
+    first.beat(busy=False)
+    assert second.beat(busy=False).busy_peers == 0
+    client.zadd(QUEUE, {b"one": 0})
+    assert first.take() is not None
+    assert second.beat(busy=False).busy_peers == 1
+    assert client.pttl(heartbeat_key(PREFIX, "host:1")) > 0
+
+
 def test_a_heartbeat_expires_by_itself(client: redis.Redis) -> None:
     first, second = leases(client, "host:1", ttl=0.2), leases(client, "host:2")
     first.join()
