@@ -481,6 +481,8 @@ def worker_runs(work: Path, site: Path, origin: str) -> dict[str, Run]:
 
 
 def worker_targets(runs: dict[str, Run]) -> list[Target]:
+    if "workers2" not in runs:
+        return []
     one, two = runs["workers1"], runs["workers2"]
     scale = two.per_second / one.per_second if one.per_second else 0.0
     rows = [Target("2 workers / 1 worker, Redis", "articles/s ratio", f"{scale:.2f}x",
@@ -669,7 +671,10 @@ def bench(work: Path, articles: int, large: int, kind: str, only: str) -> dict[s
                                         site_file(work, "sitemaps"), server.origin))  # fmt: skip
         step("unchanged", kabarsip_crawl("unchanged re-crawl", work / "unchanged", sections,
                                          server.origin, state))  # fmt: skip
-        runs.update(worker_runs(work, edition1, server.origin))
+        if shutil.which("redis-server"):
+            runs.update(worker_runs(work, edition1, server.origin))
+        else:
+            print("  Redis workers: skipped, redis-server is not installed", flush=True)
         server.stop()
         server.start(edition2, log)
         step("updated", kabarsip_crawl("10% updated re-crawl", work / "updated", sections,

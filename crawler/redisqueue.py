@@ -18,9 +18,9 @@ What the adapter changes, and why:
   heartbeat expired, putting their requests back in the queue.  A request that ended
   otherwise (a download error after its retries, dropped by a middleware) stays leased until
   its worker closes.
-- Closing: a worker whose queue is empty waits while another member is busy (its heartbeat
-  says so, refreshed while it downloads or scrapes), since that one may still queue requests
-  or die with some in flight.
+- Closing: a worker idle with an empty queue stays open while another member is busy (its
+  heartbeat says so: set when it takes a request, and at each beat), since that one may still
+  queue requests or die with some in flight.
 - Clearing: scrapy-redis clears both on close unless ``SCHEDULER_PERSIST``, so the first
   worker to finish would empty the queue under the others.  They persist; the last member
   to leave a finished run clears them, so the next run starts afresh and its revisits are not
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import redis
 from scrapy import Request, signals
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.reactor import CallLaterOnce
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -68,9 +68,12 @@ lease_done = object()
 
 
 def shared_keys(namespace: str, site: str) -> dict[str, str]:
-    """The Redis keys of the crawl of ``site``: request queue, fingerprints, members."""
+    """The Redis keys of the crawl of ``site``: request queue and fingerprints.
+
+    Members and leases live beside them (:class:`~archive.redisworkers.WorkerLeases`).
+    """
     base = f"kabarsip:{namespace}:{site}"
-    return {name: f"{base}:{name}" for name in ("requests", "dupefilter", "members")}
+    return {name: f"{base}:{name}" for name in ("requests", "dupefilter")}
 
 
 class SharedScheduler(Scheduler):
@@ -101,6 +104,7 @@ class SharedScheduler(Scheduler):
         scheduler.crawler = crawler
         scheduler.ttl = max(1.0, crawler.settings.getfloat("KABARSIP_REDIS_HEARTBEAT_SECONDS"))
         crawler.signals.connect(scheduler._lease_done, signal=lease_done)
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
     def open(self, spider: Spider) -> None:
@@ -200,27 +204,31 @@ class SharedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        """Requests in the queue, or a busy member that may still queue some or die.
-
-        Scrapy asks when this worker is idle; while it waits on the others, it beats (at
-        most every :data:`_RECHECK_SECONDS`), so that it sees a member go idle, leave or
-        die soon, and wakes its engine to ask again then.
-        """
         if self.leases is None:
             return False
         try:
-            if len(self.queue) > 0:
-                return True
+            return len(self.queue) > 0
         except redis.RedisError as exc:
             self._failed(exc)
             return False
+
+    def spider_idle(self) -> None:
+        """Keep this idle worker open while another member is busy, or died with requests.
+
+        On ``spider_idle``, so that the other handlers (the discovery gate releasing the
+        article requests it held) run as for one worker.  While it waits, it beats at most
+        every :data:`_RECHECK_SECONDS` and wakes its engine to look at the queue again then.
+        """
+        if self.leases is None:
+            return
         if time.monotonic() - self.beaten >= _RECHECK_SECONDS:
             self._beat()
             if self.requeued_now:
-                return True
-        if self.busy_peers > 0 and self.wake is not None:
-            self.wake.schedule(_RECHECK_SECONDS)
-        return self.busy_peers > 0
+                raise DontCloseSpider
+        if self.busy_peers > 0:
+            if self.wake is not None:
+                self.wake.schedule(_RECHECK_SECONDS)
+            raise DontCloseSpider
 
     def _beat(self) -> None:
         if self.leases is None:
