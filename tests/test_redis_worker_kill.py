@@ -57,7 +57,8 @@ def test_a_killed_worker_loses_no_article_and_no_item_is_written_twice(
         doomed.wait(timeout=30)
         assert doomed.returncode == -signal.SIGKILL, "the doomed worker finished first"
         lost = client.hlen(inflight_key(doomed.pid))
-        assert lost > 0
+        # Leases end with their responses: only about what it had in flight is left.
+        assert 0 < lost < ARTICLES // 10
         left_open = list(warc_dir.glob(f"*-{doomed.pid}.warc.gz.open"))
 
         survived = finish(survivor)
