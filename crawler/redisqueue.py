@@ -13,7 +13,8 @@ What the adapter changes, and why:
   they are ``kabarsip:NAMESPACE:SITE:requests`` and ``...:dupefilter``.
 - Leases (:mod:`archive.redisworkers`): a request is popped and recorded as the worker's in
   one step, and stays recorded until its response is through the spider and the item
-  pipelines (:class:`LeaseMiddleware` says so), or its retry or redirect is queued; each
+  pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its worker closes),
+  or its retry or redirect is queued; each
   worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
   heartbeat expired, putting their requests back in the queue.  A request that ended
   otherwise (a download error after its retries, dropped by a middleware) stays leased until
@@ -50,6 +51,7 @@ from twisted.internet.task import LoopingCall
 from archive.redisworkers import WorkerLeases, worker_name
 from archive.stateopen import redacted_url
 from crawler.outcome import ExitCode, fail_crawl, record_failure
+from crawler.spidermiddlewares.gate import DISCOVERY_META
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -307,7 +309,9 @@ class LeaseMiddleware:
 
     That is when the callback's output is exhausted and each item it yielded has left the
     item pipelines (scraped, dropped or failed).  Put outermost, where the output goes to the
-    engine as it is.
+    engine as it is.  A discovery page stays leased until its worker closes: the article
+    requests it gave may wait in the worker's memory (the discovery gate holds them until its
+    discovery is done), so a worker that dies leaves its discovery pages to be read again.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -326,7 +330,7 @@ class LeaseMiddleware:
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         token = response.meta.get(LEASE_META)
-        if token is None:
+        if token is None or DISCOVERY_META in response.meta:
             async for output in result:
                 yield output
             return
