@@ -62,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two looks at the other members while this worker waits on them.
 _RECHECK_SECONDS = 0.5
+#: Seconds the queue must stay empty, and the others idle, before an idle worker leaves.
+_QUIET_SECONDS = 1.0
 
 #: ``Request.meta`` key of the lease token of a request popped from the shared queue.
 LEASE_META = "kabarsip_lease"
@@ -92,6 +94,8 @@ class SharedScheduler(Scheduler):
     beaten = 0.0
     requeued_now = 0
     wake: CallLaterOnce[None] | None = None
+    #: Since when this worker, idle, has seen the queue empty and the others idle.
+    quiet_since: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -200,6 +204,7 @@ class SharedScheduler(Scheduler):
         if taken is None:
             return None
         data, token = taken
+        self.quiet_since = None
         request: Request = self.queue._decode_request(data)
         request.meta[LEASE_META] = token
         self._count("scheduler/dequeued/redis")
@@ -220,17 +225,26 @@ class SharedScheduler(Scheduler):
         On ``spider_idle``, so that the other handlers (the discovery gate releasing the
         article requests it held) run as for one worker.  While it waits, it beats at most
         every :data:`_RECHECK_SECONDS` and wakes its engine to look at the queue again then.
+        It leaves once the queue stayed empty and the others idle for :data:`_QUIET_SECONDS`:
+        an idle member may be about to queue requests (its discovery gate releasing).
         """
         if self.leases is None:
             return
-        if time.monotonic() - self.beaten >= _RECHECK_SECONDS:
+        now = time.monotonic()
+        if now - self.beaten >= _RECHECK_SECONDS:
             self._beat()
             if self.requeued_now:
+                self.quiet_since = None
                 raise DontCloseSpider
         if self.busy_peers > 0:
-            if self.wake is not None:
-                self.wake.schedule(_RECHECK_SECONDS)
-            raise DontCloseSpider
+            self.quiet_since = None
+        elif self.quiet_since is None:
+            self.quiet_since = now
+        elif now - self.quiet_since >= _QUIET_SECONDS:
+            return
+        if self.wake is not None:
+            self.wake.schedule(_RECHECK_SECONDS)
+        raise DontCloseSpider
 
     def _beat(self) -> None:
         if self.leases is None:
