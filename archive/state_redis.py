@@ -13,6 +13,11 @@ Writes that change several keys run as one Lua script, which Redis runs atomical
 version and its pending item, an article and its indexes, a block count.  The scripts build
 key names from the prefix, so the store needs a single Redis server (not a cluster).
 
+Each pending item (the outbox) carries its owner, the worker that put it
+(:func:`~archive.redisworkers.worker_name`): :meth:`RedisCrawlState.pending_items` returns, and
+takes over, only this worker's items and those whose owner's heartbeat has expired, so a
+worker started while others run leaves their items in flight to them.
+
 Unlike the SQLite file, the store takes no lock: several crawls of one site share it, each
 article and capture being one key that the last writer sets.  A command that fails (server
 unreachable, connection lost and not back after a few retries, timeout) raises
@@ -33,6 +38,7 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from archive.redisworkers import heartbeat_key, worker_name
 from archive.state import (
     ArticleState,
     CaptureState,
@@ -83,18 +89,43 @@ end
 return 1
 """
 
-# ARGV: prefix, target, fields...
+# ARGV: prefix, target, owner, fields...
 _MOVE_PENDING = """
 local p = ARGV[1]
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local doc = redis.call('HGET', p .. 'pending', ARGV[i])
   if doc then
     local item = cjson.decode(doc)
     item['target'] = ARGV[2]
+    item['owner'] = ARGV[3]
     redis.call('HSET', p .. 'pending', ARGV[i], cjson.encode(item))
   end
 end
 return 1
+"""
+
+# ARGV: prefix, owner, heartbeat key prefix.  The pending items, in order, that are the
+# owner's or whose owner no longer beats (taken over); {field, doc, field, doc, ...}.
+_CLAIM_PENDING = """
+local p, me, beats = ARGV[1], ARGV[2], ARGV[3]
+local found = {}
+for _, name in ipairs(redis.call('ZRANGE', p .. 'pending:order', 0, -1)) do
+  local doc = redis.call('HGET', p .. 'pending', name)
+  if doc then
+    local item = cjson.decode(doc)
+    local owner = item['owner']
+    if owner ~= me and (type(owner) ~= 'string' or redis.call('EXISTS', beats .. owner) == 0) then
+      item['owner'] = me
+      doc = cjson.encode(item)
+      redis.call('HSET', p .. 'pending', name, doc)
+    end
+    if item['owner'] == me then
+      table.insert(found, name)
+      table.insert(found, doc)
+    end
+  end
+end
+return found
 """
 
 # ARGV: prefix, run_id, site, finished score, doc.
@@ -156,6 +187,7 @@ class RedisCrawlState(CrawlState):
         namespace: str = DEFAULT_NAMESPACE,
         socket_timeout: float = _SOCKET_TIMEOUT,
         on_error: Callable[[CrawlStateError], None] | None = None,
+        owner: str | None = None,
     ) -> None:
         if not namespace or any(c in namespace for c in ":*?[]\\ "):
             raise CrawlStateError(
@@ -166,6 +198,8 @@ class RedisCrawlState(CrawlState):
         self.where = f"Redis crawl state {redacted_url(url)} (namespace {namespace})"
         self.prefix = f"kabarsip:{namespace}:"
         self.site = site
+        #: The worker whose pending items this store puts and writes.
+        self.owner = owner or worker_name()
         self._on_error: Callable[[CrawlStateError], None] | None = None
         #: Why the server was given up on: every later command fails at once with it.
         self._lost: str | None = None
@@ -243,23 +277,29 @@ class RedisCrawlState(CrawlState):
 
     def put_version(self, state: ArticleState, pending: PendingItem) -> None:
         doc = json.dumps(
-            {"kind": pending.kind, "target": pending.target, "line": pending.line},
+            {
+                "kind": pending.kind,
+                "target": pending.target,
+                "line": pending.line,
+                "owner": self.owner,
+            },
             ensure_ascii=False,
         )
         self._script(_PUT_ARTICLE, *self._article_args(state), _pending_field(pending.key), doc)
 
     def pending_items(self) -> list[PendingItem]:
-        def read(r: _Conn) -> list[tuple[str, str | None]]:
-            names = r.zrange(self._k("pending:order"), 0, -1)
-            docs = r.hmget(self._k("pending"), names) if names else []
-            return list(zip(names, docs, strict=True))
-
+        """This owner's pending items, with those of workers no longer beating taken over."""
+        beats = heartbeat_key(self.prefix, "")
+        found = self._call(lambda r: r.eval(_CLAIM_PENDING, 0, self.prefix, self.owner, beats))
         items = []
-        for name, doc in self._call(read):
-            if doc is None:  # cleared between the two reads
-                continue
+        for name, doc in zip(found[::2], found[1::2], strict=True):
             canonical_url, version = json.loads(name)
-            items.append(PendingItem(canonical_url, version, **json.loads(doc)))
+            fields = json.loads(doc)
+            items.append(
+                PendingItem(
+                    canonical_url, version, fields["kind"], fields["target"], fields["line"]
+                )
+            )
         return items
 
     def clear_pending(self, keys: Iterable[tuple[str, int]]) -> None:
@@ -278,7 +318,7 @@ class RedisCrawlState(CrawlState):
     def move_pending(self, keys: Iterable[tuple[str, int]], target: str) -> None:
         names = [_pending_field(key) for key in keys]
         if names:
-            self._script(_MOVE_PENDING, target, *names)
+            self._script(_MOVE_PENDING, target, self.owner, *names)
 
     def due_articles(
         self, site: str, now: datetime, limit: int | None = None

@@ -1,7 +1,7 @@
 """``make bench``: Kabarsip's crawl against plain Scrapy on the demo site, and its targets.
 
     .venv/bin/python benchmarks/bench_crawl.py [--articles N] [--large-articles M] [--quick]
-        [--server auto|nginx|demo] [--json OUT] [--keep DIR]
+        [--server auto|nginx|demo] [--only all|workers] [--json OUT] [--keep DIR]
 
 Generates the demo site (N articles, default 5,000; article pages padded to 60-120 kB, served
 gzip with ETag and Last-Modified) and its edition 2 with ~10 % of the articles changed, serves
@@ -16,7 +16,10 @@ folder and state (re-crawls start from a copy of the first crawl's state):
 - unchanged re-crawl and 10 %-updated re-crawl (edition 2) from the first crawl's state;
 - a full crawl of M articles (default 10,000): peak RSS against size;
 - extraction alone over the saved article pages, in one process (pages/s per core);
-- ``scrapy reextract`` over the first crawl's archive (articles/s).
+- ``scrapy reextract`` over the first crawl's archive (articles/s);
+- workers on Redis: one, then two ``scrapy crawl`` workers sharing the sections crawl through
+  a redis-server the bench starts on 127.0.0.1, and ``wget --warc-file`` recursive over the
+  same site (``--only workers`` runs just these, on a site of N articles).
 
 For each: wall time, CPU time (user + sys of the child, from ``os.wait4``), articles/s, peak
 RSS (the child's ``ru_maxrss``) and WARC bytes; then the targets with met / not met. See
@@ -230,6 +233,21 @@ def site_file(work: Path, mode: str) -> Path:
     return path
 
 
+def crawl_command(site: Path, origin: str, out: Path, warc_dir: Path) -> list[str]:
+    """``scrapy crawl news`` of ``site`` writing items, stats and log into ``out``."""
+    command = [PYTHON, "-m", "scrapy", "crawl", "news", "-a", f"site={site}", "-a"]
+    command += [f"origin={origin}"]
+    for setting in (
+        *CRAWL_SETTINGS,
+        f"WARC_DIR={warc_dir}",
+        f"ITEMS_PATH={out / 'items' / '%(site_name)s-%(time)s.jsonl'}",
+        f"STATS_FILE={out / 'stats.json'}",
+        f"LOG_FILE={out / 'crawl.log'}",
+    ):
+        command += ["-s", setting]
+    return command
+
+
 def kabarsip_crawl(
     name: str, out: Path, site: Path, origin: str, state_from: Path | None = None
 ) -> Run:
@@ -245,17 +263,8 @@ def kabarsip_crawl(
             os.link(warc, out / "warc" / warc.name)
     before = {p.name for p in (out / "warc").iterdir()}
     stats_file = out / "stats.json"
-    command = [PYTHON, "-m", "scrapy", "crawl", "news", "-a", f"site={site}", "-a"]
-    command += [f"origin={origin}"]
-    for setting in (
-        *CRAWL_SETTINGS,
-        f"WARC_DIR={out / 'warc'}",
-        f"ITEMS_PATH={out / 'items' / '%(site_name)s-%(time)s.jsonl'}",
-        f"STATS_FILE={stats_file}",
-        f"LOG_FILE={out / 'crawl.log'}",
-        f"STATE_PATH={out / 'state.sqlite'}",
-    ):
-        command += ["-s", setting]
+    command = crawl_command(site, origin, out, out / "warc")
+    command += ["-s", f"STATE_PATH={out / 'state.sqlite'}"]
     run = measure(name, command, out / "process.log")
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     run.pages = int(stats.get("downloader/response_count", 0))
@@ -350,6 +359,152 @@ def reextract(work: Path, warc: Path) -> Run:
     return run
 
 
+# --- workers on Redis, and wget ---------------------------------------------------------------
+
+
+class RedisServer:
+    """A throwaway redis-server on 127.0.0.1 (no persistence) for the worker rows."""
+
+    def __init__(self, work: Path) -> None:
+        self.work, self.port = work, free_port()
+        self.url = f"redis://{LOOPBACK}:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise SystemExit("the worker rows need redis-server (apt-get install redis-server)")
+        self.work.mkdir(parents=True, exist_ok=True)
+        command = [binary, "--port", str(self.port), "--bind", LOOPBACK, "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.work)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((LOOPBACK, self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.__exit__()
+        raise SystemExit(f"redis-server did not listen on port {self.port} in 30 s")
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+def measure_all(name: str, commands: list[list[str]], logs: list[Path], env: dict[str, str]) -> Run:
+    """Run ``commands`` at once: wall time to the last one's end, CPU time of them all."""
+    started = time.monotonic()
+    processes = []
+    for command, log in zip(commands, logs, strict=True):
+        with log.open("ab") as out:
+            processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+    cpu, rss = 0.0, 0.0
+    for process, log in zip(processes, logs, strict=True):
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{name} failed (exit {os.waitstatus_to_exitcode(status)}): see {log}")
+        cpu += usage.ru_utime + usage.ru_stime
+        rss = max(rss, usage.ru_maxrss / 1024)
+    return Run(name, time.monotonic() - started, cpu, rss)
+
+
+def worker_crawl(name: str, out: Path, site: Path, origin: str, redis: str, workers: int) -> Run:
+    """``workers`` Kabarsip workers sharing one crawl of ``site`` on Redis, one WARC folder."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "warc").mkdir(parents=True)
+    # A namespace per variant: each starts from an empty state and an empty queue.
+    env = {**os.environ, "KABARSIP_REDIS_URL": redis, "KABARSIP_REDIS_NAMESPACE": out.name}
+    folders = [out / f"worker{n}" for n in range(workers)]
+    for folder in folders:
+        folder.mkdir()
+    commands = [crawl_command(site, origin, folder, out / "warc") for folder in folders]
+    run = measure_all(name, commands, [folder / "process.log" for folder in folders], env)
+    for folder in folders:
+        stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+        run.articles += int(stats.get("items/valid", 0))
+        run.pages += int(stats.get("downloader/response_count", 0))
+    run.warc_bytes = sum(p.stat().st_size for p in (out / "warc").glob("*.warc.gz"))
+    return run
+
+
+def wget_crawl(work: Path, origin: str, article: re.Pattern[str]) -> Run:
+    """``wget --warc-file``, recursive from the home page, no parent, this host only."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    out = work / "wget"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    command = ["wget", "--recursive", "--level=inf", "--no-parent", "--no-verbose"]
+    command += ["--compression=auto", f"--warc-file={out / 'crawl'}", "--no-warc-keep-log"]
+    command += ["--directory-prefix", str(out / "files"), f"{origin}/"]
+    started = time.monotonic()
+    with (out / "wget.log").open("ab") as log:
+        process = subprocess.Popen(command, cwd=out, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    # 8: some link answered with an error (the demo site links a few gone pages).
+    if os.waitstatus_to_exitcode(status) not in (0, 8):
+        raise SystemExit(f"wget failed (exit {os.waitstatus_to_exitcode(status)})")
+    run = Run("wget --warc-file", time.monotonic() - started, usage.ru_utime + usage.ru_stime,
+              usage.ru_maxrss / 1024)  # fmt: skip
+    warc = out / "crawl.warc.gz"
+    with warc.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response":
+                continue
+            run.pages += 1
+            status_line = record.http_headers.get_statuscode() if record.http_headers else ""
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            run.articles += status_line == "200" and article.match(url) is not None
+    run.warc_bytes = warc.stat().st_size
+    return run
+
+
+def worker_runs(work: Path, site: Path, origin: str) -> dict[str, Run]:
+    """One worker, two workers (Redis), then wget over the site served at ``origin``."""
+    runs: dict[str, Run] = {}
+    sections = site_file(work, "sections")
+    with RedisServer(work / "redis") as redis:
+        for workers in (1, 2):
+            label = "1 worker" if workers == 1 else f"{workers} workers"
+            runs[f"workers{workers}"] = worker_crawl(
+                f"Redis, {label}", work / f"workers{workers}", sections, origin, redis.url, workers
+            )
+            _report(runs[f"workers{workers}"])
+    if shutil.which("wget"):
+        pattern = re.search(r"^article_pattern = '(.*)'$", sections.read_text(), re.M)
+        assert pattern is not None, "the demo site file has no article_pattern"
+        runs["wget"] = wget_crawl(work, origin, re.compile(pattern.group(1)))
+        _report(runs["wget"])
+    return runs
+
+
+def worker_targets(runs: dict[str, Run]) -> list[Target]:
+    if "workers2" not in runs:
+        return []
+    one, two = runs["workers1"], runs["workers2"]
+    scale = two.per_second / one.per_second if one.per_second else 0.0
+    rows = [Target("2 workers / 1 worker, Redis", "articles/s ratio", f"{scale:.2f}x",
+                   ">= 1.6x", scale >= 1.6)]  # fmt: skip
+    if "wget" in runs:
+        wget = runs["wget"].per_second
+        ahead = two.per_second / wget if wget else 0.0
+        rows.append(Target("2 workers vs wget --warc-file", "articles/s ratio", f"{ahead:.2f}x",
+                           "> 1x (faster)", ahead > 1))  # fmt: skip
+    return rows
+
+
+def _report(run: Run) -> None:
+    print(f"  {run.name}: {run.wall:.1f} s, {run.articles} articles", flush=True)
+
+
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -390,7 +545,8 @@ def targets(runs: dict[str, Run]) -> list[Target]:
 
 
 def print_table(runs: dict[str, Run], rows: list[Target], server: str) -> None:
-    print(f"\nServer: {server}. Variants, one after the other:")
+    load = " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+    print(f"\nServer: {server}. Load average: {load}. Variants, one after the other:")
     print(
         "| variant | wall s | CPU s | articles | pages | articles/s | CPU ms/article "
         "| peak RSS MiB | WARC bytes |"
@@ -418,6 +574,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 articles")
     parser.add_argument("--server", choices=("auto", "nginx", "demo"), default="auto")
+    parser.add_argument(
+        "--only",
+        choices=("all", "workers"),
+        default="all",
+        help="workers: only the rows of Redis workers and wget (default: all)",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it")
     parser.add_argument("--render", nargs=3, help=argparse.SUPPRESS)
@@ -448,11 +610,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         work = Path(tempfile.mkdtemp(prefix="kabarsip-bench-"))
     try:
-        runs = bench(work, articles, large, kind)
+        runs = bench(work, articles, large, kind, args.only)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    rows = targets(runs)
+    rows = (targets(runs) if args.only == "all" else []) + worker_targets(runs)
     print_table(runs, rows, server_note)
     if args.json:
         args.json.write_text(
@@ -472,9 +634,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def bench(work: Path, articles: int, large: int, kind: str) -> dict[str, Run]:
+def bench(work: Path, articles: int, large: int, kind: str, only: str) -> dict[str, Run]:
     log = work / "bench.log"
     edition1, edition2, big = work / "site-1", work / "site-2", work / "site-large"
+    if only == "workers":
+        print(f"Generating {articles} articles in {work}", flush=True)
+        generate(edition1, articles, 1, log)
+        server = Server(kind, work, free_port())
+        try:
+            server.start(edition1, log)
+            return worker_runs(work, edition1, server.origin)
+        finally:
+            server.stop()
     print(f"Generating {articles} articles (editions 1 and 2) and {large} in {work}", flush=True)
     generate(edition1, articles, 1, log)
     generate(edition2, articles, 2, log)
@@ -488,7 +659,7 @@ def bench(work: Path, articles: int, large: int, kind: str) -> dict[str, Run]:
 
     def step(key: str, run: Run) -> None:
         runs[key] = run
-        print(f"  {run.name}: {run.wall:.1f} s, {run.articles} articles", flush=True)
+        _report(run)
 
     try:
         server.start(edition1, log)
@@ -506,6 +677,10 @@ def bench(work: Path, articles: int, large: int, kind: str) -> dict[str, Run]:
                                         site_file(work, "sitemaps"), server.origin))  # fmt: skip
         step("unchanged", kabarsip_crawl("unchanged re-crawl", work / "unchanged", sections,
                                          server.origin, state))  # fmt: skip
+        if shutil.which("redis-server"):
+            runs.update(worker_runs(work, edition1, server.origin))
+        else:
+            print("  Redis workers: skipped, redis-server is not installed", flush=True)
         server.stop()
         server.start(edition2, log)
         step("updated", kabarsip_crawl("10% updated re-crawl", work / "updated", sections,

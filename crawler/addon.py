@@ -37,6 +37,14 @@ def _shared_on_redis(settings: BaseSettings) -> None:
         return
     settings.set("SCHEDULER", "crawler.redisqueue.SharedScheduler", priority=PRIORITY)
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=PRIORITY)
+    # Leases pop from the sorted set of this queue (archive.redisworkers).
+    settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=PRIORITY)
+    # Outermost: it sees the callback's output as the engine gets it.
+    middlewares = settings.getdict("SPIDER_MIDDLEWARES")
+    middlewares["crawler.redisqueue.LeaseMiddleware"] = 1
+    settings.set(
+        "SPIDER_MIDDLEWARES", middlewares, priority=settings.getpriority("SPIDER_MIDDLEWARES") or 0
+    )
     settings.set("REDIS_URL", url, priority=PRIORITY)
     # Cleared by the last worker of a finished run instead (crawler.redisqueue).
     settings.set("SCHEDULER_PERSIST", True, priority=PRIORITY)

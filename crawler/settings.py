@@ -158,6 +158,9 @@ STATE_CHECK_SECONDS = 10.0
 KABARSIP_REDIS_URL = os.environ.get("KABARSIP_REDIS_URL", "")
 # Keys live under kabarsip:NAMESPACE: ; crawls with separate states use separate namespaces.
 KABARSIP_REDIS_NAMESPACE = os.environ.get("KABARSIP_REDIS_NAMESPACE", "default")
+# Seconds a Redis worker's heartbeat lives (it beats 3 times in them): a worker silent that
+# long is taken for dead and the requests it had popped go back to the queue for the others.
+KABARSIP_REDIS_HEARTBEAT_SECONDS = 30.0
 # Ask known URLs with If-None-Match / If-Modified-Since.
 CONDITIONAL_GET_ENABLED = True
 # Fetch every known article now, whatever its revisit schedule (site file key ``revisit``).

@@ -20,12 +20,28 @@ from tests.redis_server import free_port, redis_server
 pytestmark = pytest.mark.slow
 
 
+#: The crawl state on Redis fails first; without a state, the shared scheduler's queue does.
+USERS = pytest.mark.parametrize(
+    ("settings", "named"),
+    [([], "cannot use Redis crawl state"), (["STATE_ENABLED=False"], "shared Redis queue")],
+    ids=["state", "queue"],
+)
+
+
+def crawl_command_with(origin: str, out: Path, settings: list[str]) -> list[str]:
+    command = crawl_command("demo", origin, out, out / "stats.json")
+    for setting in settings:
+        command += ["-s", setting]
+    return command
+
+
+@USERS
 @pytest.mark.timeout(120)
 def test_an_unreachable_server_fails_the_crawl_before_any_warc_file(
-    tmp_path: Path, small_server: DemoServer
+    tmp_path: Path, small_server: DemoServer, settings: list[str], named: str
 ) -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
-    command = crawl_command("demo", small_server.origin, tmp_path, tmp_path / "stats.json")
+    command = crawl_command_with(small_server.origin, tmp_path, settings)
     result = subprocess.run(
         command,
         cwd=PROJECT_DIR,
@@ -37,7 +53,7 @@ def test_an_unreachable_server_fails_the_crawl_before_any_warc_file(
     )
     assert result.returncode == ExitCode.STATE, result.stderr[-2000:]
     failures = [line for line in result.stderr.splitlines() if "crawl failed" in line]
-    assert len(failures) == 1 and "cannot use Redis crawl state" in failures[0]
+    assert len(failures) == 1 and named in failures[0], result.stderr[-2000:]
     assert url.split("//")[1].split("/")[0] in failures[0]
     warc_dir = tmp_path / "warc"
     assert not warc_dir.exists() or not any(warc_dir.iterdir())
@@ -73,12 +89,13 @@ def test_state_rebuild_writes_the_redis_state_the_crawl_kept(
     assert articles == live_articles
 
 
+@USERS
 @pytest.mark.timeout(240)
 def test_a_server_lost_mid_crawl_fails_the_run_with_closed_warc_files(
-    tmp_path: Path, demo_server: DemoServer
+    tmp_path: Path, demo_server: DemoServer, settings: list[str], named: str
 ) -> None:
     with redis_server(tmp_path / "redis") as url:
-        command = crawl_command("demo", demo_server.origin, tmp_path, tmp_path / "stats.json")
+        command = crawl_command_with(demo_server.origin, tmp_path, settings)
         crawl = subprocess.Popen(
             command,
             cwd=PROJECT_DIR,
@@ -89,14 +106,19 @@ def test_a_server_lost_mid_crawl_fails_the_run_with_closed_warc_files(
         )
         with redis.Redis.from_url(url) as client:
             deadline = time.monotonic() + 60
-            while client.hlen("kabarsip:default:article") < 5 and crawl.poll() is None:
-                assert time.monotonic() < deadline, "the crawl stored no article in 60 s"
+            # Mid-crawl: requests taken from the shared queue (it numbers their leases).
+            while (
+                int(client.get("kabarsip:default:demo:leases") or 0) < 20 and crawl.poll() is None
+            ):
+                assert time.monotonic() < deadline, "the crawl fetched nothing in 60 s"
                 time.sleep(0.05)
     # The server is gone from here on, the crawl still running.
     _, stderr = crawl.communicate(timeout=200)
     assert crawl.returncode == ExitCode.STATE, stderr[-2000:]
     failures = [line for line in stderr.splitlines() if "crawl failed" in line]
     assert len(failures) == 1 and "Redis" in failures[0], stderr[-2000:]
+    # With a state on Redis, either fails first; without one, the queue does.
+    assert not settings or named in failures[0], failures[0]
     files = list((tmp_path / "warc").iterdir())
     assert files and all(path.name.endswith(".warc.gz") for path in files)
     verified = run_scrapy("warc", "verify", tmp_path / "warc")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.redisworkers import heartbeat_key
 from archive.state import ArticleState, CrawlStateError, PendingItem
 from archive.state_redis import RedisCrawlState
 from archive.stateopen import redacted_url
@@ -63,6 +64,36 @@ def test_a_version_and_its_pending_item_are_stored_together_in_order(fresh_redis
             (2, "items-a.jsonl"),
         ]
         assert items[0].line == pending(3).line
+
+
+def test_a_worker_takes_over_only_the_pending_items_of_a_worker_that_stopped_beating(
+    fresh_redis: str,
+) -> None:
+    import redis
+
+    beat = heartbeat_key("kabarsip:default:", "host:1")
+    other_beat = heartbeat_key("kabarsip:default:", "host:2")
+    with (
+        redis.Redis.from_url(fresh_redis) as client,
+        RedisCrawlState(fresh_redis, owner="host:1") as first,
+        RedisCrawlState(fresh_redis, owner="host:2") as second,
+    ):
+        client.set(beat, "busy", px=60_000)
+        client.set(other_beat, "busy", px=60_000)
+        first.put_version(article(1), pending(1))
+        second.put_version(article(2), pending(2))
+        # Each sees its own items only while the other beats.
+        assert [item.key for item in first.pending_items()] == [pending(1).key]
+        assert [item.key for item in second.pending_items()] == [pending(2).key]
+        client.delete(beat)
+        taken = second.pending_items()
+        assert [item.key for item in taken] == [pending(1).key, pending(2).key]
+        assert taken[0].line == pending(1).line and taken[0].target == "items-a.jsonl"
+        # Taken over once: the first worker, back under its old name, no longer has it.
+        client.set(beat, "busy", px=60_000)
+        assert first.pending_items() == []
+        second.clear_pending([pending(1).key])
+        assert [item.key for item in second.pending_items()] == [pending(2).key]
 
 
 def test_namespaces_keep_stores_apart(fresh_redis: str) -> None:
