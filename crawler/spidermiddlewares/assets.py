@@ -10,7 +10,9 @@ once per run, however many articles show it (``assets/reused``); larger than
 
 Each of the item's ``images`` gets the WARC record holding its bytes (``warc``): this run's
 capture, or, when the fetch found the file unchanged, the earlier capture its revisit refers
-to, as a replay of the archive answers.
+to, as a replay of the archive answers.  Items a replaying spider yields from ``start()`` (the
+worker processes of ``scrapy reextract`` extract without a response here) get the same
+pointers: their images are asked of the replay handler as a response's would be.
 
 Counts: ``assets/requested``, ``assets/archived`` (new captures), ``assets/revisit``,
 ``assets/not_modified``, ``assets/bytes`` (bodies of the new captures), ``assets/reused``,
@@ -55,6 +57,7 @@ class PageAssetsMiddleware:
 
     def __init__(self, crawler: Crawler, mode: AssetMode, max_size: int) -> None:
         self.crawler = crawler
+        self.replaying = bool(crawler.settings.get("REPLAY_FROM"))
         assert crawler.stats is not None
         self.stats = crawler.stats
         self.mode = mode
@@ -89,10 +92,21 @@ class PageAssetsMiddleware:
                 await self.archive_assets(response, ItemAdapter(output))
             yield output
 
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in start:
+            if self.replaying and is_item(output):
+                adapter = ItemAdapter(output)
+                await self._point(_images(adapter), [image.url for image in _images(adapter)])
+            yield output
+
     async def archive_assets(self, response: TextResponse, item: ItemAdapter) -> None:
         """Fetch the page's files, then set ``warc`` on each of the item's images."""
-        images: list[Image] = [i for i in item.get("images") or [] if isinstance(i, Image)]
-        urls = page_assets(response.selector, response.url, images, self.mode)
+        images = _images(item)
+        await self._point(images, page_assets(response.selector, response.url, images, self.mode))
+
+    async def _point(self, images: list[Image], urls: list[str]) -> None:
+        """Fetch ``urls`` (each once this run), then set ``warc`` on each of ``images``."""
+        urls = list(dict.fromkeys(url.split("#", 1)[0] for url in urls))
         if not urls:
             return
         # Twisted's DeferredList, not asyncio.gather: this runs under any reactor.
@@ -164,6 +178,10 @@ class PageAssetsMiddleware:
         if original is None or not original.warc_file:
             return _pointer_of(capture)
         return WarcPointer(original.warc_file, original.warc_offset, original.warc_record_id)
+
+
+def _images(item: ItemAdapter) -> list[Image]:
+    return [image for image in item.get("images") or [] if isinstance(image, Image)]
 
 
 def _pointer_of(capture: Mapping[str, Any]) -> WarcPointer:
