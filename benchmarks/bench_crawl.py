@@ -84,6 +84,8 @@ class Run:
     articles: int = 0
     pages: int = 0
     warc_bytes: int = 0
+    # CPU seconds of the measured work alone, where the child reports it (no start-up).
+    work_cpu: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -323,7 +325,9 @@ def extraction_alone(work: Path, site: Path) -> Run:
     result = out / "result.json"
     command = [PYTHON, __file__, "--extract", str(site), str(result)]
     run = measure("extraction alone", command, out / "process.log")
-    run.articles = run.pages = int(json.loads(result.read_text())["pages"])
+    figures = json.loads(result.read_text())
+    run.articles = run.pages = int(figures["pages"])
+    run.work_cpu = float(figures["cpu"])
     return run
 
 
@@ -338,13 +342,16 @@ def extract_pages(site: Path, result: Path) -> None:
     manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
     origin = "http://127.0.0.1:8000"
     pages = 0
+    # The loop's own CPU: starting Python and importing Scrapy (~0.7 s) is no extraction.
+    started = time.process_time()
     # One page in memory at a time: the peak RSS is the extraction's, not the pages'.
     for target, route in manifest["routes"].items():
         if "/read/" in target and route["content_type"].startswith("text/html"):
             body = (site / route["file"]).read_bytes().replace(b"{{ORIGIN}}", b"")
             extract_article(HtmlResponse(origin + target, body=body, encoding="utf-8"), config)
             pages += 1
-    result.write_text(json.dumps({"pages": pages}), encoding="utf-8")
+    cpu = time.process_time() - started
+    result.write_text(json.dumps({"pages": pages, "cpu": cpu}), encoding="utf-8")
 
 
 def reextract(work: Path, warc: Path) -> Run:
@@ -536,8 +543,10 @@ def targets(runs: dict[str, Run]) -> list[Target]:
     rows.append(Target(f"peak RSS {sections.articles} and {large.articles} articles", "MiB",
                        f"{sections.rss_mib:.0f} / {large.rss_mib:.0f}", "<= 300, flat",
                        max(sections.rss_mib, large.rss_mib) <= 300 and flat))  # fmt: skip
-    extraction = runs["extraction"].pages / runs["extraction"].cpu
-    rows.append(Target("extraction alone", "pages/s/core", f"{extraction:.0f}", ">= 500",
+    alone = runs["extraction"]
+    extraction = alone.pages / (alone.work_cpu or alone.cpu)
+    whole = f" ({alone.pages / alone.cpu:.0f} with start-up)" if alone.work_cpu else ""
+    rows.append(Target("extraction alone", "pages/s/core", f"{extraction:.0f}{whole}", ">= 500",
                        extraction >= 500))  # fmt: skip
     rate = runs["reextract"].per_second
     rows.append(Target("scrapy reextract", "articles/s", f"{rate:.0f}", ">= 500", rate >= 500))
