@@ -161,6 +161,15 @@ ITEM_STEPS: dict[str, int | None] = {
     "pipelines.authors.authors_step": 500,
     "pipelines.validate.validate_step": 900,
 }
+# Worker processes that read article pages and run the item steps beside the crawl process,
+# which goes on fetching, archiving and keeping the state (crawler.extractpool). "auto": one
+# per core beyond the first, at most 4 (1 on 2 cores); 0: all of it in the crawl process.
+EXTRACT_WORKERS: int | str = "auto"
+# A page a worker has not answered for in this many seconds is skipped, logged and counted
+# (extraction/pool/timeouts), and the workers are replaced.
+EXTRACT_WORKER_TIMEOUT = 60.0
+# Jobs in flight per worker: more pages wait in their callbacks (memory stays bounded).
+EXTRACT_WORKER_QUEUE = 4
 # Coverage counts every article the steps kept, before versions drops the unchanged ones.
 ITEM_PIPELINES = {
     "pipelines.steppipeline.StepsPipeline": 300,
@@ -205,6 +214,8 @@ PARQUET_ROW_GROUP_SIZE = 1000
 # --- Reporting -----------------------------------------------------------------------------
 # Scrapy calls the spider_closed handlers in this order.
 EXTENSIONS = {
+    # Worker processes for extraction and the item steps; stopped before the stats are written.
+    "crawler.extractpool.ExtractionPool": 100,
     # The crawl's WARC writer, which the capture middleware and the versions stage share.
     "archive.warcfiles.WarcFiles": 110,
     # Article pages whose payload the state already knows are not extracted again.
