@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
@@ -293,6 +294,8 @@ class CrawlState(ABC):
         self.close()
 
 
+# Cached: a crawl keys the same URL several times per page (capture, state, versions).
+@lru_cache(maxsize=4096)
 def surt_key(url: str) -> str:
     """The SURT of ``url`` as a state key: ``id,co,example)/berita/1?page=2``.
 

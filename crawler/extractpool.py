@@ -115,13 +115,14 @@ class ExtractionPool:
         self, response: TextResponse, site: SiteConfig, next_selector: str | None
     ) -> ExtractedPage:
         """``extract_page`` of ``response`` in a worker."""
-        return await self._run(extract_page, PageData.of(response), site, next_selector)
+        return await self.run(extract_page, PageData.of(response), site, next_selector)
 
     async def steps(self, item: Any, site: SiteConfig | None, steps: list[Step]) -> StepsOutcome:
         """``item_steps`` in a worker: the item that comes back is a copy."""
-        return await self._run(item_steps, item, site, steps)
+        return await self.run(item_steps, item, site, steps)
 
-    async def _run(self, job: Callable[..., T], *args: Any) -> T:
+    async def run(self, job: Callable[..., T], *args: Any) -> T:
+        """``job(*args)`` in a worker, awaited; see the module for timeouts and crashes."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
