@@ -7,6 +7,7 @@ generated demo site is run with and without workers: the items must be the same.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -150,8 +151,7 @@ PER_RUN = ("fetched_at", "warc_file", "warc_offset", "warc_record_id")
 
 
 def comparable(items: list[dict[str, Any]]) -> dict[str, str]:
-    import json
-
+    """Each item as JSON without what differs per run, by URL."""
     return {
         item["url"]: json.dumps({k: v for k, v in item.items() if k not in PER_RUN}, sort_keys=True)
         for item in items
@@ -168,7 +168,7 @@ def test_items_are_the_same_with_and_without_workers(
             "demo",
             small_server.origin,
             {"EXTRACT_WORKERS": str(workers)},
-        )  # fmt: skip
+        )
         for workers in (0, 1)
     }
     for result in runs.values():
