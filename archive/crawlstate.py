@@ -19,8 +19,8 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
-from twisted.internet.task import LoopingCall
 from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
+from twisted.internet.task import LoopingCall
 
 from archive.state import CrawlState, CrawlStateError
 from archive.stateopen import open_crawl_state, redacted_url

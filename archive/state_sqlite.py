@@ -419,10 +419,10 @@ class SqliteCrawlState(CrawlState):
         """Run ``work`` whole or not at all (a savepoint) in the open group transaction."""
         db = self._conn
         now = time.monotonic()
-        outermost = self._puts_open == 0
-        if outermost and self._group_since is not None:
-            if now - self._group_since >= self.group_seconds:
-                self.commit()
+        since = self._group_since
+        # Only between puts: a commit inside one would split it.
+        if self._puts_open == 0 and since is not None and now - since >= self.group_seconds:
+            self.commit()
         try:
             if not db.in_transaction:
                 db.execute("BEGIN IMMEDIATE")
