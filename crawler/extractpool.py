@@ -30,6 +30,8 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -153,7 +155,9 @@ class ExtractionPool:
     def _pool(self) -> Executor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
             )
         return self._executor
 
@@ -174,6 +178,25 @@ class ExtractionPool:
         self.stats.set_value(
             "process/cpu_seconds/workers", round(workers.ru_utime + workers.ru_stime, 2)
         )
+
+
+def _start_worker() -> None:
+    """In a worker: leave stopping to the crawl process, and end with it.
+
+    Ctrl-C reaches the whole process group: the crawl process alone decides how to stop (it
+    finishes or abandons its jobs, then stops the workers).  A crawl process killed outright
+    stops nothing, and a worker waiting for its next job would wait for ever: a thread
+    watches the parent and ends the worker when it is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(1)
 
 
 def _stop(executor: ProcessPoolExecutor, wait: float) -> None:

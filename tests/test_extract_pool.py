@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -18,6 +20,7 @@ import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.extractpool import ExtractionPool, WorkerTimeout, worker_count
 from tests import pool_jobs
@@ -61,7 +64,8 @@ def test_a_dead_worker_is_replaced_and_its_job_done_in_process(
 
 
 def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollector) -> None:
-    pool = ExtractionPool(stats, workers=1, timeout=2, queue=2)
+    # Long enough for a new worker to start on a busy machine, the job after the hung one.
+    pool = ExtractionPool(stats, workers=1, timeout=15, queue=2)
 
     async def run() -> tuple[int, bool]:
         with pytest.raises(WorkerTimeout):
@@ -184,3 +188,48 @@ def test_items_are_the_same_with_and_without_workers(
     assert any(item["pages"] > 1 for item in pooled.items)
     assert in_process.items and comparable(pooled.items) == comparable(in_process.items)
     assert pooled.stats.get("items/valid") == in_process.stats.get("items/valid")
+
+
+# A crawl process in miniature: its pool runs one job, it says its workers, then waits.
+POOL_OWNER = """
+import asyncio, sys
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+from crawler.extractpool import ExtractionPool
+from tests import pool_jobs
+
+pool = ExtractionPool(MemoryStatsCollector(get_crawler()), workers=2, timeout=30, queue=1)
+asyncio.run(pool.run(pool_jobs.where, 1))
+print(*pool._executor._processes, flush=True)
+sys.stdin.readline()
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return status != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_the_crawl_process_is_killed() -> None:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", POOL_OWNER],
+        cwd=PROJECT_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert owner.stdout is not None
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert workers and all(alive(pid) for pid in workers)
+    finally:
+        owner.kill()
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)
