@@ -18,9 +18,10 @@ folder and state (re-crawls start from a copy of the first crawl's state):
 - extraction alone over the saved article pages, in one process (pages/s per core);
 - ``scrapy reextract`` over the first crawl's archive (articles/s).
 
-For each: wall time, CPU time (user + sys of the child, from ``os.wait4``), articles/s, peak
-RSS (the child's ``ru_maxrss``) and WARC bytes; then the targets with met / not met. See
-docs/PERFORMANCE.md for how to read them.
+For each: wall time, CPU time (user + sys of the child and its extraction workers, from
+``os.wait4``), articles/s, the CPU of the crawl process alone (its stat
+``process/cpu_seconds/crawl``, workers apart), peak RSS (the child's ``ru_maxrss``) and WARC
+bytes; then the targets with met / not met. See docs/PERFORMANCE.md for how to read them.
 """
 
 from __future__ import annotations

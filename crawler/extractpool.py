@@ -16,7 +16,8 @@ Bounds, so that a bad page neither hangs the crawl nor fills memory:
   ``extraction/pool/timeouts``, :class:`WorkerTimeout` raised to the caller, which skips the
   page) and the workers are replaced;
 - a worker that dies (``extraction/pool/crashes``) is replaced and the jobs it took down are
-  done in the crawl process (``extraction/pool/in_process``).
+  done in the crawl process (``extraction/pool/in_process``); after ``MAX_CRASHES_IN_ROW``
+  deaths without an answer between them (workers that cannot start), every job is.
 
 Workers are started with ``spawn`` on first use (the crawl process has threads, which ``fork``
 would copy in an unknown state) and stopped when the spider closes, when the stats
@@ -63,6 +64,8 @@ T = TypeVar("T")
 
 #: Workers started for ``EXTRACT_WORKERS = "auto"`` at most.
 MAX_AUTO_WORKERS = 4
+#: Worker deaths in a row after which the pool is given up for the rest of the crawl.
+MAX_CRASHES_IN_ROW = 3
 
 
 class WorkerTimeout(Exception):
@@ -91,6 +94,7 @@ class ExtractionPool:
         self.queue = max(1, queue) * workers
         self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._crashes_in_row = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -125,6 +129,9 @@ class ExtractionPool:
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
         """``job(*args)`` in a worker, awaited; see the module for timeouts and crashes."""
+        if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
+            self.stats.inc_value("extraction/pool/in_process")
+            return job(*args)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
@@ -141,14 +148,27 @@ class ExtractionPool:
                 self._replace(executor)
                 raise WorkerTimeout(f"no answer in {self.timeout:.0f} s") from None
             except BrokenProcessPool:
-                self.stats.inc_value("extraction/pool/crashes")
-                self._replace(executor)
+                self._crashed(executor)
                 # The worker died under one of its jobs: redone here, the crawl's own way.
                 self.stats.inc_value("extraction/pool/in_process")
-                logger.warning("An extraction worker died: its job is done in-process")
                 return job(*args)
+        self._crashes_in_row = 0
         self.stats.inc_value("extraction/pool/jobs")
         return result
+
+    def _crashed(self, executor: Executor) -> None:
+        if executor is not self._executor:
+            return  # a death already counted: the jobs in flight all hear of it
+        self.stats.inc_value("extraction/pool/crashes")
+        self._crashes_in_row += 1
+        self._replace(executor)
+        if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
+            logger.error(
+                "Extraction workers died %d times in a row: pages are read in-process from now",
+                self._crashes_in_row,
+            )
+        else:
+            logger.warning("An extraction worker died: its jobs are done in-process")
 
     # --- the processes ----------------------------------------------------------------------
 

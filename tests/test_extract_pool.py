@@ -22,7 +22,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
-from crawler.extractpool import ExtractionPool, WorkerTimeout, worker_count
+from crawler.extractpool import MAX_CRASHES_IN_ROW, ExtractionPool, WorkerTimeout, worker_count
 from tests import pool_jobs
 from tests.crawling import run_crawl
 
@@ -61,6 +61,20 @@ def test_a_dead_worker_is_replaced_and_its_job_done_in_process(
     assert after == (8, True)
     assert stats.get_value("extraction/pool/crashes") == 1
     assert stats.get_value("extraction/pool/in_process") == 1
+
+
+def test_workers_that_keep_dying_are_given_up(
+    pool: ExtractionPool, stats: MemoryStatsCollector
+) -> None:
+    async def run() -> list[tuple[int, bool]]:
+        return [await pool.run(pool_jobs.die_in_worker, n) for n in range(MAX_CRASHES_IN_ROW + 2)]
+
+    # Each death is answered in-process; past the limit no worker is started again.
+    results = asyncio.run(run())
+    assert results == [(2 * n, False) for n in range(MAX_CRASHES_IN_ROW + 2)]
+    assert stats.get_value("extraction/pool/crashes") == MAX_CRASHES_IN_ROW
+    assert stats.get_value("extraction/pool/in_process") == MAX_CRASHES_IN_ROW + 2
+    assert pool._executor is None
 
 
 def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollector) -> None:
