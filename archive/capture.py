@@ -24,6 +24,7 @@ from twisted.web.http import RESPONSES
 from twisted.web.http_headers import Headers as TxHeaders
 
 from archive.crawlstate import crawl_state
+from archive.rawhead import raw_head_received
 from archive.reader import ArchivedRecordError, read_response
 from archive.records import digest
 from archive.repair import final_path
@@ -95,9 +96,12 @@ class WarcCaptureMiddleware:
             raise ValueError(f"WARC_DEDUP_DETAIL must be compact or full, got {self.detail!r}")
         self.state: CrawlState | None = None
         self._missing_files: set[str] = set()
-        # Requests handed to the download handler: a response to any other request came
-        # from a cache or a short-circuiting middleware, not from the network.
-        self._on_wire: weakref.WeakSet[Request] = weakref.WeakSet()
+        # Requests handed to the download handler, with the head of their response as
+        # received once the handler sent it: a response to any other request came from a
+        # cache or a short-circuiting middleware, not from the network.
+        self._on_wire: weakref.WeakKeyDictionary[Request, bytes | None] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -106,6 +110,7 @@ class WarcCaptureMiddleware:
             raise NotConfigured  # archiving off (WARC_ENABLED): no message, no warning
         middleware = cls(crawler, files)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.raw_head_received, signal=raw_head_received)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
@@ -119,7 +124,12 @@ class WarcCaptureMiddleware:
 
     def process_request(self, request: Request) -> None:
         if urlparse_cached(request).scheme in ("http", "https"):
-            self._on_wire.add(request)
+            self._on_wire[request] = None
+
+    def raw_head_received(self, request: Request, head: bytes) -> None:
+        """Keep the head of ``request``'s response as received (:mod:`archive.rawhead`)."""
+        if request in self._on_wire:
+            self._on_wire[request] = head
 
     def process_response(
         self, request: Request, response: Response
@@ -127,12 +137,15 @@ class WarcCaptureMiddleware:
         if request not in self._on_wire:
             self.stats.inc_value("warc/skipped/not_fetched")
             return response
-        self._on_wire.discard(request)
+        head = self._on_wire.pop(request)
         if self.writer is None:
             self.stats.inc_value("warc/skipped/closed")
             return response
+        if head is None:
+            # Another download handler (HTTP/2...): the head is rebuilt from Scrapy's Headers.
+            self.stats.inc_value("warc/headers/rebuilt")
         url = urldefrag(request.url)[0]
-        captured = received_response(response)
+        captured = received_response(response, head)
         previous = self._previous(url)
         writer = self.writer
 
@@ -318,7 +331,7 @@ class WarcCaptureMiddleware:
         """Archive a fetch that failed with no response: what was sent, and what went wrong."""
         if request not in self._on_wire:
             return
-        self._on_wire.discard(request)
+        del self._on_wire[request]
         if self.writer is None or isinstance(exception, IgnoreRequest):
             # Refused before it went out (robots, scope...): there is nothing the server said.
             self.stats.inc_value("warc/skipped/exception")
@@ -426,8 +439,12 @@ def wire_request(request: Request) -> CapturedRequest:
     return CapturedRequest(head=b"\r\n".join(lines) + b"\r\n\r\n", body=request.body)
 
 
-def received_response(response: Response) -> CapturedResponse:
-    """The response as received: status, all header values, body still content-encoded."""
+def received_response(response: Response, head: bytes | None = None) -> CapturedResponse:
+    """The response as received: status, all header values, body still content-encoded.
+
+    ``head`` is its status line and header lines as received, when the download handler
+    kept them.
+    """
     truncated = next(
         (reason for flag, reason in _TRUNCATED_FLAGS.items() if flag in response.flags), None
     )
@@ -440,6 +457,7 @@ def received_response(response: Response) -> CapturedResponse:
         protocol=response.protocol or "HTTP/1.1",
         ip_address=str(response.ip_address) if response.ip_address else None,
         truncated=truncated,
+        head=head,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import struct
 import uuid
 import zlib
@@ -30,6 +31,8 @@ _CONFORMS_TO = "https://iipc.github.io/warc-specifications/specifications/warc-f
 _COMPRESSED_ENCODINGS = (b"gzip", b"x-gzip", b"deflate", b"br", b"zstd", b"compress")
 _COMPRESSED_TYPES = (b"image/", b"video/", b"audio/", b"font/woff", b"application/zip")
 _RECORD_END = b"\r\n\r\n"
+_WHITESPACE = re.compile(rb"[ \t]+\r?")
+_BLANK_LINE = re.compile(rb"\n[ \t]+\r?\n")
 #: Magic, deflate, no flags, no mtime, no extra flags, OS "unix" (as zlib writes it).
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 _SMALL_WINDOW_BITS = 12
@@ -136,8 +139,12 @@ def is_precompressed(headers: Sequence[tuple[bytes, bytes]]) -> bool:
 def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
     """HTTP status line and headers, and the ``WARC-Protocol`` value if the line can't say it.
 
-    HTTP/2 has no status line of its own; readers only know HTTP/1.x, so one is written.
+    The head as received when the response has one (but for what :func:`received_head`
+    changes for readers); otherwise rebuilt from status and headers.  HTTP/2
+    has no status line of its own; readers only know HTTP/1.x, so one is written.
     """
+    if response.head is not None:
+        return received_head(response.head), None
     protocol = response.protocol.upper()
     warc_protocol = None
     if protocol not in ("HTTP/1.0", "HTTP/1.1"):
@@ -151,13 +158,36 @@ def response_head(response: CapturedResponse) -> tuple[bytes, str | None]:
     return b"\r\n".join(lines), warc_protocol
 
 
+def received_head(head: bytes) -> bytes:
+    """A head as received, but for what would make readers misread the record.
+
+    A ``Transfer-Encoding`` header is kept under :data:`TRANSFER_ENCODING_NOTE`, its value and
+    place unchanged: the body is stored de-chunked, and a head still saying ``chunked`` would
+    make readers de-chunk it again (the test is the HTTP client's: the name before the colon,
+    any case).  A line of only spaces or tabs is left out: the client reads it as an empty
+    continuation line, warcio as the end of the head.
+    """
+    if b"transfer-encoding:" not in head.lower() and not _BLANK_LINE.search(head):
+        return head
+    status_line, *lines = head.split(b"\n")
+    kept = [status_line]
+    for line in lines:
+        if _WHITESPACE.fullmatch(line):
+            continue
+        name, colon, rest = line.partition(b":")
+        if colon and name.lower() == b"transfer-encoding":
+            line = TRANSFER_ENCODING_NOTE + colon + rest
+        kept.append(line)
+    return b"\n".join(kept)
+
+
 def head_fields(http_head: bytes) -> list[tuple[str, str]]:
     """An HTTP head from :func:`response_head` as ``http-status-line`` / ``http-header`` fields.
 
     For a ``metadata`` record that keeps a response which has no record of its own (a 304);
-    header bytes are read as ISO-8859-1, as received.
+    header bytes are read as ISO-8859-1, as received, lines ending in CRLF or LF.
     """
-    status_line, *header_lines = http_head.decode("latin-1").split("\r\n")
+    status_line, *header_lines = http_head.decode("latin-1").replace("\r\n", "\n").split("\n")
     return [("http-status-line", status_line)] + [
         ("http-header", line) for line in header_lines if line
     ]

@@ -237,8 +237,9 @@ def http_head(block: bytes) -> tuple[int | None, dict[str, str]]:
     """
     if not block.startswith(b"HTTP/"):
         return None, {}
-    head = block.split(b"\r\n\r\n", 1)[0]
-    status_line, *lines = head.decode("latin-1").split("\r\n")
+    # Lines end in CRLF, or in LF alone where the server sent them so (kept as received).
+    head = _HEAD_END.split(block, maxsplit=1)[0]
+    status_line, *lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
     parts = status_line.split(maxsplit=2)
     if len(parts) < 2 or not parts[1].isdigit():
         raise ValueError(f"HTTP status line {status_line[:80]!r} has no status code")

@@ -85,6 +85,9 @@ class CapturedResponse:
     ip_address: str | None = None
     truncated: str | None = None
     """``WARC-Truncated`` reason when the body is incomplete: length, time, disconnect..."""
+    head: bytes | None = None
+    """Status line and header lines as received, up to and including the empty line; None:
+    the record's head is rebuilt from ``status``, ``reason`` and ``headers``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +105,12 @@ class WarcWriter:
     """Appends records to size-limited WARC files in ``directory``.
 
     A file is created on the first record, named ``NAME.warc.gz.open`` while written and
-    renamed to ``NAME.warc.gz`` on rotation or :meth:`close`.  Every record is one gzip
-    member and reaches the operating system before the method returns.  The writer holds an
-    exclusive ``flock`` on its open file, which tells :func:`repair_open_files` to leave it
-    alone.  Threads may share a writer: a record is serialised and compressed outside its
-    lock, which is held only to append it (and to rotate or close the file).
+    renamed to ``NAME.warc.gz`` on rotation or :meth:`close`, then handed to ``on_finished``.
+    Every record is one gzip member and reaches the operating system before the method
+    returns.  The writer holds an exclusive ``flock`` on its open file, which tells
+    :func:`repair_open_files` to leave it alone.  Threads may share a writer: a record is
+    serialised and compressed outside its lock, which is held only to append it (and to
+    rotate or close the file).
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class WarcWriter:
         description: str = "",
         info: Mapping[str, str] | None = None,
         hostname: str | None = None,
+        on_finished: Callable[[Path], None] | None = None,
     ) -> None:
         if max_size <= 0:
             raise ValueError(f"WARC max size must be positive, got {max_size}")
@@ -146,6 +151,8 @@ class WarcWriter:
         self.records_written = 0
         self.bytes_written = 0
         self.finished_files: list[Path] = []
+        # Called with each finished file's path, in the thread that finished it.
+        self.on_finished = on_finished
 
     @property
     def path(self) -> Path | None:
@@ -407,6 +414,8 @@ class WarcWriter:
             self.finished_files.append(final)
         finally:
             os.close(fd)
+        if self.on_finished is not None:
+            self.on_finished(final)
 
     def __enter__(self) -> Self:
         return self

@@ -72,6 +72,9 @@ class WarcFiles:
             raise ValueError(f"WARC_GZIP_LEVEL must be 0..9, got {self.gzip_level}")
         self.thread_min_bytes = settings.getint("WARC_THREAD_MIN_BYTES")
         self.writer: WarcWriter | None = None
+        # Told of each finished file: the ones this run wrote and the ones it repaired.
+        self._finished_hooks: list[Callable[[Path], None]] = []
+        self.repaired_files: list[Path] = []
         # One thread, so records handed over are written in that order.
         self._pool: ThreadPool | None = None
 
@@ -93,6 +96,7 @@ class WarcFiles:
             logger.error("Could not repair leftover WARC files in %s: %s", self.directory, exc)
         else:
             self.stats.inc_value("warc/repaired_files", len(repaired))
+            self.repaired_files = [Path(file.final_path) for file in repaired if file.final_path]
         self.writer = WarcWriter(
             self.directory,
             prefix=self.prefix,
@@ -106,7 +110,19 @@ class WarcFiles:
                 "robots": "obey" if self.obey_robots else "ignore",
                 "http-header-user-agent": self.user_agent,
             },
+            on_finished=self._file_finished,
         )
+
+    def on_file_finished(self, hook: Callable[[Path], None]) -> None:
+        """Call ``hook`` with the path of each file finished from now on (rotation, close).
+
+        It runs in the thread that finished the file, the writer thread included.
+        """
+        self._finished_hooks.append(hook)
+
+    def _file_finished(self, path: Path) -> None:
+        for hook in self._finished_hooks:
+            hook(path)
 
     def spider_closed(self, spider: Spider) -> None:
         """Finish the current file so no ``.open`` file outlives a clean run."""

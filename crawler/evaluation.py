@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +265,7 @@ class Report:
 
 
 def site_for_row(
-    row: Mapping[str, Any], seeds_dir: Path = SEEDS_DIR, generic: bool = False
+    row: Mapping[str, Any], seeds_dir: Traversable = SEEDS_DIR, generic: bool = False
 ) -> SiteConfig:
     """``seeds/<site>.toml`` if there is one, else the site file (or generic rules) for the URL.
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -26,7 +27,7 @@ from crawler import settings
 from crawler.encoding import page_text
 from crawler.extraction import extract_article
 from crawler.items import Article
-from crawler.sites import SEEDS_DIR, SiteConfig, load_site
+from crawler.sites import SEEDS_DIR, SiteConfig, read_site_file, site_files
 from pipelines.steps import Step, StepStats, load_steps, run_steps
 
 R = TypeVar("R", bound=TextResponse)
@@ -106,23 +107,24 @@ def generic_site(url: str) -> SiteConfig:
 
 
 @cache
-def seed_sites(seeds_dir: Path = SEEDS_DIR) -> tuple[SiteConfig, ...]:
+def seed_sites(seeds_dir: Traversable = SEEDS_DIR) -> tuple[SiteConfig, ...]:
     """Every site file in ``seeds_dir``, loaded once per process.
 
     An invalid file raises ``SiteConfigError`` naming it: a silently skipped file would make
     its site's pages extract with the generic rules instead.
     """
-    return tuple(load_site(str(path), seeds_dir) for path in sorted(seeds_dir.glob("*.toml")))
+    return tuple(read_site_file(path) for path in site_files(seeds_dir))
 
 
-def site_for_url(url: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
+def site_for_url(url: str, seeds_dir: Traversable = SEEDS_DIR) -> SiteConfig:
     """The site file whose domains hold the URL's host (the most specific domain wins).
 
     A host no site file claims gets ``generic_site``.
     """
     host = (urlsplit(url).hostname or "").lower()
     best: tuple[int, SiteConfig] | None = None
-    for site in seed_sites(seeds_dir):
+    # Path and zipfile.Path, the folders site files come from, are hashable.
+    for site in seed_sites(seeds_dir):  # type: ignore[arg-type]
         for domain in site.domains:
             if (host == domain or host.endswith("." + domain)) and (
                 best is None or len(domain) > best[0]

@@ -101,6 +101,13 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.conditional.ConditionalGetMiddleware": 900,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
+# Scrapy's HTTP/1.1 handler keeping each response's status line and header lines as received,
+# which the response records hold byte for byte (another handler: rebuilt from Scrapy's
+# Headers, counted as warc/headers/rebuilt). docs/warc-layout.md says what is exact.
+DOWNLOAD_HANDLERS = {
+    "http": "archive.rawhead.RawHeadDownloadHandler",
+    "https": "archive.rawhead.RawHeadDownloadHandler",
+}
 WARC_ENABLED = True
 WARC_DIR = "data/warc"
 WARC_PREFIX = "KABARSIP"
@@ -121,6 +128,17 @@ WARC_DEDUP = True
 # "compact": the revisit record alone; "full": also the request record and, for a 304, a
 # metadata record with its headers (demo site: 1.7 kB instead of 0.5 kB per unchanged page).
 WARC_DEDUP_DETAIL = "compact"
+# Upload each finished WARC file to this S3-compatible folder, s3://bucket/prefix/ (empty: keep
+# files local only); the AWS_* settings (AWS_ENDPOINT_URL for a server other than AWS, keys,
+# AWS_REGION_NAME) say where and as whom, as for s3:// FEEDS. Needs `pip install 'kabarsip[s3]'`.
+WARC_UPLOAD_URI = ""
+# Remove the local file once its copy's size and MD5 (ETag) are verified. Revisits refer only
+# to captures in local files: later runs store the pages of a removed file in full again.
+WARC_UPLOAD_DELETE = False
+# Tries per file, waiting WARC_UPLOAD_RETRY_WAIT seconds, then twice that, ... in between; a
+# file still not uploaded stays in WARC_DIR and the run exits 4.
+WARC_UPLOAD_ATTEMPTS = 3
+WARC_UPLOAD_RETRY_WAIT = 2.0
 
 # --- Crawl state and revisits ----------------------------------------------------------------
 # What earlier runs fetched and which article versions they found; one crawl at a time.
@@ -230,6 +248,8 @@ EXTENSIONS = {
     "archive.warcfiles.WarcFiles": 110,
     # Article pages whose payload the state already knows are not extracted again.
     "archive.unchanged.UnchangedArticles": 120,
+    # WARC_UPLOAD_URI: after the writer (it finishes the last file first), before the outcome.
+    "archive.warcuploads.WarcUploads": 390,
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
     # Runs SPIDERMON_SPIDER_CLOSE_MONITORS: a failed coverage monitor fails a run that passed.

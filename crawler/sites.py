@@ -10,6 +10,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,14 +20,21 @@ from archive.schedule import DEFAULT_SCHEDULE, parse_schedule
 from crawler.paths import SITE_NAME
 
 
-def seeds_dir(package: Path) -> Path:
-    """The site files of ``package``: its ``seeds/`` once installed (the wheel ships them
-    there), else the ``seeds/`` folder beside it in a source checkout."""
+def seeds_dir(package: Traversable) -> Traversable:
+    """The site files of ``package``: its ``seeds/`` once installed (the wheel and the egg
+    Scrapyd runs, zipped, ship them there), else the ``seeds/`` folder beside it in a source
+    checkout.
+
+    ``package`` is the package's resources (``importlib.resources.files``), so site files are
+    read from a zip as from a folder: never through a path relative to the source tree.
+    """
     installed = package / "seeds"
-    return installed if installed.is_dir() else package.parent / "seeds"
+    if installed.is_dir() or not isinstance(package, Path):
+        return installed
+    return package.resolve().parent / "seeds"
 
 
-SEEDS_DIR = seeds_dir(Path(__file__).resolve().parent)
+SEEDS_DIR = seeds_dir(files("crawler"))
 
 FIELDS = (
     "title",
@@ -129,7 +138,7 @@ class SiteConfig:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
 
-def site_path(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> Path:
+def site_path(name_or_path: str, seeds_dir: Traversable = SEEDS_DIR) -> Traversable:
     """Resolve ``-a site=`` (a name in ``seeds/`` or a path to a ``.toml`` file)."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or "/" in name_or_path or "\\" in name_or_path:
@@ -138,20 +147,33 @@ def site_path(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> Path:
         return candidate
     path = seeds_dir / f"{name_or_path}.toml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in seeds_dir.glob("*.toml"))) or "none"
+        known = ", ".join(site.name.removesuffix(".toml") for site in site_files(seeds_dir))
         raise SiteConfigError(
-            f"no site named {name_or_path!r}: {path} does not exist (known sites: {known})"
+            f"no site named {name_or_path!r}: {path} does not exist (known sites: "
+            f"{known or 'none'})"
         )
     return path
+
+
+def site_files(seeds_dir: Traversable = SEEDS_DIR) -> list[Traversable]:
+    """The ``*.toml`` files of ``seeds_dir``, by name."""
+    if not seeds_dir.is_dir():
+        return []
+    found = (entry for entry in seeds_dir.iterdir() if entry.name.endswith(".toml"))
+    return sorted((entry for entry in found if entry.is_file()), key=lambda entry: entry.name)
 
 
 #: Largest site file read: real ones are a few kB, and a site file may come from elsewhere.
 MAX_SITE_FILE_SIZE = 1024 * 1024
 
 
-def load_site(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
+def load_site(name_or_path: str, seeds_dir: Traversable = SEEDS_DIR) -> SiteConfig:
     """Load and validate a site file; raises ``SiteConfigError`` naming file and key."""
-    path = site_path(name_or_path, seeds_dir)
+    return read_site_file(site_path(name_or_path, seeds_dir))
+
+
+def read_site_file(path: Traversable) -> SiteConfig:
+    """Read and validate the site file at ``path`` (a file, or one inside a zipped package)."""
     try:
         with path.open("rb") as stream:
             raw = stream.read(MAX_SITE_FILE_SIZE + 1)
@@ -164,7 +186,8 @@ def load_site(name_or_path: str, seeds_dir: Path = SEEDS_DIR) -> SiteConfig:
         raise SiteConfigError(f"{path}: cannot read site file: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SiteConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_site(data, path)
+    # A site file inside a zipped package is named by its place in the zip.
+    return parse_site(data, path if isinstance(path, Path) else Path(str(path)))
 
 
 def parse_site(data: dict[str, Any], path: Path) -> SiteConfig:

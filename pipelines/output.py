@@ -249,7 +249,16 @@ _PLACEHOLDER = re.compile(r"%\((?:name|site_name|time)\)s|%%")
 
 
 def check_template(template: str) -> None:
-    """Refuse an ``ITEMS_PATH`` with any other ``%``: "10% sample" would fill in as garbage."""
+    """Refuse an ``ITEMS_PATH`` with any other ``%``: "10% sample" would fill in as garbage.
+
+    A URI is refused too: the durable item file is a local file, synced as it grows.
+    """
+    if "://" in template:
+        raise CrawlFailure(
+            ExitCode.USAGE,
+            f"ITEMS_PATH {template!r} is a URI: it names a local file, fsynced as it grows; "
+            "send items to other storage with FEEDS beside it (-o s3://bucket/items.jsonl)",
+        )
     if "%" in _PLACEHOLDER.sub("", template):
         raise CrawlFailure(
             ExitCode.USAGE,

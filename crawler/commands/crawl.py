@@ -5,7 +5,8 @@ archive failure (exit 4); a state file that another crawl holds, that a newer Ka
 that is no state file at all or that is damaged is a state failure (exit 6).  Each is one clear
 line, not a traceback, and nothing is fetched or written.  A start-up check may also raise
 :class:`~crawler.outcome.CrawlFailure`; a crawl that ran exits with the code its outcome
-recorded (:mod:`crawler.outcome`), after one line on standard error saying why.  A
+recorded (:mod:`crawler.outcome`), after one line on standard error saying why; the log's last
+line (with ``LOG_FILE``), ``Crawl ended with exit code N``, says it too.  A
 :class:`~crawler.outcome.CrawlFailure` raised while the crawl is built (a component's
 ``from_crawler``) gives its own code the same way; any other exception there is a bug: its
 traceback is logged once and the run exits 1.
@@ -44,7 +45,19 @@ class Command(ScrapyCrawlCommand):
     # A failure raised while the crawl was being built: its code and one line.
     startup_failure: CrawlFailure | None = None
 
+    # Why the run failed, for the log's last line.
+    failure_message = ""
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        self._run(args, opts)
+        if self.settings is not None and self.settings.get("LOG_FILE"):
+            # The log file's last line says how the run ended (Scrapyd shows a job's log, not
+            # its status); standard error has the failure line already.
+            ending = f": {self.failure_message}" if self.failure_message else ""
+            level = logging.ERROR if self.exitcode else logging.INFO
+            logger.log(level, "Crawl ended with exit code %d%s", self.exitcode, ending)
+
+    def _run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
             super().run(args, opts)  # Scrapy's own usage errors
             return
@@ -133,6 +146,7 @@ class Command(ScrapyCrawlCommand):
     def _fail(self, code: ExitCode, message: str) -> None:
         print(f"kabarsip: crawl failed: {message}", file=sys.stderr)
         self.exitcode = int(code)
+        self.failure_message = message
 
 
 def _uses(settings: BaseSettings, switch: str, replay_keeps: str | None = None) -> bool:

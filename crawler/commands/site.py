@@ -94,6 +94,11 @@ class Command(ScrapyCommand):
     def _target(self, draft: Draft, output: str | None) -> Path:
         if output:
             return Path(output)
+        if not isinstance(SEEDS_DIR, Path):
+            raise UsageError(
+                f"the site files are inside a package ({SEEDS_DIR}): give -o PATH",
+                print_help=False,
+            )
         try:
             return inside(SEEDS_DIR, f"{draft.site.name}.toml")
         except UnsafePathError as exc:

@@ -30,8 +30,8 @@ from archive.rebuild import RebuildReport, rebuild_state
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from archive.statelock import StateLock
-from crawler.paths import inside
-from crawler.sites import SEEDS_DIR, load_site
+from crawler.paths import SITE_NAME, UnsafePathError
+from crawler.sites import load_site
 
 DEFAULT_WARC_DIR = "data/warc"
 TMP_SUFFIX = ".rebuild-tmp"
@@ -46,7 +46,9 @@ def site_schedule(site: str) -> tuple[timedelta, ...]:
 
     ``site`` comes from the archive: it names a file in ``seeds/``, never a path elsewhere.
     """
-    return load_site(str(inside(SEEDS_DIR, f"{site}.toml"))).revisit
+    if not SITE_NAME.fullmatch(site):
+        raise UnsafePathError(f"{site!r} is no site name and may lead outside seeds/: refused")
+    return load_site(site).revisit
 
 
 class Command(ScrapyCommand):
