@@ -12,9 +12,10 @@ Bounds, so that a bad page neither hangs the crawl nor fills memory:
 - at most ``EXTRACT_WORKER_QUEUE`` jobs per worker are in flight; further pages wait their
   turn in their callbacks, and Scrapy stops feeding responses while its scraper holds more
   than ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` bytes of them;
-- a job running longer than ``EXTRACT_WORKER_TIMEOUT`` seconds is given up (logged, counted
-  ``extraction/pool/timeouts``, :class:`WorkerTimeout` raised to the caller, which skips the
-  page) and the workers are replaced;
+- a job without an answer ``EXTRACT_WORKER_TIMEOUT`` seconds after it was handed over (a new
+  worker's start included) is given up (logged, counted ``extraction/pool/timeouts``,
+  :class:`WorkerTimeout` raised to the caller, which skips the page) and the workers are
+  replaced;
 - a worker that dies (``extraction/pool/crashes``) is replaced and the jobs it took down are
   done in the crawl process (``extraction/pool/in_process``); after ``MAX_CRASHES_IN_ROW``
   deaths without an answer between them (workers that cannot start), every job is.
