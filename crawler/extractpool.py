@@ -103,7 +103,11 @@ class ExtractionPool:
         workers = worker_count(settings.get("EXTRACT_WORKERS"))
         if workers == 0:
             raise NotConfigured  # extraction in the crawl process
-        if not is_asyncio_available():
+        try:
+            asyncio_loop = is_asyncio_available()
+        except RuntimeError:
+            asyncio_loop = True  # no reactor yet: the crawl installs TWISTED_REACTOR (asyncio)
+        if not asyncio_loop:
             logger.warning("EXTRACT_WORKERS needs the asyncio reactor: extracting in-process")
             raise NotConfigured
         assert crawler.stats is not None
