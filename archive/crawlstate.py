@@ -15,10 +15,12 @@ Components reach the store through :func:`crawl_state`, so none of them opens a 
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
+from twisted.internet.task import LoopingCall
 
 from archive.state import CrawlState, CrawlStateError
 from archive.stateopen import open_crawl_state, redacted_url
@@ -66,6 +68,8 @@ class CrawlStateExtension:
         self.store: CrawlState | None = None
         # Set once opening failed or the spider closed: the store is not (re)opened after.
         self.done = False
+        # Commits the store's grouped writes at least every STATE_COMMIT_SECONDS.
+        self.ticker: LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -78,6 +82,16 @@ class CrawlStateExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         self.open()
+        seconds = self.settings.getfloat("STATE_COMMIT_SECONDS")
+        if self.store is not None and seconds > 0:
+            self.ticker = LoopingCall(self._commit)
+            self.ticker.start(seconds, now=False)
+
+    def _commit(self) -> None:
+        if self.store is not None:
+            # A failing store has already failed the run (exit 6).
+            with suppress(CrawlStateError, CrawlStateFailed):
+                self.store.commit()
 
     def open(self) -> CrawlState | None:
         """Open the store (once); on failure fail the run, which stops the engine."""
@@ -86,7 +100,12 @@ class CrawlStateExtension:
         spider = self.crawler.spider
         site = getattr(spider, "site_name", None) or getattr(spider, "name", None)
         try:
-            self.store = state_from_settings(self.settings, site, on_error=self._failed)
+            self.store = state_from_settings(
+                self.settings,
+                site,
+                on_error=self._failed,
+                group_seconds=self.settings.getfloat("STATE_COMMIT_SECONDS"),
+            )
         except CrawlStateError as exc:
             self.done = True
             assert self.crawler.stats is not None
@@ -104,6 +123,8 @@ class CrawlStateExtension:
 
     def spider_closed(self, spider: Spider) -> None:
         self.done = True
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()
         if self.store is not None:
             store, self.store = self.store, None
             store.close()
@@ -114,8 +135,12 @@ def state_from_settings(
     site: str | None = None,
     *,
     on_error: Callable[[CrawlStateError], None] | None = None,
+    group_seconds: float = 0.0,
 ) -> CrawlState:
-    """The store the settings name: ``KABARSIP_REDIS_URL`` when set, else ``STATE_PATH``."""
+    """The store the settings name: ``KABARSIP_REDIS_URL`` when set, else ``STATE_PATH``.
+
+    ``group_seconds``: commit a file's writes in groups of up to that many seconds.
+    """
     return open_crawl_state(
         settings["STATE_PATH"],
         site,
@@ -124,6 +149,7 @@ def state_from_settings(
         fsync=settings.getbool("STATE_FSYNC"),
         check_seconds=settings.getfloat("STATE_CHECK_SECONDS"),
         on_error=on_error,
+        group_seconds=group_seconds,
     )
 
 

@@ -312,6 +312,10 @@ class CrawlState(ABC):
         """The digests of ``site`` counted on at least ``min_articles`` articles, and on at
         least ``min_share`` of the site's articles counted since the block was first seen."""
 
+    # Not abstract: only a store that groups its writes has anything to do.
+    def commit(self) -> None:  # noqa: B027
+        """Make the writes so far durable now; a store that commits every write does nothing."""
+
     @abstractmethod
     def close(self) -> None:
         """Release the store; calling it again does nothing."""

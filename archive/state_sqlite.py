@@ -186,8 +186,13 @@ class SqliteCrawlState(CrawlState):
     """CrawlState in the SQLite file ``path``, created (with its directory) when missing.
 
     Each put is its own transaction: in WAL mode it survives a crash of the process, and with
-    ``fsync`` (``synchronous=FULL``) a power loss too.  ``site`` is recorded in ``meta`` as a
-    user of the file.  Not thread-safe: use it from one thread, as Scrapy's reactor does.
+    ``fsync`` (``synchronous=FULL``) a power loss too.  With ``group_seconds`` > 0 the puts of
+    up to that many seconds share one transaction instead (a commit costs far more than a
+    put), committed by :meth:`commit`, by the first put after that time, and on close; each
+    put still applies whole or not at all.  A crash loses the puts not yet committed, so
+    whoever makes something outside the state depend on a put (an item line written) commits
+    first.  ``site`` is recorded in ``meta`` as a user of the file.  Not thread-safe: use it
+    from one thread, as Scrapy's reactor does.
     """
 
     def __init__(
@@ -198,6 +203,7 @@ class SqliteCrawlState(CrawlState):
         fsync: bool = False,
         check_seconds: float | None = None,
         on_error: Callable[[CrawlStateError], None] | None = None,
+        group_seconds: float = 0.0,
     ) -> None:
         """``check_seconds``: run SQLite's ``quick_check`` first, for at most that long.
 
@@ -207,6 +213,11 @@ class SqliteCrawlState(CrawlState):
         self.path = Path(path)
         self.site = site
         self._on_error = on_error
+        self.group_seconds = group_seconds
+        # When the open group transaction began (time.monotonic), or None.
+        self._group_since: float | None = None
+        # Puts under way: a put made inside another (put_version's article) never commits.
+        self._puts_open = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -231,7 +242,7 @@ class SqliteCrawlState(CrawlState):
         return None if row is None else self._loaded(_capture, row)
 
     def put_capture(self, state: CaptureState) -> None:
-        self._execute(_PUT_CAPTURE, _row(state, _CAPTURE_COLUMNS))
+        self._write(_PUT_CAPTURE, _row(state, _CAPTURE_COLUMNS))
 
     def get_article(self, canonical_url: str) -> ArticleState | None:
         key = surt_key(canonical_url)
@@ -247,9 +258,7 @@ class SqliteCrawlState(CrawlState):
         return None if row is None else self._loaded(_article, row)
 
     def put_article(self, state: ArticleState) -> None:
-        self._execute(
-            _PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
-        )
+        self._write(_PUT_ARTICLE, (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS)))
 
     def put_articles(self, states: Iterable[ArticleState]) -> None:
         """All of ``states`` in one transaction (one commit instead of one each)."""
@@ -332,7 +341,7 @@ class SqliteCrawlState(CrawlState):
 
     def put_run(self, run: RunRecord) -> None:
         stats = {key: value for key, value in run.stats.items() if _is_number(value)}
-        self._execute(
+        self._write(
             "INSERT OR REPLACE INTO runs (run_id, site, started_at, finished_at, outcome, stats)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -394,19 +403,42 @@ class SqliteCrawlState(CrawlState):
         )
         return frozenset(str(row[0]) for row in rows)
 
+    def commit(self) -> None:
+        db = self._db
+        self._group_since = None
+        if db is None or not db.in_transaction:
+            return
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._failure(_describe(self.path, exc)) from exc
+
     def close(self) -> None:
         if self._db is not None:
-            db, self._db = self._db, None
             try:
-                db.close()
+                self.commit()
             finally:
-                self._release_lock()
+                db, self._db = self._db, None
+                try:
+                    db.close()
+                finally:
+                    self._release_lock()
 
     def _in_transaction(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         self._transaction(lambda db: db.executemany(statement, rows))
 
+    def _write(self, sql: str, params: Sequence[Any]) -> None:
+        """One statement that writes: committed at once, or with its group."""
+        if self.group_seconds > 0:
+            self._transaction(lambda db: db.execute(sql, params))
+        else:
+            self._execute(sql, params)
+
     def _transaction(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """Run ``work`` in one write transaction: all of it is committed, or none."""
+        if self.group_seconds > 0:
+            self._grouped(work)
+            return
         db = self._conn
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -416,6 +448,32 @@ class SqliteCrawlState(CrawlState):
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._failure(_describe(self.path, exc)) from exc
+
+    def _grouped(self, work: Callable[[sqlite3.Connection], object]) -> None:
+        """Run ``work`` whole or not at all (a savepoint) in the open group transaction."""
+        db = self._conn
+        now = time.monotonic()
+        since = self._group_since
+        # Only between puts: a commit inside one would split it.
+        if self._puts_open == 0 and since is not None and now - since >= self.group_seconds:
+            self.commit()
+        try:
+            if not db.in_transaction:
+                db.execute("BEGIN IMMEDIATE")
+                self._group_since = now
+            db.execute("SAVEPOINT put")
+            self._puts_open += 1
+            try:
+                work(db)
+            except BaseException:
+                db.execute("ROLLBACK TO put")
+                db.execute("RELEASE put")
+                raise
+            finally:
+                self._puts_open -= 1
+            db.execute("RELEASE put")
         except sqlite3.Error as exc:
             raise self._failure(_describe(self.path, exc)) from exc
 

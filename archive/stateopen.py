@@ -22,15 +22,21 @@ def open_crawl_state(
     fsync: bool = False,
     check_seconds: float | None = None,
     on_error: Callable[[CrawlStateError], None] | None = None,
+    group_seconds: float = 0.0,
 ) -> CrawlState:
     """The state on the Redis server ``redis_url`` when set, else in the SQLite file ``path``.
 
-    ``fsync`` and ``check_seconds`` concern the file only: Redis persists as its server is
-    configured to.
+    ``fsync``, ``check_seconds`` and ``group_seconds`` (group commit) concern the file only:
+    Redis persists as its server is configured to.
     """
     if not redis_url:
         return SqliteCrawlState(
-            path, site, fsync=fsync, check_seconds=check_seconds, on_error=on_error
+            path,
+            site,
+            fsync=fsync,
+            check_seconds=check_seconds,
+            on_error=on_error,
+            group_seconds=group_seconds,
         )
     try:
         from archive.state_redis import DEFAULT_NAMESPACE, RedisCrawlState

@@ -35,6 +35,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # were a fifth of the CPU of a re-crawl whose pages are unchanged.
 CONCURRENT_ITEMS = 4
 DOWNLOAD_TIMEOUT = 60
+# Outputs of one response processed at once (Scrapy's default: 100). An article page gives
+# one item and Scrapy starts this many tasks for every response, whatever it gives.
+CONCURRENT_ITEMS = 4
 # Larger pages are aborted and counted, not archived half-way (per kind of page:
 # DOWNLOAD_MAXSIZE_BY_KIND below).
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
@@ -124,8 +127,10 @@ WARC_OPERATOR = ""
 # fsync after each record: survives power loss, costs throughput.
 WARC_FSYNC = False
 # Records with a body of at least this many bytes are compressed and written by a writer
-# thread, so the event loop does not wait on gzip (-1: every record on the event loop).
-WARC_THREAD_MIN_BYTES = 32_768
+# thread, so the event loop does not wait on gzip (-1: every record on the event loop). Gzip
+# and the digests let go of the GIL: a 20 kB page (gzipped on the wire) costs the loop about
+# 1 ms compressed there and goes on beside it in the thread.
+WARC_THREAD_MIN_BYTES = 4096
 # Unchanged payloads and 304s become revisit records of the last full capture.
 WARC_DEDUP = True
 # "compact": the revisit record alone; "full": also the request record and, for a 304, a
@@ -148,6 +153,11 @@ WARC_UPLOAD_RETRY_WAIT = 2.0
 STATE_ENABLED = True
 STATE_PATH = "data/state.sqlite"
 STATE_FSYNC = False
+# A crawl commits its state writes together, at least every this many seconds (and before
+# each sync of the item file, so no item is written before the state that counts it): a
+# commit costs far more than a write. A kill loses at most these seconds of state, which the
+# next run redoes. 0: every write is committed at once.
+STATE_COMMIT_SECONDS = 1.0
 # Seconds SQLite's quick_check may take on the state file at start; a damaged file stops the
 # crawl (exit 6), one too large to check in time is used unchecked with a warning.
 STATE_CHECK_SECONDS = 10.0
@@ -202,6 +212,15 @@ ITEM_STEPS: dict[str, int | None] = {
     "pipelines.authors.authors_step": 500,
     "pipelines.validate.validate_step": 900,
 }
+# Worker processes that read article pages and run the item steps beside the crawl process,
+# which goes on fetching, archiving and keeping the state (crawler.extractpool). "auto": one
+# per core beyond the first, at most 4 (1 on 2 cores); 0: all of it in the crawl process.
+EXTRACT_WORKERS: int | str = "auto"
+# A page a worker has not answered for in this many seconds is skipped, logged and counted
+# (extraction/pool/timeouts), and the workers are replaced.
+EXTRACT_WORKER_TIMEOUT = 60.0
+# Jobs in flight per worker: more pages wait in their callbacks (memory stays bounded).
+EXTRACT_WORKER_QUEUE = 4
 # Coverage counts every article the steps kept, before versions drops the unchanged ones.
 ITEM_PIPELINES = {
     "pipelines.steppipeline.StepsPipeline": 300,
@@ -248,6 +267,8 @@ PARQUET_ROW_GROUP_SIZE = 1000
 # --- Reporting -----------------------------------------------------------------------------
 # Scrapy calls the spider_closed handlers in this order.
 EXTENSIONS = {
+    # Worker processes for extraction and the item steps; stopped before the stats are written.
+    "crawler.extractpool.ExtractionPool": 100,
     # The crawl's WARC writer, which the capture middleware and the versions stage share.
     "archive.warcfiles.WarcFiles": 110,
     # Article pages whose payload the state already knows are not extracted again.

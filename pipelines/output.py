@@ -59,8 +59,10 @@ class ItemOutputPipeline:
         self.sync_seconds = max(0.01, sync_seconds)
         self.path: Path | None = None
         self.file: ItemLogFile | None = None
-        # Appended but not yet synced: each line's key and kind (None: not versioned).
-        self.unsynced: list[tuple[ItemKey | None, str | None]] = []
+        # Lines not yet synced, with their key and kind (None: not versioned). Held here until
+        # the sync, which commits the state first: no line is in the file before its version
+        # is in the state, however the state groups its commits.
+        self.unsynced: list[tuple[str, ItemKey | None, str | None]] = []
         # Versions staged by the versions pipeline, so that process_item does not add them again.
         self.staged: set[ItemKey] = set()
         self.timer: LoopingCall | None = None
@@ -154,34 +156,38 @@ class ItemOutputPipeline:
 
     def _append(self, line: str, key: ItemKey | None, kind: str | None) -> None:
         assert self.file is not None
-        try:
-            self.file.append(line)
-        except OSError as exc:
-            self._write_failed(exc)
-            return
-        self.unsynced.append((key, kind))
+        self.unsynced.append((line, key, kind))
         if len(self.unsynced) >= self.sync_items:
             self.sync()
 
     def sync(self) -> None:
-        """Make the appended lines durable, then clear their pending items and count them."""
+        """Commit the state, write the lines durably, then clear their pending items."""
         if self.file is None or not self.unsynced:
             return
+        state = crawl_state(self.crawler)
+        if state is not None:
+            try:
+                state.commit()
+            except (CrawlStateError, CrawlStateFailed):
+                # The run is failing (exit 6); versions the state lost must not be written.
+                self.unsynced.clear()
+                return
         try:
+            for line, _, _ in self.unsynced:
+                self.file.append(line)
             self.file.sync()
         except OSError as exc:
             self._write_failed(exc)
             return
         batch, self.unsynced = self.unsynced, []
-        keys = [key for key, kind in batch if key is not None and kind is not None]
-        state = crawl_state(self.crawler)
+        keys = [key for _, key, kind in batch if key is not None and kind is not None]
         if keys and state is not None:
             # A failing state has already ended the run (exit 6); the next run finds these
             # items in the file and does not write them again.
             with suppress(CrawlStateError, CrawlStateFailed):
                 state.clear_pending(keys)
         self.stats.inc_value("items/written", len(batch))
-        for _, kind in batch:
+        for _, _, kind in batch:
             if kind is not None:
                 self.stats.inc_value(f"versions/{kind}")
 

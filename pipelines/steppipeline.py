@@ -8,6 +8,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.extractpool import ExtractionPool, WorkerTimeout, extraction_pool
 from crawler.sites import SiteConfig
 from pipelines.steps import Step, load_steps, run_steps
 
@@ -26,12 +27,29 @@ class StepsPipeline:
         return cls(crawler, load_steps(crawler.settings.getdict("ITEM_STEPS")))
 
     def process_item(self, item: Any) -> Any:
+        """The item after the steps; with an extraction pool, a coroutine the worker answers."""
         adapter = ItemAdapter(item)
         site = site_of(self.crawler, str(adapter.get("url") or ""))
+        pool = extraction_pool(self.crawler)
+        if pool is not None:
+            return self._in_worker(pool, item, site)
         drop = run_steps(self.steps, adapter, site, self.stats)
         if drop is not None:
             raise DropItem(f"{drop.reason}: {adapter.get('url')}: {drop.why}")
         return item
+
+    async def _in_worker(self, pool: ExtractionPool, item: Any, site: SiteConfig | None) -> Any:
+        url = ItemAdapter(item).get("url")
+        try:
+            outcome = await pool.steps(item, site, self.steps)
+        except WorkerTimeout as exc:
+            raise DropItem(f"steps_timeout: {url}: {exc}") from exc
+        for key, count in outcome.counts.items():
+            self.stats.inc_value(key, count)
+        if outcome.dropped is not None:
+            reason, why = outcome.dropped
+            raise DropItem(f"{reason}: {url}: {why}")
+        return outcome.item
 
 
 def site_of(crawler: Crawler, url: str) -> SiteConfig | None:

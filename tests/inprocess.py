@@ -56,6 +56,8 @@ def settings_for(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         ITEMS_PATH="",
         LOG_LEVEL="WARNING",
         LOGSTATS_INTERVAL=0,
+        # The components are driven one call at a time: pages are read in this process.
+        EXTRACT_WORKERS=0,
     )
     settings.update(overrides)
     return settings

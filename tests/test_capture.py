@@ -307,7 +307,9 @@ class StubEngine:
 
 
 def make_middleware(tmp_path: Path, **settings: Any) -> WarcCaptureMiddleware:
-    crawler = get_crawler(Spider, {**CAPTURE_ONLY_SETTINGS, "WARC_DIR": str(tmp_path), **settings})
+    # Driven one call at a time: records written on the calling thread unless a test says so.
+    defaults = {**CAPTURE_ONLY_SETTINGS, "WARC_DIR": str(tmp_path), "WARC_THREAD_MIN_BYTES": -1}
+    crawler = get_crawler(Spider, {**defaults, **settings})
     return WarcCaptureMiddleware.from_crawler(crawler)
 
 

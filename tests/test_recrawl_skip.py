@@ -41,6 +41,7 @@ pytestmark = pytest.mark.slow
 ARTICLES = 60
 ALL_DUE = {"REVISIT_ALL_DUE": "True"}
 EXTRACT_ALL = {"RECRAWL_EXTRACT_UNCHANGED": "True"}
+# Every record written by the writer thread in one mode, every one on the event loop in the other.
 MODES = {
     "skip": {"WARC_THREAD_MIN_BYTES": "0"},
     "extract": {**EXTRACT_ALL, "WARC_THREAD_MIN_BYTES": "-1"},

@@ -30,7 +30,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from tqdm import tqdm
 
-from archive.index import write_index
 from archive.naming import OPEN_SUFFIX
 from archive.pack import PackError, pack
 from archive.repair import open_files, repair_open_file
@@ -203,6 +202,10 @@ def _verify_summary(report: VerifyReport) -> str:
 
 
 def _index(files: list[Path], output: str | None) -> int:
+    # Here, not at the top: Scrapy imports every command to start any of them (a crawl too),
+    # and cdxj-indexer takes a third of a second to import.
+    from archive.index import write_index
+
     def warn(problem: Problem) -> None:
         _warn(f"{problem}; the rest of the file is not indexed")
 

@@ -45,11 +45,12 @@ from crawler.discovery import (
     sitemap_urls_from_robots,
 )
 from crawler.discovery.hints import Hints
-from crawler.extraction import check_selectors, extract_article, merge_pages
+from crawler.extraction import check_selectors, merge_pages
+from crawler.extractpool import WorkerTimeout, extraction_pool
 from crawler.items import Article
 from crawler.middlewares import Refused
 from crawler.pagekind import page_kind
-from crawler.processing import utf8_first
+from crawler.pagework import ExtractedPage, extract_page
 from crawler.sites import SiteConfig, load_site
 from crawler.siteurl import INDONESIA, names_url, site_from_url
 from crawler.sizes import size_limits
@@ -380,11 +381,16 @@ class NewsSpider(scrapy.Spider):
             cb_kwargs={HINTS_ARG: Hints.found(found_in, **hints)},
         )
 
-    def parse_article(self, response: Response, hints: Hints | None = None) -> Iterator[Any]:
+    async def parse_article(
+        self, response: Response, hints: Hints | None = None
+    ) -> AsyncIterator[Any]:
         if not isinstance(response, TextResponse):
             self._skip("articles/skipped/not_text", f"skipped non-text article {response.url}")
             return
-        if (yield from self._unchanged(response, hints)):
+        requests, unchanged = _drained(self._unchanged(response, hints))
+        for request in requests:
+            yield request
+        if unchanged:
             return
         if self.shapes is not None:
             kind = page_kind(response.selector, response.url)
@@ -392,33 +398,40 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("articles/skipped/not_article")
                 self.logger.info("Not an article (%s): %s", kind.reason, response.url)
                 return
-        article = self._extract(response)
+        page = await self._extract(response)
+        if page is None:
+            return
         for name, value in (hints or Hints()).items():
-            setattr(article, name, value)
-        yield from self._continue_or_finish(response, article, [], {response.url})
+            setattr(page.article, name, value)
+        for output in self._continue_or_finish(page.article, [], {response.url}, page.next_url):
+            yield output
 
-    def parse_next_page(
+    async def parse_next_page(
         self, response: Response, first: Article, rest: list[Article], seen: set[str]
-    ) -> Iterator[Any]:
+    ) -> AsyncIterator[Any]:
+        next_url = None
         if isinstance(response, TextResponse):
-            rest = [*rest, self._extract(response)]
-        yield from self._continue_or_finish(response, first, rest, seen | {response.url})
+            page = await self._extract(response)
+            if page is None:
+                return
+            rest, next_url = [*rest, page.article], page.next_url
+        for output in self._continue_or_finish(first, rest, seen | {response.url}, next_url):
+            yield output
 
     def _continue_or_finish(
-        self, response: TextResponse | Response, first: Article, rest: list[Article], seen: set[str]
+        self, first: Article, rest: list[Article], seen: set[str], next_url: str | None
     ) -> Iterator[Any]:
+        """The request for the article's next page (``next_url``), else the article whole."""
         rule = self.site_for(first.url).multipage
-        if rule and rule.next and isinstance(response, TextResponse):
-            next_url = next_page_link(response, response.url, rule.next)
-            if next_url and next_url not in seen and len(seen) < rule.max_pages:
-                yield scrapy.Request(
-                    next_url,
-                    callback=self.parse_next_page,
-                    errback=self.on_page_error,
-                    meta={CONTINUES_META: True, **self._size_limits("article")},
-                    cb_kwargs={"first": first, "rest": rest, "seen": seen},
-                )
-                return
+        if rule and next_url and next_url not in seen and len(seen) < rule.max_pages:
+            yield scrapy.Request(
+                next_url,
+                callback=self.parse_next_page,
+                errback=self.on_page_error,
+                meta={CONTINUES_META: True, **self._size_limits("article")},
+                cb_kwargs={"first": first, "rest": rest, "seen": seen},
+            )
+            return
         if rest:
             self.crawler.stats.inc_value("articles/multipage")
             unchanged = unchanged_articles(self.crawler)
@@ -486,7 +499,7 @@ class NewsSpider(scrapy.Spider):
             },
         )
 
-    def parse_unchanged_page(
+    async def parse_unchanged_page(
         self,
         response: Response,
         article: ArticleState,
@@ -494,7 +507,7 @@ class NewsSpider(scrapy.Spider):
         index: int,
         first_url: str,
         hints: Hints | None,
-    ) -> Iterator[Any]:
+    ) -> AsyncIterator[Any]:
         """A later page of an article whose earlier pages were unchanged: the next, or done.
 
         A page that changed has the earlier ones read back from the archive, and the article
@@ -521,18 +534,37 @@ class NewsSpider(scrapy.Spider):
             )
             unchanged.forget_basis(article)
             return
-        first, *rest = (self._extract(page) for page in read if isinstance(page, TextResponse))
+        texts = [page for page in read if isinstance(page, TextResponse)]
+        if isinstance(response, TextResponse):
+            texts.append(response)
+        extracted = [await self._extract(page) for page in texts]
+        if not extracted or any(page is None for page in extracted):
+            return  # a page without an answer in time: skipped, logged and counted
+        done = [page for page in extracted if page is not None]
+        first, rest = done[0].article, [page.article for page in done[1:]]
         for name, value in (hints or Hints()).items():
             setattr(first, name, value)
-        if isinstance(response, TextResponse):
-            rest.append(self._extract(response))
-        yield from self._continue_or_finish(response, first, rest, {*earlier, response.url})
+        next_url = done[-1].next_url if isinstance(response, TextResponse) else None
+        for output in self._continue_or_finish(first, rest, {*earlier, response.url}, next_url):
+            yield output
 
-    def _extract(self, response: TextResponse) -> Article:
+    async def _extract(self, response: TextResponse) -> ExtractedPage | None:
+        """The page's article and next page link, read in a worker when there is a pool.
+
+        None: the worker gave no answer in time (logged and counted by the pool).
+        """
         # Counted so that a re-crawl shows which pages cost an extraction.
         self.crawler.stats.inc_value("articles/extracted_pages")
-        # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
-        return extract_article(utf8_first(response), self.site_for(response.url))
+        site = self.site_for(response.url)
+        next_selector = site.multipage.next if site.multipage else None
+        pool = extraction_pool(self.crawler)
+        if pool is None:
+            return extract_page(response, site, next_selector)
+        try:
+            return await pool.extract(response, site, next_selector)
+        except WorkerTimeout:
+            self._skip("articles/skipped/extract_timeout", f"skipped {response.url}: no extraction")
+            return None
 
     def site_for(self, url: str) -> SiteConfig:
         """The site file an article page is read with (one per spider here)."""
@@ -568,3 +600,13 @@ class NewsSpider(scrapy.Spider):
     def _skip(self, stat: str, message: str) -> None:
         self.crawler.stats.inc_value(stat)
         self.logger.warning(message)
+
+
+def _drained(steps: Generator[scrapy.Request, None, bool]) -> tuple[list[scrapy.Request], bool]:
+    """What a generator yields, and what it returns."""
+    values: list[scrapy.Request] = []
+    while True:
+        try:
+            values.append(next(steps))
+        except StopIteration as stop:
+            return values, stop.value

@@ -1,0 +1,100 @@
+"""The pure, CPU-bound work on an article page, the same in the crawl process or a worker.
+
+``extract_page`` reads one fetched page into an :class:`~crawler.items.Article` and the link
+to its next page; ``item_steps`` runs the ``ITEM_STEPS`` on an item.  Neither touches the
+crawl state, the archive or the crawler: :class:`crawler.extractpool.ExtractionPool` runs them
+in worker processes, and the crawl runs them in its own process when there are none.  What
+crosses a process boundary is plain data: :class:`PageData` (a response's URL, headers and
+bytes) there, :class:`ExtractedPage` and :class:`StepsOutcome` back.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.http import Headers, TextResponse
+
+from crawler.discovery import next_page_link
+from crawler.extraction import extract_article
+from crawler.processing import utf8_first
+from pipelines.steps import StepStats, run_steps
+
+if TYPE_CHECKING:
+    from crawler.items import Article
+    from crawler.sites import SiteConfig
+    from pipelines.steps import Step
+
+
+@dataclass(frozen=True)
+class PageData:
+    """What extraction reads of a response, picklable: the response is rebuilt from it."""
+
+    kind: type[TextResponse]
+    url: str
+    status: int
+    headers: dict[bytes, list[bytes]]
+    body: bytes
+    # The encoding the response was built with, if any (not the one it guesses).
+    encoding: str | None
+
+    @classmethod
+    def of(cls, response: TextResponse) -> PageData:
+        return cls(
+            kind=type(response),
+            url=response.url,
+            status=response.status,
+            headers={key: list(values) for key, values in response.headers.items()},
+            body=response.body,
+            encoding=getattr(response, "_encoding", None),
+        )
+
+    def response(self) -> TextResponse:
+        return self.kind(
+            url=self.url,
+            status=self.status,
+            headers=Headers(self.headers),
+            body=self.body,
+            encoding=self.encoding,
+        )
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """A page's article, and the link to its next page when the site pages its articles."""
+
+    article: Article
+    next_url: str | None
+
+
+def extract_page(
+    page: PageData | TextResponse, site: SiteConfig, next_selector: str | None
+) -> ExtractedPage:
+    """The article of ``page`` (read as ``utf8_first`` reads it) and its next page link.
+
+    ``next_selector``: the site's selector of an article's next page; None: no link looked for.
+    """
+    response = page.response() if isinstance(page, PageData) else page
+    # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
+    article = extract_article(utf8_first(response), site)
+    next_url = next_page_link(response, response.url, next_selector) if next_selector else None
+    return ExtractedPage(article, next_url)
+
+
+@dataclass(frozen=True)
+class StepsOutcome:
+    """An item after the steps, what they counted, and why they dropped it (if they did)."""
+
+    item: Any
+    counts: Counter[str]
+    # (reason, why) of the step's Drop; None when the item was kept.
+    dropped: tuple[str, str] | None
+
+
+def item_steps(item: Any, site: SiteConfig | None, steps: list[Step]) -> StepsOutcome:
+    """Run ``steps`` on ``item`` with counts kept apart, for the caller to add to its stats."""
+    stats = StepStats()
+    drop = run_steps(steps, ItemAdapter(item), site, stats)
+    return StepsOutcome(item, stats.values, (drop.reason, drop.why) if drop else None)

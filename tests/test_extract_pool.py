@@ -1,0 +1,249 @@
+"""The extraction pool: worker processes beside the crawl, bounded, surviving crashes and hangs.
+
+The pool is driven on its own with small jobs (``tests.pool_jobs``), then a crawl of the
+generated demo site is run with and without workers: the items must be the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from crawler.demo import PROJECT_DIR
+from crawler.demosite.server import DemoServer
+from crawler.extractpool import MAX_CRASHES_IN_ROW, ExtractionPool, WorkerTimeout, worker_count
+from tests import pool_jobs
+from tests.crawling import run_crawl
+
+
+@pytest.fixture
+def stats() -> MemoryStatsCollector:
+    return MemoryStatsCollector(get_crawler())
+
+
+@pytest.fixture
+def pool(stats: MemoryStatsCollector) -> Iterator[ExtractionPool]:
+    pool = ExtractionPool(stats, workers=1, timeout=5, queue=2)
+    yield pool
+    pool.close()
+
+
+def test_jobs_run_in_a_worker_process(pool: ExtractionPool, stats: MemoryStatsCollector) -> None:
+    async def both() -> list[tuple[int, bool]]:
+        return list(
+            await asyncio.gather(pool.run(pool_jobs.where, 2), pool.run(pool_jobs.where, 5))
+        )
+
+    assert asyncio.run(both()) == [(4, True), (10, True)]
+    assert stats.get_value("extraction/pool/jobs") == 2
+
+
+def test_a_dead_worker_is_replaced_and_its_job_done_in_process(
+    pool: ExtractionPool, stats: MemoryStatsCollector
+) -> None:
+    async def run() -> tuple[tuple[int, bool], tuple[int, bool]]:
+        lost = await pool.run(pool_jobs.die_in_worker, 3)
+        return lost, await pool.run(pool_jobs.where, 4)
+
+    lost, after = asyncio.run(run())
+    assert lost == (6, False)
+    assert after == (8, True)
+    assert stats.get_value("extraction/pool/crashes") == 1
+    assert stats.get_value("extraction/pool/in_process") == 1
+
+
+def test_workers_that_keep_dying_are_given_up(
+    pool: ExtractionPool, stats: MemoryStatsCollector
+) -> None:
+    async def run() -> list[tuple[int, bool]]:
+        return [await pool.run(pool_jobs.die_in_worker, n) for n in range(MAX_CRASHES_IN_ROW + 2)]
+
+    # Each death is answered in-process; past the limit no worker is started again.
+    results = asyncio.run(run())
+    assert results == [(2 * n, False) for n in range(MAX_CRASHES_IN_ROW + 2)]
+    assert stats.get_value("extraction/pool/crashes") == MAX_CRASHES_IN_ROW
+    assert stats.get_value("extraction/pool/in_process") == MAX_CRASHES_IN_ROW + 2
+    assert pool._executor is None
+
+
+def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollector) -> None:
+    # Long enough for a new worker to start on a busy machine, the job after the hung one.
+    pool = ExtractionPool(stats, workers=1, timeout=15, queue=2)
+
+    async def run() -> tuple[int, bool]:
+        with pytest.raises(WorkerTimeout):
+            await pool.run(pool_jobs.hang_in_worker, 1)
+        return await pool.run(pool_jobs.where, 7)
+
+    started = time.monotonic()
+    try:
+        assert asyncio.run(run()) == (14, True)
+    finally:
+        pool.close()
+    # The 600 s sleep was not waited for, neither by the job nor by close().
+    assert time.monotonic() - started < 60
+    assert stats.get_value("extraction/pool/timeouts") == 1
+
+
+class CountingPool(ExtractionPool):
+    """Counts the jobs handed to the executor and not yet answered."""
+
+    pending = 0
+    most = 0
+
+    def _pool(self) -> Any:
+        executor = super()._pool()
+        assert isinstance(executor, ProcessPoolExecutor)
+        pool = self
+
+        class Counting:
+            def submit(self, job: Any, *args: Any) -> Future[Any]:
+                pool.pending += 1
+                pool.most = max(pool.most, pool.pending)
+                future = executor.submit(job, *args)
+                future.add_done_callback(pool._answered)
+                return future
+
+        return Counting()
+
+    def _answered(self, future: Future[Any]) -> None:
+        self.pending -= 1
+
+
+def test_jobs_in_flight_are_bounded(stats: MemoryStatsCollector) -> None:
+    pool = CountingPool(stats, workers=1, timeout=30, queue=2)
+
+    async def many() -> list[tuple[int, bool]]:
+        return list(await asyncio.gather(*(pool.run(pool_jobs.slow, n) for n in range(12))))
+
+    try:
+        results = asyncio.run(many())
+    finally:
+        pool.close()
+    assert results == [(2 * n, True) for n in range(12)]
+    assert pool.most == 2
+
+
+def test_closing_stops_the_workers_and_records_cpu(
+    pool: ExtractionPool, stats: MemoryStatsCollector
+) -> None:
+    asyncio.run(pool.run(pool_jobs.where, 1))
+    executor = pool._executor
+    assert isinstance(executor, ProcessPoolExecutor)
+    processes = list(executor._processes.values())
+    pool.close()
+    assert processes and not any(process.is_alive() for process in processes)
+    assert stats.get_value("process/cpu_seconds/workers") > 0
+    assert stats.get_value("process/cpu_seconds/crawl") > 0
+
+
+@pytest.mark.parametrize(("value", "count"), [(0, 0), ("0", 0), (3, 3), ("2", 2), (-1, 0)])
+def test_worker_count_setting(value: object, count: int) -> None:
+    assert worker_count(value) == count
+
+
+def test_auto_worker_count_leaves_a_core_to_the_crawl() -> None:
+    assert 0 <= worker_count("auto") <= 4
+
+
+def test_a_worker_count_that_is_no_number_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="EXTRACT_WORKERS"):
+        worker_count("many")
+
+
+# --- a crawl with and without workers ------------------------------------------------------
+
+#: What differs between two crawls of the same pages: when, and where in the archive.
+PER_RUN = ("fetched_at", "warc_file", "warc_offset", "warc_record_id")
+
+
+def comparable(items: list[dict[str, Any]]) -> dict[str, str]:
+    """Each item as JSON without what differs per run, by URL."""
+    return {
+        item["url"]: json.dumps({k: v for k, v in item.items() if k not in PER_RUN}, sort_keys=True)
+        for item in items
+    }
+
+
+@pytest.mark.slow
+def test_items_are_the_same_with_and_without_workers(
+    small_server: DemoServer, tmp_path: Path
+) -> None:
+    runs = {
+        workers: run_crawl(
+            tmp_path / f"workers-{workers}",
+            "demo",
+            small_server.origin,
+            {"EXTRACT_WORKERS": str(workers)},
+        )
+        for workers in (0, 1)
+    }
+    for result in runs.values():
+        assert result.returncode == 0, result.log[-3000:]
+    in_process, pooled = runs[0], runs[1]
+    assert "extraction/pool/jobs" not in in_process.stats
+    # Every page and every item went through the worker.
+    assert pooled.stats["extraction/pool/jobs"] == (
+        pooled.stats["articles/extracted_pages"]
+        + pooled.stats["item_scraped_count"]
+        + sum(v for k, v in pooled.stats.items() if k.startswith("items/dropped/"))
+    )
+    assert any(item["pages"] > 1 for item in pooled.items)
+    assert in_process.items and comparable(pooled.items) == comparable(in_process.items)
+    assert pooled.stats.get("items/valid") == in_process.stats.get("items/valid")
+
+
+# A crawl process in miniature: its pool runs one job, it says its workers, then waits.
+POOL_OWNER = """
+import asyncio, sys
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+from crawler.extractpool import ExtractionPool
+from tests import pool_jobs
+
+pool = ExtractionPool(MemoryStatsCollector(get_crawler()), workers=2, timeout=30, queue=1)
+asyncio.run(pool.run(pool_jobs.where, 1))
+print(*pool._executor._processes, flush=True)
+sys.stdin.readline()
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return status != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_the_crawl_process_is_killed() -> None:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", POOL_OWNER],
+        cwd=PROJECT_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert owner.stdout is not None
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert workers and all(alive(pid) for pid in workers)
+    finally:
+        owner.kill()
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)
