@@ -169,9 +169,15 @@ PER_RUN = ("fetched_at", "warc_file", "warc_offset", "warc_record_id")
 
 
 def comparable(items: list[dict[str, Any]]) -> dict[str, str]:
-    """Each item as JSON without what differs per run, by URL."""
+    """Each item as JSON without what differs per run (its pictures' records too), by URL."""
     return {
-        item["url"]: json.dumps({k: v for k, v in item.items() if k not in PER_RUN}, sort_keys=True)
+        item["url"]: json.dumps(
+            {
+                **{k: v for k, v in item.items() if k not in PER_RUN},
+                "images": [{**i, "warc": bool(i.get("warc"))} for i in item.get("images") or []],
+            },
+            sort_keys=True,
+        )
         for item in items
     }
 
