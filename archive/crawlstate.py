@@ -127,7 +127,11 @@ class CrawlStateExtension:
             self.ticker.stop()
         if self.store is not None:
             store, self.store = self.store, None
-            store.close()
+            try:
+                store.close()
+            except CrawlStateFailed as exc:
+                # Already counted and failing the run (``_failed``): one line, no traceback.
+                logger.error("Crawl state not written at close: %s", exc)
 
 
 def state_from_settings(
