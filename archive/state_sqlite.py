@@ -176,6 +176,9 @@ _PUT_PENDING = (
     "VALUES (?, ?, ?, ?, ?)"
 )
 _PAGE = 1000
+#: Capture states (and URLs known to have none) kept in memory, for the several reads of one
+#: URL on its way through a crawl (links, conditional GET, archiving).
+_CACHED_CAPTURES = 4096
 #: What to do about a damaged state file: the WARC files hold all it knew.
 _REBUILD = "rebuild it from the WARC files: scrapy state rebuild --state {} --force"
 #: SQLite virtual machine steps between two looks at the clock during the integrity check.
@@ -216,8 +219,12 @@ class SqliteCrawlState(CrawlState):
         self.group_seconds = group_seconds
         # When the open group transaction began (time.monotonic), or None.
         self._group_since: float | None = None
-        # Puts under way: a put made inside another (put_version's article) never commits.
+        # Puts under way: a put made inside another never commits.
         self._puts_open = 0
+        # Reads this store can answer itself: no other process writes the file while it is
+        # open (the state lock). Both are emptied whenever a read or write fails.
+        self._captures: dict[str, CaptureState | None] = {}
+        self._block_articles: dict[str, int] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -238,11 +245,20 @@ class SqliteCrawlState(CrawlState):
         return list(json.loads(row[0])) if row else []
 
     def get_capture(self, url: str) -> CaptureState | None:
+        try:
+            return self._captures[url]
+        except KeyError:
+            pass
         row = self._fetchone(f"{_SELECT_CAPTURES} WHERE url = ?", (url,))
-        return None if row is None else self._loaded(_capture, row)
+        capture = None if row is None else self._loaded(_capture, row)
+        self._cache_capture(url, capture)
+        return capture
 
     def put_capture(self, state: CaptureState) -> None:
-        self._write(_PUT_CAPTURE, _row(state, _CAPTURE_COLUMNS))
+        row = _row(state, _CAPTURE_COLUMNS)
+        self._write(_PUT_CAPTURE, row)
+        # As a read gives it back (times in UTC).
+        self._cache_capture(state.url, _capture(row))
 
     def get_article(self, canonical_url: str) -> ArticleState | None:
         key = surt_key(canonical_url)
@@ -288,10 +304,11 @@ class SqliteCrawlState(CrawlState):
             )
 
     def put_version(self, state: ArticleState, pending: PendingItem) -> None:
+        article = (state.key, surt_key(state.url), *_row(state, _ARTICLE_COLUMNS))
         row = (pending.canonical_url, pending.version, pending.kind, pending.target, pending.line)
 
         def write(db: sqlite3.Connection) -> None:
-            self.put_article(state)
+            db.execute(_PUT_ARTICLE, article)
             db.execute(_PUT_PENDING, row)
 
         self._transaction(write)
@@ -371,29 +388,47 @@ class SqliteCrawlState(CrawlState):
         if any(len(digest.split()) != 1 for digest in found):
             raise ValueError(f"block digests of {article_key} must be words without spaces")
         when = _store_time(seen_at)
+        # The site's article count after this call, once it is committed.
+        totals: list[int] = []
 
         def write(db: sqlite3.Connection) -> None:
-            row = db.execute(
-                "SELECT digests FROM article_blocks WHERE key = ?", (article_key,)
-            ).fetchone()
-            known = set(str(row[0]).split()) if row is not None else set()
-            new = found - known
-            if row is None:
+            # An article not counted before (the common case) takes one statement to tell.
+            inserted = db.execute(
+                "INSERT INTO article_blocks (key, site, digests) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (article_key, site, " ".join(sorted(found))),
+            ).rowcount
+            if inserted:
+                new = found
                 db.execute(_COUNT_SITE_ARTICLE, (site,))
-            elif not new:
-                return
-            (total,) = db.execute(
-                "SELECT articles FROM block_sites WHERE site = ?", (site,)
-            ).fetchone()
+                total = self._block_articles.get(site)
+                total = self._site_articles(db, site) if total is None else total + 1
+            else:
+                row = db.execute(
+                    "SELECT digests FROM article_blocks WHERE key = ?", (article_key,)
+                ).fetchone()
+                known = set(str(row[0]).split())
+                new = found - known
+                if not new:
+                    return
+                total = self._block_articles.get(site) or self._site_articles(db, site)
+                db.execute(
+                    "INSERT OR REPLACE INTO article_blocks (key, site, digests) VALUES (?, ?, ?)",
+                    (article_key, site, " ".join(sorted(known | new))),
+                )
             db.executemany(
                 _COUNT_BLOCK, [(site, digest, total - 1, when, when) for digest in sorted(new)]
             )
-            db.execute(
-                "INSERT OR REPLACE INTO article_blocks (key, site, digests) VALUES (?, ?, ?)",
-                (article_key, site, " ".join(sorted(known | new))),
-            )
+            totals.append(total)
 
         self._transaction(write)
+        if totals:
+            self._block_articles[site] = totals[0]
+
+    @staticmethod
+    def _site_articles(db: sqlite3.Connection, site: str) -> int:
+        (total,) = db.execute("SELECT articles FROM block_sites WHERE site = ?", (site,)).fetchone()
+        return int(total)
 
     def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
         rows = self._fetchall(
@@ -428,11 +463,13 @@ class SqliteCrawlState(CrawlState):
         self._transaction(lambda db: db.executemany(statement, rows))
 
     def _write(self, sql: str, params: Sequence[Any]) -> None:
-        """One statement that writes: committed at once, or with its group."""
+        """One statement that writes: committed at once, or with its group.
+
+        A statement applies whole or not at all by itself: no savepoint around it.
+        """
         if self.group_seconds > 0:
-            self._transaction(lambda db: db.execute(sql, params))
-        else:
-            self._execute(sql, params)
+            self._group()
+        self._execute(sql, params)
 
     def _transaction(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """Run ``work`` in one write transaction: all of it is committed, or none."""
@@ -453,16 +490,8 @@ class SqliteCrawlState(CrawlState):
 
     def _grouped(self, work: Callable[[sqlite3.Connection], object]) -> None:
         """Run ``work`` whole or not at all (a savepoint) in the open group transaction."""
-        db = self._conn
-        now = time.monotonic()
-        since = self._group_since
-        # Only between puts: a commit inside one would split it.
-        if self._puts_open == 0 and since is not None and now - since >= self.group_seconds:
-            self.commit()
+        db = self._group()
         try:
-            if not db.in_transaction:
-                db.execute("BEGIN IMMEDIATE")
-                self._group_since = now
             db.execute("SAVEPOINT put")
             self._puts_open += 1
             try:
@@ -476,6 +505,30 @@ class SqliteCrawlState(CrawlState):
             db.execute("RELEASE put")
         except sqlite3.Error as exc:
             raise self._failure(_describe(self.path, exc)) from exc
+
+    def _group(self) -> sqlite3.Connection:
+        """The connection, in the open group transaction: begun, or committed when it is
+        older than ``group_seconds`` and a new one begun."""
+        db = self._conn
+        now = time.monotonic()
+        since = self._group_since
+        # Only between puts: a commit inside one would split it.
+        if self._puts_open == 0 and since is not None and now - since >= self.group_seconds:
+            self.commit()
+        if not db.in_transaction:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._failure(_describe(self.path, exc)) from exc
+            self._group_since = now
+        return db
+
+    def _cache_capture(self, url: str, capture: CaptureState | None) -> None:
+        captures = self._captures
+        captures.pop(url, None)
+        if len(captures) >= _CACHED_CAPTURES:
+            del captures[next(iter(captures))]
+        captures[url] = capture
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -511,6 +564,9 @@ class SqliteCrawlState(CrawlState):
             ) from exc
 
     def _failure(self, message: str) -> CrawlStateError:
+        # What the file holds is no longer known for sure (a transaction may be rolled back).
+        self._captures.clear()
+        self._block_articles.clear()
         error = CrawlStateError(message)
         if self._on_error is not None:
             self._on_error(error)
