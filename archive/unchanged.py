@@ -240,9 +240,12 @@ class UnchangedArticles:
         self._later_pages[url] = later
 
     def record_basis(self, item: Any, applied: Collection[str]) -> None:
-        """Keep what the item's version came from: ``applied`` learned blocks, later pages."""
+        """Keep what the item's version came from: ``applied`` learned blocks, later pages.
+
+        ``item``: the item, or an adapter of it.
+        """
         state = crawl_state(self.crawler)
-        adapter = ItemAdapter(item)
+        adapter = item if isinstance(item, ItemAdapter) else ItemAdapter(item)
         url = str(adapter.get("url") or "")
         later = self._later_pages.pop(url, [])
         if state is None:
@@ -257,7 +260,7 @@ class UnchangedArticles:
             if capture is None:
                 return  # a page not archived: nothing to compare it with next time
             pages.append((page, capture.warc_record_id))
-        content_hash = str(adapter.get("content_hash") or fingerprint(item))
+        content_hash = str(adapter.get("content_hash") or fingerprint(adapter))
         self._bases[key] = ExtractionBasis(key, content_hash, learned_digest(applied), tuple(pages))
         self._flush_when_full()
 
@@ -338,8 +341,9 @@ class ExtractionBasisPipeline:
 
     def process_item(self, item: Any) -> Any:
         learned = self.crawler.get_item_pipeline(LearnedBoilerplatePipeline)
-        site = str(ItemAdapter(item).get("site") or "")
+        adapter = ItemAdapter(item)
+        site = str(adapter.get("site") or "")
         # The set the learned stage just applied to this item (it runs before, synchronously).
         applied = learned.learned.get(site, (frozenset(), 0))[0] if learned is not None else ()
-        self.unchanged.record_basis(item, applied)
+        self.unchanged.record_basis(adapter, applied)
         return item

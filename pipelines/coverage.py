@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 
-from crawler.coverage import ITEMS, stat_key
+from crawler.coverage import FIELDS, ITEMS, stat_key
 from pipelines.clean import boilerplate_left
 from pipelines.steppipeline import site_of
 
@@ -49,6 +49,8 @@ class CoveragePipeline:
         self.crawler = crawler
         self.stats = stats
         self.min_body_words = min_body_words
+        # Per site: each counted name's stat keys, for the run and for the site.
+        self.keys: dict[str, dict[str, tuple[str, str]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -60,7 +62,13 @@ class CoveragePipeline:
         config = site_of(self.crawler, str(adapter.get("url") or ""))
         site = str(adapter.get("site") or (config.name if config else "") or "unknown")
         patterns = config.boilerplate if config else ()
+        keys = self.keys.get(site)
+        if keys is None:
+            names = (ITEMS, *FIELDS)
+            keys = self.keys[site] = {n: (stat_key(n), stat_key(n, site)) for n in names}
+        inc = self.stats.inc_value
         for name in (ITEMS, *covered_fields(adapter, self.min_body_words, patterns)):
-            self.stats.inc_value(stat_key(name))
-            self.stats.inc_value(stat_key(name, site))
+            run_key, site_key = keys[name]
+            inc(run_key)
+            inc(site_key)
         return item

@@ -27,8 +27,12 @@ def _text(value: Any) -> str:
 FINGERPRINTED = ("title", "body", "authors", "published", "updated")
 
 
-def _normalised(article: Article | dict[str, Any]) -> dict[str, Any]:
-    item = ItemAdapter(article)
+Fingerprinted = Article | dict[str, Any] | ItemAdapter
+"""An item, or the adapter a pipeline already has of it."""
+
+
+def _normalised(article: Fingerprinted) -> dict[str, Any]:
+    item = article if isinstance(article, ItemAdapter) else ItemAdapter(article)
     values: dict[str, Any] = {name: _text(item.get(name)) for name in FINGERPRINTED}
     values["authors"] = sorted({_text(a).casefold() for a in item.get("authors") or []} - {""})
     return values
@@ -39,12 +43,12 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def fingerprint(article: Article | dict[str, Any]) -> str:
+def fingerprint(article: Fingerprinted) -> str:
     """SHA-256 hex digest over normalised title, body, authors, published and updated."""
     values = _normalised(article)
     return _digest([values[name] for name in FINGERPRINTED])
 
 
-def field_digests(article: Article | dict[str, Any]) -> dict[str, str]:
+def field_digests(article: Fingerprinted) -> dict[str, str]:
     """A short digest per fingerprinted field, to tell which of them changed between versions."""
     return {name: _digest(value)[:16] for name, value in _normalised(article).items()}

@@ -86,10 +86,10 @@ class LearnedBoilerplatePipeline:
         )
 
     def process_item(self, item: Any) -> Any:
-        state = self.record(item)
+        adapter = ItemAdapter(item)
+        state = self._record(adapter)
         if state is None:
             return item
-        adapter = ItemAdapter(item)
         site = str(adapter.get("site") or "")
         url = str(adapter.get("url") or "")
         learned = self._learned(state, site)
@@ -100,15 +100,17 @@ class LearnedBoilerplatePipeline:
             )
             self._count(applied, site, url)
             if applied.changed and adapter.get("content_hash"):
-                adapter["content_hash"] = fingerprint(item)
+                adapter["content_hash"] = fingerprint(adapter)
         return item
 
     def record(self, item: Any) -> CrawlState | None:
         """Count the item's blocks in the state: the state, or None when they were not."""
+        return self._record(ItemAdapter(item))
+
+    def _record(self, adapter: ItemAdapter) -> CrawlState | None:
         state = crawl_state(self.crawler)
         if state is None:
             return None
-        adapter = ItemAdapter(item)
         url = str(adapter.get("url") or "")
         try:
             key = surt_key(str(adapter.get("canonical_url") or url))

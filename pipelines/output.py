@@ -120,12 +120,15 @@ class ItemOutputPipeline:
     # --- items ------------------------------------------------------------------------------
 
     def stage(self, item: Any, state: CrawlState, article: ArticleState) -> None:
-        """Put a new version's state and its pending item together, then write the item."""
-        adapter = ItemAdapter(item)
+        """Put a new version's state and its pending item together, then write the item.
+
+        ``item``: the item, or an adapter of it.
+        """
+        adapter = item if isinstance(item, ItemAdapter) else ItemAdapter(item)
         key = item_key(adapter)
         if key is None:
             raise ValueError(f"staged item {adapter.get('url')} has no version")
-        line = item_line(item)
+        line = item_line(adapter.item)
         kind = str(adapter.get("emit_reason") or "new")
         target = str(self.path) if self.path is not None else ""
         state.put_version(article, PendingItem(key[0], key[1], kind, target, line))
@@ -187,9 +190,12 @@ class ItemOutputPipeline:
             with suppress(CrawlStateError, CrawlStateFailed):
                 state.clear_pending(keys)
         self.stats.inc_value("items/written", len(batch))
+        kinds: dict[str, int] = {}
         for _, _, kind in batch:
             if kind is not None:
-                self.stats.inc_value(f"versions/{kind}")
+                kinds[kind] = kinds.get(kind, 0) + 1
+        for kind, count in kinds.items():
+            self.stats.inc_value(f"versions/{kind}", count)
 
     def _write_failed(self, exc: OSError) -> None:
         path = self.file.path if self.file is not None else self.path

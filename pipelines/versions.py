@@ -58,8 +58,8 @@ class VersionsPipeline:
         url = str(adapter["url"])
         canonical = str(adapter.get("canonical_url") or url)
         seen_at = fetch_moment(adapter.get("fetched_at"))
-        content_hash = adapter.get("content_hash") or fingerprint(item)
-        digests = field_digests(item)
+        content_hash = adapter.get("content_hash") or fingerprint(adapter)
+        digests = field_digests(adapter)
         previous = state.get_article(canonical)
         schedule = self._schedule()
         if previous is not None and previous.fingerprint == content_hash:
@@ -92,7 +92,7 @@ class VersionsPipeline:
         article = version_state(decision, previous, schedule)
         output = self.crawler.get_item_pipeline(ItemOutputPipeline)
         if output is not None:
-            output.stage(item, state, article)
+            output.stage(adapter, state, article)
         else:
             state.put_article(article)
             self.stats.inc_value(f"versions/{decision.kind}")
