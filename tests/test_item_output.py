@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from itemadapter import ItemAdapter
+from scrapy.utils.serialize import ScrapyJSONEncoder
 
 from archive.state import PendingItem
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
 from crawler.demosite.manifest import SiteManifest
 from crawler.demosite.server import DemoServer
+from crawler.items import Article, Credit, Image, WarcPointer
 from crawler.outcome import ExitCode
+from pipelines import itemlog
 from pipelines.itemlog import cut_torn_tail, last_keys
 from tests.crawling import CrawlResult, run_crawl
 from tests.tmpfs import tmpfs
@@ -241,3 +245,23 @@ def test_a_full_items_disk_ends_the_run_and_the_next_run_writes_exactly_the_rest
     with SqliteCrawlState(tmp_path / "run" / "state.sqlite") as state:
         assert state.pending_items() == []
         assert sorted(every) == sorted((a.canonical_url, a.version) for a in state.articles())
+
+
+def test_an_item_line_is_the_json_of_the_item_as_a_dict() -> None:
+    """Nested dataclasses, tuples and sets come out as ``ItemAdapter.asdict`` has them."""
+    article = Article(
+        url="https://kanalpagi.example/berita/1",
+        site="kanalpagi",
+        title="Judul “berita” ini",
+        authors=["Rina"],
+        credits=[Credit("Rina", role="reporter")],
+        images=[
+            Image("https://kanalpagi.example/a.jpg", "Foto", WarcPointer("a.warc.gz", 7, "id"))
+        ],
+        field_sources={"title": "h1"},
+    )
+    plain = {"a": (1, 2), "b": {3}, "nested": [article], "n": None}
+    for item in (article, plain):
+        expected = ScrapyJSONEncoder(ensure_ascii=False).encode(ItemAdapter(item).asdict())
+        assert itemlog.item_line(item) == expected
+    assert json.loads(itemlog.item_line(article))["images"][0]["warc"]["warc_offset"] == 7

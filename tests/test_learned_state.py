@@ -69,6 +69,25 @@ def test_the_share_counts_the_articles_since_the_block_first_appeared(
     assert state.learned_blocks(SITE, 20, 0.2) == {"new-promo"}
 
 
+@pytest.mark.parametrize("group_seconds", [0.0, 60.0])
+def test_a_reopened_file_counts_on_from_its_stored_articles(
+    tmp_path: Path, group_seconds: float
+) -> None:
+    path = tmp_path / "state.sqlite"
+    with SqliteCrawlState(path, site=SITE, group_seconds=group_seconds) as store:
+        for number in range(1000):
+            store.record_blocks(SITE, key(number), [f"own{number}"], SEEN)
+    with SqliteCrawlState(path, site=SITE, group_seconds=group_seconds) as store:
+        # An article seen before, with a block new to it: measured from the stored count.
+        store.record_blocks(SITE, key(0), ["own0", "late"], SEEN)
+        for number in range(1000, 1030):
+            store.record_blocks(SITE, key(number), [f"own{number}", "new-promo"], SEEN)
+        assert store.learned_blocks(SITE, 20, 0.2) == {"new-promo"}
+    since = dict(sqlite3.connect(path).execute("SELECT digest, since FROM blocks"))
+    assert since["late"] == 999
+    assert since["new-promo"] == 1000
+
+
 def test_sites_learn_apart(state: CrawlState) -> None:
     for number in range(5):
         state.record_blocks(SITE, key(number), ["shared-text"], SEEN)

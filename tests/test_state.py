@@ -119,6 +119,28 @@ def test_capture_round_trips_through_a_reopened_file(state_path: Path) -> None:
     assert loaded is not None and loaded.fetched_at.tzinfo == UTC
 
 
+def test_a_capture_read_after_its_put_is_what_a_reopened_file_reads(state_path: Path) -> None:
+    """The store answers reads of what it wrote itself as the file would: times in UTC."""
+    with SqliteCrawlState(state_path, group_seconds=60.0) as store:
+        assert store.get_capture(ARTICLE_URL) is None
+        store.put_capture(capture())
+        remembered = store.get_capture(ARTICLE_URL)
+    with SqliteCrawlState(state_path) as store:
+        read = store.get_capture(ARTICLE_URL)
+    assert remembered == read == capture()
+    assert remembered is not None and read is not None
+    assert remembered.fetched_at.tzinfo == read.fetched_at.tzinfo == UTC
+    assert remembered.warc_date.tzinfo == UTC
+
+
+def test_a_capture_put_that_fails_changes_no_read(state_path: Path) -> None:
+    with SqliteCrawlState(state_path, group_seconds=60.0) as store:
+        store.put_capture(capture())
+        with pytest.raises(CrawlStateError):
+            store.put_capture(capture(status=304, warc_file=None))  # NOT NULL in the file
+        assert store.get_capture(ARTICLE_URL) == capture()
+
+
 def test_text_damaged_into_invalid_utf8_is_named_damage_with_the_rebuild(
     state_path: Path,
 ) -> None:
