@@ -134,6 +134,13 @@ return {0, moved}
 """
 )
 
+# KEYS: dupefilter, queue.  ARGV: fingerprint, score, data.  1 when queued, 0 when seen before.
+_PUSH = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Beat:
@@ -151,7 +158,7 @@ class WorkerLeases:
     """One worker's membership of a site's run, its heartbeat and its leased requests.
 
     ``server`` is a redis-py client (bytes or text replies); every method is one round trip
-    and raises redis-py's errors as they come.
+    (a script where it takes several steps) and raises redis-py's errors as they come.
     """
 
     def __init__(
@@ -181,6 +188,7 @@ class WorkerLeases:
         self._join = server.register_script(_JOIN)
         self._take = server.register_script(_TAKE)
         self._leave = server.register_script(_LEAVE)
+        self._push = server.register_script(_PUSH)
 
     def join(self) -> tuple[int, int]:
         """Become a member (busy); returns requests requeued from dead workers, and members."""
@@ -208,9 +216,17 @@ class WorkerLeases:
         data, token = found
         return data, _text(token)
 
-    def release(self, token: str) -> None:
-        """The leased request is done: its response is through the spider and pipelines."""
-        self.server.hdel(self.inflight_key, token)
+    def push(self, fingerprint: str, score: float, data: bytes | str) -> bool:
+        """Queue a request unless its fingerprint is in the duplicate filter (then False)."""
+        queued = self._push(
+            keys=[self.dupefilter_key, self.queue_key], args=[fingerprint, score, data]
+        )
+        return bool(queued)
+
+    def release(self, *tokens: str) -> None:
+        """These leased requests are done: their responses went through spider and pipelines."""
+        if tokens:
+            self.server.hdel(self.inflight_key, *tokens)
 
     def leave(self, finished: bool) -> tuple[bool, int]:
         """Leave the run: whether it was the last member of a finished run (keys cleared),

@@ -14,11 +14,16 @@ What the adapter changes, and why:
 - Leases (:mod:`archive.redisworkers`): a request is popped and recorded as the worker's in
   one step, and stays recorded until its response is through the spider and the item
   pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its worker closes),
-  or its retry or redirect is queued; each
-  worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
+  or its retry or redirect is queued; then it is released with the others done, every
+  ``STATE_COMMIT_SECONDS``, once the state has sent the writes of their responses (a worker
+  killed before loses a group of writes, and its leases give the requests to the others).
+  Each worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
   heartbeat expired, putting their requests back in the queue.  A request that ended
   otherwise (a download error after its retries, dropped by a middleware) stays leased until
   its worker closes.
+- Queueing: the fingerprint is added to the filter and the request queued in one script;
+  a fingerprint this worker met before is known filtered without asking (the filter keeps
+  it until the run's last member leaves).
 - Closing: a worker idle with an empty queue stays open while another member is busy (its
   heartbeat says so: set when it takes a request, and at each beat), since that one may still
   queue requests or die with some in flight.
@@ -48,7 +53,9 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
+from archive.crawlstate import CrawlStateFailed, crawl_state
 from archive.redisworkers import WorkerLeases, worker_name
+from archive.state import CrawlStateError
 from archive.stateopen import redacted_url
 from crawler.outcome import ExitCode, fail_crawl, record_failure
 from crawler.spidermiddlewares.gate import DISCOVERY_META
@@ -96,6 +103,18 @@ class SharedScheduler(Scheduler):
     wake: CallLaterOnce[None] | None = None
     #: Since when this worker, idle, has seen the queue empty and the others idle.
     quiet_since: float | None = None
+    #: Seconds between two releases of the leases done (``STATE_COMMIT_SECONDS``; 0: at once).
+    release_seconds = 0.0
+    releasing: LoopingCall | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Fingerprints this worker found or put in the shared duplicate filter: the filter
+        #: keeps them until the run's last member leaves, so they need no round trip again.
+        self.seen: set[str] = set()
+        #: Lease tokens done and not yet released: released once the state has sent the
+        #: writes of their responses, so that a worker killed before loses no write.
+        self.done: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -109,6 +128,7 @@ class SharedScheduler(Scheduler):
             scheduler.stats = crawler.stats
         scheduler.crawler = crawler
         scheduler.ttl = max(1.0, crawler.settings.getfloat("KABARSIP_REDIS_HEARTBEAT_SECONDS"))
+        scheduler.release_seconds = max(0.0, crawler.settings.getfloat("STATE_COMMIT_SECONDS"))
         crawler.signals.connect(scheduler._lease_done, signal=lease_done)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
@@ -153,14 +173,20 @@ class SharedScheduler(Scheduler):
         self.beating = LoopingCall(self._beat)
         self.beating.start(self.ttl / 3, now=False)
         self.wake = CallLaterOnce(self._wake_engine)
+        if self.release_seconds > 0:
+            self.releasing = LoopingCall(self._release_done)
+            self.releasing.start(self.release_seconds, now=False)
 
     def close(self, reason: str) -> Any:
         if self.beating is not None and self.beating.running:
             self.beating.stop()
         if self.wake is not None:
             self.wake.cancel()
+        if self.releasing is not None and self.releasing.running:
+            self.releasing.stop()
         if self.leases is None:
             return None
+        self._release_done()
         leases, self.leases = self.leases, None
         try:
             cleared, requeued = leases.leave(reason == "finished")
@@ -178,19 +204,35 @@ class SharedScheduler(Scheduler):
         # its parent's, which is done once the follow-up is queued or seen already.
         parent = request.meta.pop(LEASE_META, None)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                self._count("dupefilter/filtered")
-                queued = False
-            else:
-                self.queue.push(request)
-                self._count("scheduler/enqueued/redis")
-                queued = True
-            if parent is not None and self.leases is not None:
-                self.leases.release(parent)
+            queued = self._push(request)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
+        if parent is not None:
+            self._lease_done(parent)
+        if queued:
+            self._count("scheduler/enqueued/redis")
+        else:
+            self.df.log(request, self.spider)
+            self._count("dupefilter/filtered")
+        return queued
+
+    def _push(self, request: Request) -> bool:
+        """Queue ``request`` unless the shared filter has it: filtered and queued in one step."""
+        if request.dont_filter:
+            self.queue.push(request)
+            return True
+        fingerprint = self.df.request_fingerprint(request)
+        if fingerprint in self.seen:
+            return False
+        if self.leases is None:
+            queued = not self.df.request_seen(request)
+            if queued:
+                self.queue.push(request)
+        else:
+            data = self.queue._encode_request(request)
+            queued = self.leases.push(fingerprint, -request.priority, data)
+        self.seen.add(fingerprint)
         return queued
 
     def next_request(self) -> Request | None:
@@ -296,8 +338,23 @@ class SharedScheduler(Scheduler):
     def _lease_done(self, token: str) -> None:
         if self.leases is None:
             return
+        self.done.append(token)
+        if self.release_seconds <= 0:
+            self._release_done()
+
+    def _release_done(self) -> None:
+        """Release the leases done, once the state has sent what their responses wrote."""
+        if not self.done or self.leases is None:
+            return
+        state = crawl_state(self.crawler) if self.crawler is not None else None
+        if state is not None:
+            try:
+                state.commit()
+            except (CrawlStateError, CrawlStateFailed):
+                return  # the run is failing (exit 6); the leases stay, to be fetched again
+        tokens, self.done = self.done, []
         try:
-            self.leases.release(token)
+            self.leases.release(*tokens)
         except redis.RedisError as exc:
             self._failed(exc)
 
