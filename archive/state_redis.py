@@ -7,11 +7,15 @@ Every key starts with ``kabarsip:NAMESPACE:``.  Records are JSON values in hashe
 as a URL; ``pending:order`` keeps the outbox in the order it was put; ``runs`` and
 ``runs:SITE`` by finish time.  Learned blocks: ``blocksites`` counts a site's articles,
 ``blocks:SITE:count``/``:since`` each block's articles and the site's count before it was
-first seen, ``artblocks`` the digests each article was counted for.
+first seen, ``blocks:SITE:repeated`` the blocks counted on two articles or more,
+``artblocks`` the digests each article was counted for.
 
 Writes that change several keys run as one Lua script, which Redis runs atomically: a
 version and its pending item, an article and its indexes, a block count.  The scripts build
 key names from the prefix, so the store needs a single Redis server (not a cluster).
+Opened with ``group_seconds`` (a crawl's ``STATE_COMMIT_SECONDS``), the store keeps its writes
+and sends them as one ``MULTI``/``EXEC`` transaction per group, in one round trip, as the
+SQLite store commits one transaction per group.
 
 Each pending item (the outbox) carries its owner, the worker that put it
 (:func:`~archive.redisworkers.worker_name`): :meth:`RedisCrawlState.pending_items` returns, and
@@ -167,9 +171,12 @@ end
 local total = tonumber(redis.call('HGET', p .. 'blocksites', site))
 local b = p .. 'blocks:' .. site
 for _, d in ipairs(new) do
-  if redis.call('HINCRBY', b .. ':count', d, 1) == 1 then
+  local count = redis.call('HINCRBY', b .. ':count', d, 1)
+  if count == 1 then
     redis.call('HSET', b .. ':since', d, total - 1)
     redis.call('HSET', b .. ':first', d, when)
+  elseif count == 2 then
+    redis.call('SADD', b .. ':repeated', d)
   end
   redis.call('HSET', b .. ':last', d, when)
   table.insert(all, d)
@@ -181,19 +188,32 @@ return #new
 
 # ARGV: prefix, site, floor, share.  The site's digests counted on at least ``floor`` articles
 # and on ``share`` of those counted since each was first seen: filtered here, where the counts
-# are, instead of sending every count to the client.
+# are.  With ``floor`` 2 or more only the digests counted twice or more (``:repeated``, built
+# once for a namespace written without it, ``:indexed`` says so) are looked at.
 _LEARNED_BLOCKS = """
 local p, site = ARGV[1], ARGV[2]
 local floor, share = tonumber(ARGV[3]), tonumber(ARGV[4])
 local b = p .. 'blocks:' .. site
 local articles = tonumber(redis.call('HGET', p .. 'blocksites', site) or '0')
-local counts = redis.call('HGETALL', b .. ':count')
+local candidates
+if floor >= 2 then
+  if redis.call('EXISTS', b .. ':indexed') == 0 then
+    local counts = redis.call('HGETALL', b .. ':count')
+    for i = 1, #counts, 2 do
+      if tonumber(counts[i + 1]) >= 2 then redis.call('SADD', b .. ':repeated', counts[i]) end
+    end
+    redis.call('SET', b .. ':indexed', '1')
+  end
+  candidates = redis.call('SMEMBERS', b .. ':repeated')
+else
+  candidates = redis.call('HKEYS', b .. ':count')
+end
 local found = {}
-for i = 1, #counts, 2 do
-  local count = tonumber(counts[i + 1])
+for _, d in ipairs(candidates) do
+  local count = tonumber(redis.call('HGET', b .. ':count', d) or '0')
   if count >= floor then
-    local since = tonumber(redis.call('HGET', b .. ':since', counts[i]) or '0')
-    if count >= share * (articles - since) then table.insert(found, counts[i]) end
+    local since = tonumber(redis.call('HGET', b .. ':since', d) or '0')
+    if count >= share * (articles - since) then table.insert(found, d) end
   end
 end
 return found
