@@ -9,7 +9,7 @@ Keys, under ``kabarsip:NAMESPACE:``:
   finished, as a hash: lease token to ``SCORE DATA`` (the queue entry as it was).
 - ``SITE:leases``: the counter that numbers lease tokens.
 
-A request is popped and leased in one Lua script, and a dead worker is reaped in one: its
+Requests are popped and leased in one Lua script, and a dead worker is reaped in one: its
 leases go back to the queue (past the duplicate filter, which saw them already) and it leaves
 the members.  Every worker reaps when it beats, so the requests of a worker killed outright
 are fetched again by another within a time to live.
@@ -97,17 +97,22 @@ return {mine + moved, redis.call('SCARD', KEYS[1])}
 """
 )
 
-# KEYS: queue, my in-flight hash, lease counter, my heartbeat.  Returns {data, token} or nil.
+# KEYS: queue, my in-flight hash, lease counter, my heartbeat.  ARGV: how many at most.
+# Returns {data, token, data, token, ...}, first in the queue's order first.
 # A worker that takes a request is busy from then on: the others, their queue dry, wait on it
 # (an idle heartbeat keeps its time to live; an expired one stays expired).
 _TAKE = """
-local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #top == 0 then return false end
-redis.call('ZREM', KEYS[1], top[1])
-local token = tostring(redis.call('INCR', KEYS[3]))
-redis.call('HSET', KEYS[2], token, top[2] .. ' ' .. top[1])
+local top = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+if #top == 0 then return {} end
+local found = {}
+for i = 1, #top, 2 do
+  local token = tostring(redis.call('INCR', KEYS[3]))
+  redis.call('HSET', KEYS[2], token, top[i + 1] .. ' ' .. top[i])
+  table.insert(found, top[i])
+  table.insert(found, token)
+end
 if redis.call('GET', KEYS[4]) == 'idle' then redis.call('SET', KEYS[4], 'busy', 'KEEPTTL') end
-return {top[1], token}
+return found
 """
 
 # KEYS: members, queue, my in-flight hash, dupefilter, lease counter.
@@ -208,13 +213,16 @@ class WorkerLeases:
 
     def take(self) -> tuple[bytes, str] | None:
         """Pop the queue's first request and lease it: its data and its lease token."""
+        found = self.take_many(1)
+        return found[0] if found else None
+
+    def take_many(self, count: int) -> list[tuple[bytes, str]]:
+        """Pop and lease the queue's first ``count`` requests (fewer when it holds fewer)."""
         found = self._take(
-            keys=[self.queue_key, self.inflight_key, self.counter_key, self.heartbeat]
+            keys=[self.queue_key, self.inflight_key, self.counter_key, self.heartbeat],
+            args=[max(1, count)],
         )
-        if not found:
-            return None
-        data, token = found
-        return data, _text(token)
+        return [(data, _text(token)) for data, token in zip(found[::2], found[1::2], strict=True)]
 
     def push(self, fingerprint: str, score: float, data: bytes | str) -> bool:
         """Queue a request unless its fingerprint is in the duplicate filter (then False)."""

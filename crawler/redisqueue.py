@@ -11,8 +11,8 @@ What the adapter changes, and why:
 
 - Keys: scrapy-redis names them after ``spider.name``, which is ``news`` for every site; here
   they are ``kabarsip:NAMESPACE:SITE:requests`` and ``...:dupefilter``.
-- Leases (:mod:`archive.redisworkers`): a request is popped and recorded as the worker's in
-  one step, and stays recorded until its response is through the spider and the item
+- Leases (:mod:`archive.redisworkers`): requests are popped (a few at a time) and recorded
+  as the worker's in one step; each stays recorded until its response is through the spider and the item
   pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its worker closes),
   or its retry or redirect is queued; then it is released with the others done, every
   ``STATE_COMMIT_SECONDS``, once the state has sent the writes of their responses (a worker
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 
@@ -71,6 +72,10 @@ logger = logging.getLogger(__name__)
 _RECHECK_SECONDS = 0.5
 #: Seconds the queue must stay empty, and the others idle, before an idle worker leaves.
 _QUIET_SECONDS = 1.0
+
+#: Requests popped and leased at once: one round trip for several, kept in this worker's
+#: memory until the engine asks; few, so that the others are not left waiting at the end.
+_TAKE_AT_ONCE = 4
 
 #: ``Request.meta`` key of the lease token of a request popped from the shared queue.
 LEASE_META = "kabarsip_lease"
@@ -115,6 +120,8 @@ class SharedScheduler(Scheduler):
         #: Lease tokens done and not yet released: released once the state has sent the
         #: writes of their responses, so that a worker killed before loses no write.
         self.done: list[str] = []
+        #: Requests popped and leased, not yet given to the engine: data and lease token.
+        self.taken: deque[tuple[bytes, str]] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -238,14 +245,15 @@ class SharedScheduler(Scheduler):
     def next_request(self) -> Request | None:
         if self.leases is None:
             return None
-        try:
-            taken = self.leases.take()
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return None
-        if taken is None:
-            return None
-        data, token = taken
+        if not self.taken:
+            try:
+                self.taken.extend(self.leases.take_many(_TAKE_AT_ONCE))
+            except redis.RedisError as exc:
+                self._failed(exc)
+                return None
+            if not self.taken:
+                return None
+        data, token = self.taken.popleft()
         self.quiet_since = None
         request: Request = self.queue._decode_request(data)
         request.meta[LEASE_META] = token
@@ -255,6 +263,8 @@ class SharedScheduler(Scheduler):
     def has_pending_requests(self) -> bool:
         if self.leases is None:
             return False
+        if self.taken:
+            return True
         try:
             return len(self.queue) > 0
         except redis.RedisError as exc:
