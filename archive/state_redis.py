@@ -480,7 +480,7 @@ class RedisCrawlState(CrawlState):
 
     def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
         self.commit()
-        args = [self.prefix, site, max(1, min_articles), repr(float(min_share))]
+        args: list[str | int] = [self.prefix, site, max(1, min_articles), repr(float(min_share))]
         return frozenset(self._call(lambda r: self._learned_blocks(args=args, client=r)))
 
     def is_empty(self) -> bool:

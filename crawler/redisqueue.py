@@ -12,11 +12,12 @@ What the adapter changes, and why:
 - Keys: scrapy-redis names them after ``spider.name``, which is ``news`` for every site; here
   they are ``kabarsip:NAMESPACE:SITE:requests`` and ``...:dupefilter``.
 - Leases (:mod:`archive.redisworkers`): requests are popped (a few at a time) and recorded
-  as the worker's in one step; each stays recorded until its response is through the spider and the item
-  pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its worker closes),
-  or its retry or redirect is queued; then it is released with the others done, every
-  ``STATE_COMMIT_SECONDS``, once the state has sent the writes of their responses (a worker
-  killed before loses a group of writes, and its leases give the requests to the others).
+  as the worker's in one step; each stays recorded until its response is through the spider
+  and the item pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its
+  worker closes), or its retry or redirect is queued; then it is released with the others
+  done, every ``STATE_COMMIT_SECONDS``, once the state has sent the writes of their responses
+  (a worker killed before loses a group of writes, and its leases give the requests to the
+  others).
   Each worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
   heartbeat expired, putting their requests back in the queue.  A request that ended
   otherwise (a download error after its retries, dropped by a middleware) stays leased until

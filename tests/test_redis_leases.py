@@ -106,7 +106,6 @@ def test_a_worker_joining_under_a_dead_workers_name_gives_its_leases_back(
     assert client.zrange(QUEUE, 0, -1) == [b"one"]
 
 
-
 def test_several_requests_are_taken_at_once_in_order_each_with_its_own_lease(
     client: redis.Redis,
 ) -> None:
