@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.commands.core import Script
 from redis.retry import Retry
 
 from archive.redisworkers import heartbeat_key, worker_name
@@ -287,6 +288,13 @@ class RedisCrawlState(CrawlState):
         self._put_run = client.register_script(_PUT_RUN)
         self._record_blocks = client.register_script(_RECORD_BLOCKS)
         self._learned_blocks = client.register_script(_LEARNED_BLOCKS)
+        # Sent by their digests in the groups' transactions, loaded once.
+        self._write_scripts = (
+            self._put_article,
+            self._move_pending,
+            self._put_run,
+            self._record_blocks,
+        )
         try:
             self._open()
         except BaseException:
@@ -347,7 +355,7 @@ class RedisCrawlState(CrawlState):
     def put_article(self, state: ArticleState) -> None:
         args = self._article_args(state)
         self._write(
-            lambda r: self._put_article(args=[self.prefix, *args, "", ""], client=r), article=state
+            lambda r: _evalsha(r, self._put_article, self.prefix, *args, "", ""), article=state
         )
 
     def get_basis(self, key: str) -> ExtractionBasis | None:
@@ -380,7 +388,7 @@ class RedisCrawlState(CrawlState):
             ensure_ascii=False,
         )
         args = [self.prefix, *self._article_args(state), _pending_field(pending.key), doc]
-        self._write(lambda r: self._put_article(args=args, client=r), article=state)
+        self._write(lambda r: _evalsha(r, self._put_article, *args), article=state)
 
     def pending_items(self) -> list[PendingItem]:
         """This owner's pending items, with those of workers no longer beating taken over."""
@@ -413,7 +421,7 @@ class RedisCrawlState(CrawlState):
         names = [_pending_field(key) for key in keys]
         if names:
             args = [self.prefix, target, self.owner, *names]
-            self._write(lambda r: self._move_pending(args=args, client=r))
+            self._write(lambda r: _evalsha(r, self._move_pending, *args))
 
     def due_articles(
         self, site: str, now: datetime, limit: int | None = None
@@ -456,7 +464,7 @@ class RedisCrawlState(CrawlState):
             sort_keys=True,
         )
         args = [self.prefix, run.run_id, run.site, _score(run.finished_at), doc]
-        self._write(lambda r: self._put_run(args=args, client=r))
+        self._write(lambda r: _evalsha(r, self._put_run, *args))
 
     def runs(self, site: str | None = None, limit: int | None = None) -> list[RunRecord]:
         self.commit()
@@ -476,7 +484,7 @@ class RedisCrawlState(CrawlState):
         if any(len(digest.split()) != 1 for digest in found):
             raise ValueError(f"block digests of {article_key} must be words without spaces")
         args = [self.prefix, site, article_key, _iso(seen_at), *found]
-        self._write(lambda r: self._record_blocks(args=args, client=r))
+        self._write(lambda r: _evalsha(r, self._record_blocks, *args))
 
     def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
         self.commit()
@@ -517,10 +525,13 @@ class RedisCrawlState(CrawlState):
         self._unsent_bases = {}
 
         def send(r: _Conn) -> None:
-            with r.pipeline(transaction=True) as pipe:
-                for write in group:
-                    write(pipe)
-                pipe.execute()
+            try:
+                _transaction(r, group)
+            except redis.exceptions.NoScriptError:
+                # The server lost its scripts (a restart): load them and send the group again,
+                # whose writes are each the same when made twice.
+                self._load_scripts(r)
+                _transaction(r, group)
 
         self._call(send)
         for url, state in captures.items():
@@ -634,6 +645,12 @@ class RedisCrawlState(CrawlState):
             self._on_error(error)
         return error
 
+    def _load_scripts(self, r: _Conn) -> None:
+        with r.pipeline(transaction=False) as pipe:
+            for script in self._write_scripts:
+                pipe.script_load(script.script)
+            pipe.execute()
+
     def _open(self) -> None:
         meta = self._k("meta")
         found = self._call(lambda r: r.hget(meta, "schema_version"))
@@ -644,10 +661,22 @@ class RedisCrawlState(CrawlState):
             )
         self._call(lambda r: r.hsetnx(meta, "created_at", _iso(datetime.now(UTC))))
         self._call(lambda r: r.hset(meta, "schema_version", str(SCHEMA_VERSION)))
+        self._call(self._load_scripts)
         if self.site is not None:
             sites = self.sites
             if self.site not in sites:
                 self._call(lambda r: r.hset(meta, "sites", json.dumps([*sites, self.site])))
+
+
+def _evalsha(r: _Conn, script: Script, *args: str) -> None:
+    r.evalsha(script.sha, 0, *args)
+
+
+def _transaction(r: _Conn, group: Sequence[Callable[[_Conn], object]]) -> None:
+    with r.pipeline(transaction=True) as pipe:
+        for write in group:
+            write(pipe)
+        pipe.execute()
 
 
 def _reason(error: redis.RedisError) -> str:

@@ -204,3 +204,18 @@ def test_learned_blocks_of_a_namespace_written_before_its_index_are_found(
         state.record_blocks("kanalpagi", article(8).key, ["own1"], SEEN)
         assert state.learned_blocks("kanalpagi", 3, 0.5) == {"menu", "own1"}
         assert state.learned_blocks("kanalpagi", 1, 0.5) == {"menu", "own1"}
+
+
+def test_a_group_is_written_after_the_server_lost_its_scripts(fresh_redis: str) -> None:
+    import redis
+
+    with RedisCrawlState(fresh_redis, site="kanalpagi", group_seconds=3600) as state:
+        state.put_version(article(1), pending(1))
+        state.record_blocks("kanalpagi", article(1).key, ["b1"], SEEN)
+        with redis.Redis.from_url(fresh_redis) as client:
+            client.script_flush()
+        state.commit()
+    with RedisCrawlState(fresh_redis) as other:
+        assert other.get_article(article(1).canonical_url) is not None
+        assert [item.key for item in other.pending_items()] == [pending(1).key]
+        assert other.learned_blocks("kanalpagi", 1, 0.0) == {"b1"}
