@@ -9,7 +9,7 @@ Keys, under ``kabarsip:NAMESPACE:``:
   finished, as a hash: lease token to ``SCORE DATA`` (the queue entry as it was).
 - ``SITE:leases``: the counter that numbers lease tokens.
 
-A request is popped and leased in one Lua script, and a dead worker is reaped in one: its
+Requests are popped and leased in one Lua script, and a dead worker is reaped in one: its
 leases go back to the queue (past the duplicate filter, which saw them already) and it leaves
 the members.  Every worker reaps when it beats, so the requests of a worker killed outright
 are fetched again by another within a time to live.
@@ -97,17 +97,22 @@ return {mine + moved, redis.call('SCARD', KEYS[1])}
 """
 )
 
-# KEYS: queue, my in-flight hash, lease counter, my heartbeat.  Returns {data, token} or nil.
+# KEYS: queue, my in-flight hash, lease counter, my heartbeat.  ARGV: how many at most.
+# Returns {data, token, data, token, ...}, first in the queue's order first.
 # A worker that takes a request is busy from then on: the others, their queue dry, wait on it
 # (an idle heartbeat keeps its time to live; an expired one stays expired).
 _TAKE = """
-local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #top == 0 then return false end
-redis.call('ZREM', KEYS[1], top[1])
-local token = tostring(redis.call('INCR', KEYS[3]))
-redis.call('HSET', KEYS[2], token, top[2] .. ' ' .. top[1])
+local top = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+if #top == 0 then return {} end
+local found = {}
+for i = 1, #top, 2 do
+  local token = tostring(redis.call('INCR', KEYS[3]))
+  redis.call('HSET', KEYS[2], token, top[i + 1] .. ' ' .. top[i])
+  table.insert(found, top[i])
+  table.insert(found, token)
+end
 if redis.call('GET', KEYS[4]) == 'idle' then redis.call('SET', KEYS[4], 'busy', 'KEEPTTL') end
-return {top[1], token}
+return found
 """
 
 # KEYS: members, queue, my in-flight hash, dupefilter, lease counter.
@@ -134,6 +139,13 @@ return {0, moved}
 """
 )
 
+# KEYS: dupefilter, queue.  ARGV: fingerprint, score, data.  1 when queued, 0 when seen before.
+_PUSH = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Beat:
@@ -151,7 +163,7 @@ class WorkerLeases:
     """One worker's membership of a site's run, its heartbeat and its leased requests.
 
     ``server`` is a redis-py client (bytes or text replies); every method is one round trip
-    and raises redis-py's errors as they come.
+    (a script where it takes several steps) and raises redis-py's errors as they come.
     """
 
     def __init__(
@@ -181,6 +193,7 @@ class WorkerLeases:
         self._join = server.register_script(_JOIN)
         self._take = server.register_script(_TAKE)
         self._leave = server.register_script(_LEAVE)
+        self._push = server.register_script(_PUSH)
 
     def join(self) -> tuple[int, int]:
         """Become a member (busy); returns requests requeued from dead workers, and members."""
@@ -200,17 +213,28 @@ class WorkerLeases:
 
     def take(self) -> tuple[bytes, str] | None:
         """Pop the queue's first request and lease it: its data and its lease token."""
-        found = self._take(
-            keys=[self.queue_key, self.inflight_key, self.counter_key, self.heartbeat]
-        )
-        if not found:
-            return None
-        data, token = found
-        return data, _text(token)
+        found = self.take_many(1)
+        return found[0] if found else None
 
-    def release(self, token: str) -> None:
-        """The leased request is done: its response is through the spider and pipelines."""
-        self.server.hdel(self.inflight_key, token)
+    def take_many(self, count: int) -> list[tuple[bytes, str]]:
+        """Pop and lease the queue's first ``count`` requests (fewer when it holds fewer)."""
+        found = self._take(
+            keys=[self.queue_key, self.inflight_key, self.counter_key, self.heartbeat],
+            args=[max(1, count)],
+        )
+        return [(data, _text(token)) for data, token in zip(found[::2], found[1::2], strict=True)]
+
+    def push(self, fingerprint: str, score: float, data: bytes | str) -> bool:
+        """Queue a request unless its fingerprint is in the duplicate filter (then False)."""
+        queued = self._push(
+            keys=[self.dupefilter_key, self.queue_key], args=[fingerprint, score, data]
+        )
+        return bool(queued)
+
+    def release(self, *tokens: str) -> None:
+        """These leased requests are done: their responses went through spider and pipelines."""
+        if tokens:
+            self.server.hdel(self.inflight_key, *tokens)
 
     def leave(self, finished: bool) -> tuple[bool, int]:
         """Leave the run: whether it was the last member of a finished run (keys cleared),

@@ -7,11 +7,15 @@ Every key starts with ``kabarsip:NAMESPACE:``.  Records are JSON values in hashe
 as a URL; ``pending:order`` keeps the outbox in the order it was put; ``runs`` and
 ``runs:SITE`` by finish time.  Learned blocks: ``blocksites`` counts a site's articles,
 ``blocks:SITE:count``/``:since`` each block's articles and the site's count before it was
-first seen, ``artblocks`` the digests each article was counted for.
+first seen, ``blocks:SITE:repeated`` the blocks counted on two articles or more,
+``artblocks`` the digests each article was counted for.
 
 Writes that change several keys run as one Lua script, which Redis runs atomically: a
 version and its pending item, an article and its indexes, a block count.  The scripts build
 key names from the prefix, so the store needs a single Redis server (not a cluster).
+Opened with ``group_seconds`` (a crawl's ``STATE_COMMIT_SECONDS``), the store keeps its writes
+and sends them as one ``MULTI``/``EXEC`` transaction per group, in one round trip, as the
+SQLite store commits one transaction per group.
 
 Each pending item (the outbox) carries its owner, the worker that put it
 (:func:`~archive.redisworkers.worker_name`): :meth:`RedisCrawlState.pending_items` returns, and
@@ -28,14 +32,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.commands.core import Script
 from redis.retry import Retry
 
 from archive.redisworkers import heartbeat_key, worker_name
@@ -54,6 +62,7 @@ from archive.stateopen import redacted_url
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+S = TypeVar("S", CaptureState, ArticleState)
 #: A client with ``decode_responses``: every reply is text, which redis-py's types cannot say.
 _Conn = Any
 
@@ -65,6 +74,11 @@ _CONNECT_TIMEOUT = 5.0
 _SOCKET_TIMEOUT = 30.0
 #: Retries of a command whose connection broke (a server restart, a dropped link).
 _RETRIES = 3
+#: Seconds a capture read from the server is used again without asking; and how many
+#: captures are remembered.  A URL is fetched by one worker per run, so none changes
+#: meanwhile but by another crawl of the namespace, which last-writer-wins allows anyway.
+_REMEMBER_SECONDS = 30.0
+_REMEMBERED = 4096
 
 # ARGV: prefix, key, url_key, site, doc, due score ('' for none), pending field, pending doc.
 _PUT_ARTICLE = """
@@ -158,9 +172,12 @@ end
 local total = tonumber(redis.call('HGET', p .. 'blocksites', site))
 local b = p .. 'blocks:' .. site
 for _, d in ipairs(new) do
-  if redis.call('HINCRBY', b .. ':count', d, 1) == 1 then
+  local count = redis.call('HINCRBY', b .. ':count', d, 1)
+  if count == 1 then
     redis.call('HSET', b .. ':since', d, total - 1)
     redis.call('HSET', b .. ':first', d, when)
+  elseif count == 2 then
+    redis.call('SADD', b .. ':repeated', d)
   end
   redis.call('HSET', b .. ':last', d, when)
   table.insert(all, d)
@@ -170,6 +187,39 @@ redis.call('HSET', p .. 'artblocks', key, table.concat(all, ' '))
 return #new
 """
 
+# ARGV: prefix, site, floor, share.  The site's digests counted on at least ``floor`` articles
+# and on ``share`` of those counted since each was first seen: filtered here, where the counts
+# are.  With ``floor`` 2 or more only the digests counted twice or more (``:repeated``, built
+# once for a namespace written without it, ``:indexed`` says so) are looked at.
+_LEARNED_BLOCKS = """
+local p, site = ARGV[1], ARGV[2]
+local floor, share = tonumber(ARGV[3]), tonumber(ARGV[4])
+local b = p .. 'blocks:' .. site
+local articles = tonumber(redis.call('HGET', p .. 'blocksites', site) or '0')
+local candidates
+if floor >= 2 then
+  if redis.call('EXISTS', b .. ':indexed') == 0 then
+    local counts = redis.call('HGETALL', b .. ':count')
+    for i = 1, #counts, 2 do
+      if tonumber(counts[i + 1]) >= 2 then redis.call('SADD', b .. ':repeated', counts[i]) end
+    end
+    redis.call('SET', b .. ':indexed', '1')
+  end
+  candidates = redis.call('SMEMBERS', b .. ':repeated')
+else
+  candidates = redis.call('HKEYS', b .. ':count')
+end
+local found = {}
+for _, d in ipairs(candidates) do
+  local count = tonumber(redis.call('HGET', b .. ':count', d) or '0')
+  if count >= floor then
+    local since = tonumber(redis.call('HGET', b .. ':since', d) or '0')
+    if count >= share * (articles - since) then table.insert(found, d) end
+  end
+end
+return found
+"""
+
 
 class RedisCrawlState(CrawlState):
     """CrawlState on the Redis server at ``url``, under ``kabarsip:NAMESPACE:``.
@@ -177,6 +227,12 @@ class RedisCrawlState(CrawlState):
     ``site`` is recorded as a user of the namespace.  ``on_error`` hears of every failed
     command before it is raised as :class:`CrawlStateError`.  Opening checks that the server
     answers and that the namespace holds no newer schema.
+
+    With ``group_seconds`` > 0 the writes are grouped as the SQLite store groups them: kept
+    in this process and sent in one transaction (``MULTI``/``EXEC``, one round trip) by
+    :meth:`commit`, or by the first write once the group is that old; a killed worker loses
+    at most that window.  Reads see the writes still grouped.  A capture this worker wrote,
+    or read in the last :data:`_REMEMBER_SECONDS`, is read back from memory.
     """
 
     def __init__(
@@ -188,6 +244,7 @@ class RedisCrawlState(CrawlState):
         socket_timeout: float = _SOCKET_TIMEOUT,
         on_error: Callable[[CrawlStateError], None] | None = None,
         owner: str | None = None,
+        group_seconds: float = 0.0,
     ) -> None:
         if not namespace or any(c in namespace for c in ":*?[]\\ "):
             raise CrawlStateError(
@@ -198,11 +255,21 @@ class RedisCrawlState(CrawlState):
         self.where = f"Redis crawl state {redacted_url(url)} (namespace {namespace})"
         self.prefix = f"kabarsip:{namespace}:"
         self.site = site
+        self.group_seconds = group_seconds
         #: The worker whose pending items this store puts and writes.
         self.owner = owner or worker_name()
         self._on_error: Callable[[CrawlStateError], None] | None = None
         #: Why the server was given up on: every later command fails at once with it.
         self._lost: str | None = None
+        #: The writes of the open group, in order, and when its first one was made.
+        self._group: list[Callable[[_Conn], object]] = []
+        self._group_since: float | None = None
+        #: What the open group writes, for reads: captures by URL, articles and bases by key.
+        self._unsent_captures: dict[str, CaptureState] = {}
+        self._unsent_articles: dict[str, ArticleState] = {}
+        self._unsent_bases: dict[str, ExtractionBasis] = {}
+        #: Captures known: URL to (state or None, ``time.monotonic()`` it may be used until).
+        self._known_captures: OrderedDict[str, tuple[CaptureState | None, float]] = OrderedDict()
         try:
             self._client: redis.Redis | None = redis.Redis.from_url(
                 url,
@@ -214,6 +281,20 @@ class RedisCrawlState(CrawlState):
             )
         except ValueError as exc:
             raise CrawlStateError(f"cannot use {self.where}: {exc}") from exc
+        client = self._client
+        self._put_article = client.register_script(_PUT_ARTICLE)
+        self._move_pending = client.register_script(_MOVE_PENDING)
+        self._claim_pending = client.register_script(_CLAIM_PENDING)
+        self._put_run = client.register_script(_PUT_RUN)
+        self._record_blocks = client.register_script(_RECORD_BLOCKS)
+        self._learned_blocks = client.register_script(_LEARNED_BLOCKS)
+        # Sent by their digests in the groups' transactions, loaded once.
+        self._write_scripts = (
+            self._put_article,
+            self._move_pending,
+            self._put_run,
+            self._record_blocks,
+        )
         try:
             self._open()
         except BaseException:
@@ -227,26 +308,39 @@ class RedisCrawlState(CrawlState):
         return json.loads(self._call(lambda r: r.hget(self._k("meta"), "sites")) or "[]")
 
     def get_capture(self, url: str) -> CaptureState | None:
+        unsent = self._unsent_captures.get(url)
+        if unsent is not None:
+            return unsent
+        now = time.monotonic()
+        known = self._known_captures.get(url)
+        if known is not None and known[1] >= now:
+            return known[0]
         doc = self._call(lambda r: r.hget(self._k("capture"), url))
-        return None if doc is None else self._loaded(CaptureState, doc)
+        state = None if doc is None else self._loaded(CaptureState, doc)
+        self._remember(url, state, now + _REMEMBER_SECONDS)
+        return state
 
     def put_capture(self, state: CaptureState) -> None:
         doc = _dumps(state)
 
         def write(r: _Conn) -> None:
-            with r.pipeline(transaction=True) as pipe:
-                pipe.hset(self._k("capture"), state.url, doc)
-                pipe.zadd(self._k("captures"), {state.url: 0})
-                pipe.execute()
+            r.hset(self._k("capture"), state.url, doc)
+            r.zadd(self._k("captures"), {state.url: 0})
 
-        self._call(write)
+        self._write(write, capture=state)
 
     def get_article(self, canonical_url: str) -> ArticleState | None:
-        doc = self._call(lambda r: r.hget(self._k("article"), surt_key(canonical_url)))
+        key = surt_key(canonical_url)
+        unsent = self._unsent_articles.get(key)
+        if unsent is not None:
+            return unsent
+        doc = self._call(lambda r: r.hget(self._k("article"), key))
         return None if doc is None else self._loaded(ArticleState, doc)
 
     def find_article(self, url: str) -> ArticleState | None:
         key = surt_key(url)
+        # The articles fetched as a URL are indexed by the server's script: send the group.
+        self.commit()
 
         def read(r: _Conn) -> str | None:
             doc = r.hget(self._k("article"), key)
@@ -259,9 +353,15 @@ class RedisCrawlState(CrawlState):
         return None if doc is None else self._loaded(ArticleState, doc)
 
     def put_article(self, state: ArticleState) -> None:
-        self._script(_PUT_ARTICLE, *self._article_args(state), "", "")
+        args = self._article_args(state)
+        self._write(
+            lambda r: _evalsha(r, self._put_article, self.prefix, *args, "", ""), article=state
+        )
 
     def get_basis(self, key: str) -> ExtractionBasis | None:
+        unsent = self._unsent_bases.get(key)
+        if unsent is not None:
+            return unsent
         doc = self._call(lambda r: r.hget(self._k("basis"), key))
         if doc is None:
             return None
@@ -269,11 +369,13 @@ class RedisCrawlState(CrawlState):
         return ExtractionBasis(key, fingerprint, learned, tuple((u, r) for u, r in pages))
 
     def put_bases(self, bases: Iterable[ExtractionBasis]) -> None:
+        found = {b.key: b for b in bases}
         docs = {
-            b.key: json.dumps([b.fingerprint, b.learned, [list(p) for p in b.pages]]) for b in bases
+            key: json.dumps([b.fingerprint, b.learned, [list(p) for p in b.pages]])
+            for key, b in found.items()
         }
         if docs:
-            self._call(lambda r: r.hset(self._k("basis"), mapping=docs))
+            self._write(lambda r: r.hset(self._k("basis"), mapping=docs), bases=found)
 
     def put_version(self, state: ArticleState, pending: PendingItem) -> None:
         doc = json.dumps(
@@ -285,12 +387,14 @@ class RedisCrawlState(CrawlState):
             },
             ensure_ascii=False,
         )
-        self._script(_PUT_ARTICLE, *self._article_args(state), _pending_field(pending.key), doc)
+        args = [self.prefix, *self._article_args(state), _pending_field(pending.key), doc]
+        self._write(lambda r: _evalsha(r, self._put_article, *args), article=state)
 
     def pending_items(self) -> list[PendingItem]:
         """This owner's pending items, with those of workers no longer beating taken over."""
+        self.commit()
         beats = heartbeat_key(self.prefix, "")
-        found = self._call(lambda r: r.eval(_CLAIM_PENDING, 0, self.prefix, self.owner, beats))
+        found = self._call(lambda r: self._claim_pending(args=[self.prefix, self.owner, beats]))
         items = []
         for name, doc in zip(found[::2], found[1::2], strict=True):
             canonical_url, version = json.loads(name)
@@ -308,21 +412,22 @@ class RedisCrawlState(CrawlState):
             return
 
         def write(r: _Conn) -> None:
-            with r.pipeline(transaction=True) as pipe:
-                pipe.hdel(self._k("pending"), *names)
-                pipe.zrem(self._k("pending:order"), *names)
-                pipe.execute()
+            r.hdel(self._k("pending"), *names)
+            r.zrem(self._k("pending:order"), *names)
 
-        self._call(write)
+        self._write(write)
 
     def move_pending(self, keys: Iterable[tuple[str, int]], target: str) -> None:
         names = [_pending_field(key) for key in keys]
         if names:
-            self._script(_MOVE_PENDING, target, self.owner, *names)
+            args = [self.prefix, target, self.owner, *names]
+            self._write(lambda r: _evalsha(r, self._move_pending, *args))
 
     def due_articles(
         self, site: str, now: datetime, limit: int | None = None
     ) -> list[ArticleState]:
+        self.commit()
+
         def read(r: _Conn) -> list[str | None]:
             keys = r.zrangebyscore(
                 self._k(f"due:{site}"),
@@ -336,11 +441,13 @@ class RedisCrawlState(CrawlState):
         return [self._loaded(ArticleState, doc) for doc in self._call(read) if doc is not None]
 
     def articles(self, site: str | None = None) -> Iterator[ArticleState]:
+        self.commit()
         index = "articles" if site is None else f"site:{site}"
         for doc in self._pages(index, "article"):
             yield self._loaded(ArticleState, doc)
 
     def captures(self) -> Iterator[CaptureState]:
+        self.commit()
         for doc in self._pages("captures", "capture"):
             yield self._loaded(CaptureState, doc)
 
@@ -356,9 +463,11 @@ class RedisCrawlState(CrawlState):
             },
             sort_keys=True,
         )
-        self._script(_PUT_RUN, run.run_id, run.site, _score(run.finished_at), doc)
+        args = [self.prefix, run.run_id, run.site, _score(run.finished_at), doc]
+        self._write(lambda r: _evalsha(r, self._put_run, *args))
 
     def runs(self, site: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        self.commit()
         index = self._k("runs" if site is None else f"runs:{site}")
 
         def read(r: _Conn) -> list[tuple[str, str | None]]:
@@ -374,36 +483,24 @@ class RedisCrawlState(CrawlState):
         found = sorted({digest for digest in digests if digest})
         if any(len(digest.split()) != 1 for digest in found):
             raise ValueError(f"block digests of {article_key} must be words without spaces")
-        self._script(_RECORD_BLOCKS, site, article_key, _iso(seen_at), *found)
+        args = [self.prefix, site, article_key, _iso(seen_at), *found]
+        self._write(lambda r: _evalsha(r, self._record_blocks, *args))
 
     def learned_blocks(self, site: str, min_articles: int, min_share: float) -> frozenset[str]:
-        base = self._k(f"blocks:{site}")
-
-        def read(r: _Conn) -> tuple[Any, dict[str, str], dict[str, str]]:
-            with r.pipeline(transaction=True) as pipe:
-                pipe.hget(self._k("blocksites"), site)
-                pipe.hgetall(f"{base}:count")
-                pipe.hgetall(f"{base}:since")
-                total, counts, since = pipe.execute()
-            return total, counts, since
-
-        total, counts, since = self._call(read)
-        articles = int(total or 0)
-        floor = max(1, min_articles)
-        return frozenset(
-            digest
-            for digest, count in counts.items()
-            if int(count) >= floor
-            and int(count) >= min_share * (articles - int(since.get(digest, 0)))
-        )
+        self.commit()
+        args: list[str | int] = [self.prefix, site, max(1, min_articles), repr(float(min_share))]
+        return frozenset(self._call(lambda r: self._learned_blocks(args=args, client=r)))
 
     def is_empty(self) -> bool:
         """Whether the namespace holds no capture, article, run or block count."""
+        self.commit()
         names = ("capture", "article", "run", "blocksites", "pending")
         return not any(self._call(lambda r: [r.exists(self._k(n)) for n in names]))
 
     def clear(self) -> None:
         """Delete every key of the namespace (its schema mark and sites are set again)."""
+        self.commit()
+        self._known_captures.clear()
 
         def delete(r: _Conn) -> None:
             batch: list[str] = []
@@ -418,10 +515,69 @@ class RedisCrawlState(CrawlState):
         self._call(delete)
         self._open()
 
+    def commit(self) -> None:
+        """Send the open group of writes, in one transaction and one round trip."""
+        if not self._group:
+            return
+        group, self._group, self._group_since = self._group, [], None
+        captures, self._unsent_captures = self._unsent_captures, {}
+        self._unsent_articles = {}
+        self._unsent_bases = {}
+
+        def send(r: _Conn) -> None:
+            try:
+                _transaction(r, group)
+            except redis.exceptions.NoScriptError:
+                # The server lost its scripts (a restart): load them and send the group again,
+                # whose writes are each the same when made twice.
+                self._load_scripts(r)
+                _transaction(r, group)
+
+        self._call(send)
+        for url, state in captures.items():
+            self._remember(url, state, math.inf)
+
     def close(self) -> None:
         if self._client is not None:
-            client, self._client = self._client, None
-            client.close()
+            try:
+                if self._lost is None:
+                    self.commit()
+            finally:
+                client, self._client = self._client, None
+                client.close()
+
+    def _write(
+        self,
+        write: Callable[[_Conn], object],
+        *,
+        capture: CaptureState | None = None,
+        article: ArticleState | None = None,
+        bases: Mapping[str, ExtractionBasis] | None = None,
+    ) -> None:
+        """One write (its calls on a pipeline), sent now or with its group; what it writes
+        (``capture``, ``article``, ``bases``) is read back from the group until it is sent."""
+        now = time.monotonic()
+        since = self._group_since
+        if since is not None and now - since >= self.group_seconds:
+            self.commit()
+        if self._group_since is None:
+            self._group_since = now
+        self._group.append(write)
+        if capture is not None:
+            self._unsent_captures[capture.url] = _in_utc(capture)
+        if article is not None:
+            self._unsent_articles[article.key] = _in_utc(article)
+        if bases:
+            self._unsent_bases.update(bases)
+        if self.group_seconds <= 0:
+            self.commit()
+
+    def _remember(self, url: str, state: CaptureState | None, until: float) -> None:
+        known = self._known_captures
+        known[url] = (state, until)
+        known.move_to_end(url)
+        if len(known) > _REMEMBERED:
+            known.popitem(last=False)
 
     def _k(self, name: str) -> str:
         return self.prefix + name
@@ -449,9 +605,6 @@ class RedisCrawlState(CrawlState):
     ) -> tuple[list[str], list[str | None]]:
         names = r.zrangebylex(self._k(index), after, "+", start=0, num=_PAGE)
         return names, (r.hmget(self._k(records), names) if names else [])
-
-    def _script(self, source: str, *args: str) -> None:
-        self._call(lambda r: r.eval(source, 0, self.prefix, *args))
 
     def _call(self, command: Callable[[_Conn], T]) -> T:
         if self._client is None:
@@ -492,6 +645,12 @@ class RedisCrawlState(CrawlState):
             self._on_error(error)
         return error
 
+    def _load_scripts(self, r: _Conn) -> None:
+        with r.pipeline(transaction=False) as pipe:
+            for script in self._write_scripts:
+                pipe.script_load(script.script)
+            pipe.execute()
+
     def _open(self) -> None:
         meta = self._k("meta")
         found = self._call(lambda r: r.hget(meta, "schema_version"))
@@ -502,10 +661,22 @@ class RedisCrawlState(CrawlState):
             )
         self._call(lambda r: r.hsetnx(meta, "created_at", _iso(datetime.now(UTC))))
         self._call(lambda r: r.hset(meta, "schema_version", str(SCHEMA_VERSION)))
+        self._call(self._load_scripts)
         if self.site is not None:
             sites = self.sites
             if self.site not in sites:
                 self._call(lambda r: r.hset(meta, "sites", json.dumps([*sites, self.site])))
+
+
+def _evalsha(r: _Conn, script: Script, *args: str) -> None:
+    r.evalsha(script.sha, 0, *args)
+
+
+def _transaction(r: _Conn, group: Sequence[Callable[[_Conn], object]]) -> None:
+    with r.pipeline(transaction=True) as pipe:
+        for write in group:
+            write(pipe)
+        pipe.execute()
 
 
 def _reason(error: redis.RedisError) -> str:
@@ -542,6 +713,19 @@ def _dumps(state: CaptureState | ArticleState) -> str:
     if isinstance(state, ArticleState):
         doc["field_digests"] = dict(state.field_digests)
     return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
+def _in_utc(state: S) -> S:
+    """``state`` as the store gives it back: its times in UTC."""
+    changes: dict[str, Any] = {
+        f.name: value.astimezone(UTC)
+        for f in fields(state)
+        for value in [getattr(state, f.name)]
+        if isinstance(value, datetime)
+    }
+    if isinstance(state, ArticleState):
+        changes["field_digests"] = dict(state.field_digests)
+    return replace(state, **changes)
 
 
 _TIMES = frozenset(

@@ -26,8 +26,8 @@ def open_crawl_state(
 ) -> CrawlState:
     """The state on the Redis server ``redis_url`` when set, else in the SQLite file ``path``.
 
-    ``fsync``, ``check_seconds`` and ``group_seconds`` (group commit) concern the file only:
-    Redis persists as its server is configured to.
+    ``fsync`` and ``check_seconds`` concern the file only: Redis persists as its server is
+    configured to.  ``group_seconds`` groups the writes of either (group commit).
     """
     if not redis_url:
         return SqliteCrawlState(
@@ -46,7 +46,11 @@ def open_crawl_state(
             "pip install 'kabarsip[redis]'"
         ) from exc
     return RedisCrawlState(
-        redis_url, site, namespace=redis_namespace or DEFAULT_NAMESPACE, on_error=on_error
+        redis_url,
+        site,
+        namespace=redis_namespace or DEFAULT_NAMESPACE,
+        on_error=on_error,
+        group_seconds=group_seconds,
     )
 
 

@@ -11,14 +11,20 @@ What the adapter changes, and why:
 
 - Keys: scrapy-redis names them after ``spider.name``, which is ``news`` for every site; here
   they are ``kabarsip:NAMESPACE:SITE:requests`` and ``...:dupefilter``.
-- Leases (:mod:`archive.redisworkers`): a request is popped and recorded as the worker's in
-  one step, and stays recorded until its response is through the spider and the item
-  pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its worker closes),
-  or its retry or redirect is queued; each
-  worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
+- Leases (:mod:`archive.redisworkers`): requests are popped (a few at a time) and recorded
+  as the worker's in one step; each stays recorded until its response is through the spider
+  and the item pipelines (:class:`LeaseMiddleware` says so; a discovery page's when its
+  worker closes), or its retry or redirect is queued; then it is released with the others
+  done, every ``STATE_COMMIT_SECONDS``, once the state has sent the writes of their responses
+  (a worker killed before loses a group of writes, and its leases give the requests to the
+  others).
+  Each worker beats every ``KABARSIP_REDIS_HEARTBEAT_SECONDS`` / 3 and reaps the workers whose
   heartbeat expired, putting their requests back in the queue.  A request that ended
   otherwise (a download error after its retries, dropped by a middleware) stays leased until
   its worker closes.
+- Queueing: the fingerprint is added to the filter and the request queued in one script;
+  a fingerprint this worker met before is known filtered without asking (the filter keeps
+  it until the run's last member leaves).
 - Closing: a worker idle with an empty queue stays open while another member is busy (its
   heartbeat says so: set when it takes a request, and at each beat), since that one may still
   queue requests or die with some in flight.
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 
@@ -48,7 +55,9 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
+from archive.crawlstate import CrawlStateFailed, crawl_state
 from archive.redisworkers import WorkerLeases, worker_name
+from archive.state import CrawlStateError
 from archive.stateopen import redacted_url
 from crawler.outcome import ExitCode, fail_crawl, record_failure
 from crawler.spidermiddlewares.gate import DISCOVERY_META
@@ -64,6 +73,10 @@ logger = logging.getLogger(__name__)
 _RECHECK_SECONDS = 0.5
 #: Seconds the queue must stay empty, and the others idle, before an idle worker leaves.
 _QUIET_SECONDS = 1.0
+
+#: Requests popped and leased at once: one round trip for several, kept in this worker's
+#: memory until the engine asks; few, so that the others are not left waiting at the end.
+_TAKE_AT_ONCE = 4
 
 #: ``Request.meta`` key of the lease token of a request popped from the shared queue.
 LEASE_META = "kabarsip_lease"
@@ -96,6 +109,20 @@ class SharedScheduler(Scheduler):
     wake: CallLaterOnce[None] | None = None
     #: Since when this worker, idle, has seen the queue empty and the others idle.
     quiet_since: float | None = None
+    #: Seconds between two releases of the leases done (``STATE_COMMIT_SECONDS``; 0: at once).
+    release_seconds = 0.0
+    releasing: LoopingCall | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Fingerprints this worker found or put in the shared duplicate filter: the filter
+        #: keeps them until the run's last member leaves, so they need no round trip again.
+        self.seen: set[str] = set()
+        #: Lease tokens done and not yet released: released once the state has sent the
+        #: writes of their responses, so that a worker killed before loses no write.
+        self.done: list[str] = []
+        #: Requests popped and leased, not yet given to the engine: data and lease token.
+        self.taken: deque[tuple[bytes, str]] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -109,6 +136,7 @@ class SharedScheduler(Scheduler):
             scheduler.stats = crawler.stats
         scheduler.crawler = crawler
         scheduler.ttl = max(1.0, crawler.settings.getfloat("KABARSIP_REDIS_HEARTBEAT_SECONDS"))
+        scheduler.release_seconds = max(0.0, crawler.settings.getfloat("STATE_COMMIT_SECONDS"))
         crawler.signals.connect(scheduler._lease_done, signal=lease_done)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
@@ -153,14 +181,20 @@ class SharedScheduler(Scheduler):
         self.beating = LoopingCall(self._beat)
         self.beating.start(self.ttl / 3, now=False)
         self.wake = CallLaterOnce(self._wake_engine)
+        if self.release_seconds > 0:
+            self.releasing = LoopingCall(self._release_done)
+            self.releasing.start(self.release_seconds, now=False)
 
     def close(self, reason: str) -> Any:
         if self.beating is not None and self.beating.running:
             self.beating.stop()
         if self.wake is not None:
             self.wake.cancel()
+        if self.releasing is not None and self.releasing.running:
+            self.releasing.stop()
         if self.leases is None:
             return None
+        self._release_done()
         leases, self.leases = self.leases, None
         try:
             cleared, requeued = leases.leave(reason == "finished")
@@ -178,32 +212,49 @@ class SharedScheduler(Scheduler):
         # its parent's, which is done once the follow-up is queued or seen already.
         parent = request.meta.pop(LEASE_META, None)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                self._count("dupefilter/filtered")
-                queued = False
-            else:
-                self.queue.push(request)
-                self._count("scheduler/enqueued/redis")
-                queued = True
-            if parent is not None and self.leases is not None:
-                self.leases.release(parent)
+            queued = self._push(request)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
+        if parent is not None:
+            self._lease_done(parent)
+        if queued:
+            self._count("scheduler/enqueued/redis")
+        else:
+            self.df.log(request, self.spider)
+            self._count("dupefilter/filtered")
+        return queued
+
+    def _push(self, request: Request) -> bool:
+        """Queue ``request`` unless the shared filter has it: filtered and queued in one step."""
+        if request.dont_filter:
+            self.queue.push(request)
+            return True
+        fingerprint = self.df.request_fingerprint(request)
+        if fingerprint in self.seen:
+            return False
+        if self.leases is None:
+            queued = not self.df.request_seen(request)
+            if queued:
+                self.queue.push(request)
+        else:
+            data = self.queue._encode_request(request)
+            queued = self.leases.push(fingerprint, -request.priority, data)
+        self.seen.add(fingerprint)
         return queued
 
     def next_request(self) -> Request | None:
         if self.leases is None:
             return None
-        try:
-            taken = self.leases.take()
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return None
-        if taken is None:
-            return None
-        data, token = taken
+        if not self.taken:
+            try:
+                self.taken.extend(self.leases.take_many(_TAKE_AT_ONCE))
+            except redis.RedisError as exc:
+                self._failed(exc)
+                return None
+            if not self.taken:
+                return None
+        data, token = self.taken.popleft()
         self.quiet_since = None
         request: Request = self.queue._decode_request(data)
         request.meta[LEASE_META] = token
@@ -213,6 +264,8 @@ class SharedScheduler(Scheduler):
     def has_pending_requests(self) -> bool:
         if self.leases is None:
             return False
+        if self.taken:
+            return True
         try:
             return len(self.queue) > 0
         except redis.RedisError as exc:
@@ -296,8 +349,23 @@ class SharedScheduler(Scheduler):
     def _lease_done(self, token: str) -> None:
         if self.leases is None:
             return
+        self.done.append(token)
+        if self.release_seconds <= 0:
+            self._release_done()
+
+    def _release_done(self) -> None:
+        """Release the leases done, once the state has sent what their responses wrote."""
+        if not self.done or self.leases is None:
+            return
+        state = crawl_state(self.crawler) if self.crawler is not None else None
+        if state is not None:
+            try:
+                state.commit()
+            except (CrawlStateError, CrawlStateFailed):
+                return  # the run is failing (exit 6); the leases stay, to be fetched again
+        tokens, self.done = self.done, []
         try:
-            self.leases.release(token)
+            self.leases.release(*tokens)
         except redis.RedisError as exc:
             self._failed(exc)
 

@@ -104,3 +104,28 @@ def test_a_worker_joining_under_a_dead_workers_name_gives_its_leases_back(
     # The process died; a new one got the same pid.
     assert leases(client, "host:7").join() == (1, 1)
     assert client.zrange(QUEUE, 0, -1) == [b"one"]
+
+
+def test_several_requests_are_taken_at_once_in_order_each_with_its_own_lease(
+    client: redis.Redis,
+) -> None:
+    first = leases(client, "host:1")
+    first.join()
+    client.zadd(QUEUE, {b"urgent": -10, b"plain": 0, b"later": 5})
+    taken = first.take_many(2)
+    assert [data for data, _ in taken] == [b"urgent", b"plain"]
+    assert len({token for _, token in taken}) == 2
+    assert client.hlen(first.inflight_key) == 2
+    # Fewer left than asked for: those there are; none left: none.
+    assert [data for data, _ in first.take_many(4)] == [b"later"]
+    assert first.take_many(4) == []
+    first.release(*(token for _, token in taken))
+    assert client.hlen(first.inflight_key) == 1
+
+
+def test_a_request_is_queued_once_whoever_pushes_it(client: redis.Redis) -> None:
+    first, second = leases(client, "host:1"), leases(client, "host:2")
+    assert first.push("fp1", -5, b"one")
+    assert not second.push("fp1", 0, b"one again")
+    assert second.push("fp2", 0, b"two")
+    assert client.zrange(QUEUE, 0, -1, withscores=True) == [(b"one", -5.0), (b"two", 0.0)]

@@ -152,3 +152,70 @@ def test_a_server_lost_mid_crawl_fails_the_next_command(tmp_path: Path) -> None:
 def test_a_password_is_left_out_of_messages() -> None:
     assert redacted_url("redis://user:pw@host:6379/2") == "redis://user:***@host:6379/2"
     assert redacted_url("redis://host:6379/2") == "redis://host:6379/2"
+
+
+def test_grouped_writes_reach_the_server_together_at_commit_and_are_read_back_before(
+    fresh_redis: str,
+) -> None:
+    with (
+        RedisCrawlState(fresh_redis, site="kanalpagi", group_seconds=3600) as state,
+        RedisCrawlState(fresh_redis) as other,
+    ):
+        state.put_version(article(1), pending(1))
+        state.record_blocks("kanalpagi", article(1).key, ["b1", "b2"], SEEN)
+        # Not sent yet: another worker sees nothing, this one reads its own writes.
+        assert other.get_article(article(1).canonical_url) is None
+        stored = state.get_article(article(1).canonical_url)
+        assert stored is not None and stored.version == 1
+        state.commit()
+        sent = other.get_article(article(1).canonical_url)
+        assert sent == stored
+        assert [item.key for item in other.pending_items()] == [pending(1).key]
+
+
+def test_a_group_older_than_its_seconds_is_sent_by_the_next_write(fresh_redis: str) -> None:
+    with (
+        RedisCrawlState(fresh_redis, site="kanalpagi", group_seconds=0.2) as state,
+        RedisCrawlState(fresh_redis) as other,
+    ):
+        state.put_article(article(1))
+        time.sleep(0.3)
+        state.put_article(article(2))
+        assert other.get_article(article(1).canonical_url) is not None
+        assert other.get_article(article(2).canonical_url) is None
+    # Closing sends the rest.
+    with RedisCrawlState(fresh_redis) as other:
+        assert other.get_article(article(2).canonical_url) is not None
+
+
+def test_learned_blocks_of_a_namespace_written_before_its_index_are_found(
+    fresh_redis: str,
+) -> None:
+    import redis
+
+    with RedisCrawlState(fresh_redis, site="kanalpagi") as state:
+        for number in range(4):
+            state.record_blocks("kanalpagi", article(number).key, ["menu", f"own{number}"], SEEN)
+        with redis.Redis.from_url(fresh_redis) as client:
+            # As an earlier Kabarsip left it: the counts without the index of repeated blocks.
+            client.delete("kabarsip:default:blocks:kanalpagi:repeated")
+        assert state.learned_blocks("kanalpagi", 3, 0.5) == {"menu"}
+        state.record_blocks("kanalpagi", article(9).key, ["own1"], SEEN)
+        state.record_blocks("kanalpagi", article(8).key, ["own1"], SEEN)
+        assert state.learned_blocks("kanalpagi", 3, 0.5) == {"menu", "own1"}
+        assert state.learned_blocks("kanalpagi", 1, 0.5) == {"menu", "own1"}
+
+
+def test_a_group_is_written_after_the_server_lost_its_scripts(fresh_redis: str) -> None:
+    import redis
+
+    with RedisCrawlState(fresh_redis, site="kanalpagi", group_seconds=3600) as state:
+        state.put_version(article(1), pending(1))
+        state.record_blocks("kanalpagi", article(1).key, ["b1"], SEEN)
+        with redis.Redis.from_url(fresh_redis) as client:
+            client.script_flush()
+        state.commit()
+    with RedisCrawlState(fresh_redis) as other:
+        assert other.get_article(article(1).canonical_url) is not None
+        assert [item.key for item in other.pending_items()] == [pending(1).key]
+        assert other.learned_blocks("kanalpagi", 1, 0.0) == {"b1"}
