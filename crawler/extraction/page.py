@@ -27,7 +27,7 @@ def page_selector(response: TextResponse) -> Selector:
     (a later ``response.css`` or ``response.xpath`` reads the same tree)."""
     cached = getattr(response, "_cached_selector", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     if not _parses_as_html(response):
         return response.selector
     text = response.text
