@@ -17,8 +17,6 @@ from lxml import etree
 from parsel import Selector, SelectorList
 from parsel.csstranslator import HTMLTranslator
 
-from crawler.extraction.cssindex import css_nodes, css_plan
-
 # Block-level tags end a paragraph; content of the skipped tags is never article text.
 _BLOCKS = """address article aside blockquote dd details div dl dt figcaption figure footer form
 h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td th thead tr ul"""
@@ -83,17 +81,8 @@ def select_nodes(root: Selector, selector: str) -> list[Any]:
     """What ``select`` finds, as lxml gives it: elements and strings, no ``Selector`` each.
 
     Queries are compiled once per process, so fixed queries of the extraction use it too.
-    Simple CSS selectors over the whole page are answered from one walk over it
-    (``cssindex``), the others by their XPath.
     """
-    element = root.root
-    if isinstance(element, etree._Element) and element.getparent() is None:
-        plan = css_plan(selector) if not is_xpath(selector) else None
-        if plan is not None:
-            found = css_nodes(element, plan)
-            if found is not None:
-                return found
-    return element_nodes(element, selector)
+    return element_nodes(root.root, selector)
 
 
 def element_nodes(element: etree._Element, selector: str) -> list[Any]:
