@@ -17,7 +17,7 @@ from crawler.sites import load_site
 URL = "http://127.0.0.1:8000/kota/read/7/taman-baru"
 PAGE = (
     "<!DOCTYPE html>\n<html lang='id'><head><meta charset='utf-8'>"
-    "<title>Taman baru dibuka – warga senang</title></head>"
+    "<title>Taman baru dibuka \u2013 warga senang</title></head>"
     "<body><h1>Taman baru dibuka</h1><p>Warga kota “senang” dengan taman itu.</p>"
     "<!-- catatan --><p>Dibuka\u00a0pagi ini.</p></body></html>\n"
 )
@@ -56,7 +56,7 @@ def _tree(body: bytes, **kwargs: object) -> str:
         (PAGE.encode("utf-8").replace(b"pagi", b"pa\xffgi"), {"encoding": "utf-8"}),
         (PAGE.encode("utf-8").replace(b"pagi", b"pa\x00gi"), {"encoding": "utf-8"}),
         (PAGE.encode("utf-8") + b"\x1c", {"encoding": "utf-8"}),
-        (PAGE.replace("–", "-").replace("“", '"').replace("”", '"').encode("cp1252"), {}),
+        (PAGE.replace("\u2013", "-").replace("“", '"').replace("”", '"').encode("cp1252"), {}),
         (PAGE.encode("cp1252", errors="replace"), {"encoding": "cp1252"}),
         (b"", {"encoding": "utf-8"}),
         (b"just text, no markup", {"encoding": "utf-8"}),
