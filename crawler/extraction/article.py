@@ -38,6 +38,7 @@ from crawler.extraction.fields import RawFields, first_said_from
 from crawler.extraction.images import select_images
 from crawler.extraction.jsonld import jsonld_fields
 from crawler.extraction.meta import meta_fields, meta_value
+from crawler.extraction.page import page_selector
 from crawler.extraction.pageindex import page_index
 from crawler.extraction.selectors import (
     matches,
@@ -180,7 +181,7 @@ def extract_article(
     ``captured`` (the fetch or WARC date) picks the layouts in use then; by default the
     response's ``Date`` header tells.
     """
-    root = response.selector
+    root = page_selector(response)
     layout = choose_layout(root, site, capture_date(response, captured))
     # A page no layout describes gets generic guesses at its visible byline and dates.
     own = selector_fields(root, site, layout, response.url) if layout else guessed_fields(root)

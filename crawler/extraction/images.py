@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from parsel import Selector
+from lxml import etree
 
-from crawler.extraction.selectors import element_text, normalise_space, select, select_text
+from crawler.extraction.selectors import (
+    element_nodes,
+    element_text,
+    normalise_space,
+    select_nodes,
+    text_of_nodes,
+    xpath_nodes,
+)
 from crawler.items import Image
+
+if TYPE_CHECKING:
+    from parsel import Selector
 
 # Lazy-loading pages keep the real address in a data attribute and a placeholder in ``src``.
 _SOURCE_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-full-src", "src")
 
 
-def image_source(img: Selector) -> str | None:
+def image_source(img: etree._Element) -> str | None:
     """The real picture address of an ``img``: lazy-loading attributes before ``src``."""
     for attribute in _SOURCE_ATTRIBUTES:
-        value = (img.attrib.get(attribute) or "").strip()
+        value = (img.get(attribute) or "").strip()
         if value and not value.startswith("data:"):
             return value
     return None
@@ -42,14 +53,14 @@ def select_images(
     """
     images: list[Image] = []
     seen: set[str] = set()
-    for match in select(root, selector):
-        if not hasattr(match.root, "tag"):
-            src: str | None = normalise_space(str(match.root)) or None
+    for match in select_nodes(root, selector):
+        if not hasattr(match, "tag"):
+            src: str | None = normalise_space(str(match)) or None
             caption = None
-        elif match.root.tag == "img":
+        elif match.tag == "img":
             src, caption = image_source(match), None
         else:
-            imgs = match.css("img")
+            imgs = xpath_nodes(match, _IMGS)
             src = image_source(imgs[0]) if imgs else None
             caption = _caption(match, caption_selector)
         url = absolute(src, base_url) if src else None
@@ -59,14 +70,20 @@ def select_images(
     return images
 
 
-def _caption(figure: Selector, caption_selector: str | None) -> str | None:
-    captions = figure.css("figcaption")
+# What parsel's ``.css("img")`` and ``.css("figcaption")`` ask from an element.
+_IMGS = "descendant-or-self::img"
+_FIGCAPTIONS = "descendant-or-self::figcaption"
+
+
+def _caption(figure: etree._Element, caption_selector: str | None) -> str | None:
+    captions = xpath_nodes(figure, _FIGCAPTIONS)
     if captions:
-        text = element_text(captions[0].root)
+        text = element_text(captions[0])
         if text:
             return text
     if caption_selector:
-        return select_text(figure, _relative(caption_selector))
+        relative = _relative(caption_selector)
+        return text_of_nodes(element_nodes(figure, relative), relative)
     return None
 
 

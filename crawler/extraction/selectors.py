@@ -82,8 +82,13 @@ def select_nodes(root: Selector, selector: str) -> list[Any]:
 
     Queries are compiled once per process, so fixed queries of the extraction use it too.
     """
+    return element_nodes(root.root, selector)
+
+
+def element_nodes(element: etree._Element, selector: str) -> list[Any]:
+    """``select_nodes`` from an element of the page (a site-file selector, XPath or CSS)."""
     try:
-        found = _compiled(selector)(root.root)
+        found = _compiled(selector)(element)
     except etree.XPathError as exc:
         raise ValueError(f"XPath error: {exc} in {selector}") from None
     return found if isinstance(found, list) else [found]
@@ -314,7 +319,11 @@ def select_texts(root: Selector, selector: str) -> list[str]:
 
 def select_text(root: Selector, selector: str) -> str | None:
     """One value: the first element's text, the first attribute, or all text nodes joined."""
-    nodes = select_nodes(root, selector)
+    return text_of_nodes(select_nodes(root, selector), selector)
+
+
+def text_of_nodes(nodes: list[Any], selector: str) -> str | None:
+    """``select_text`` of what ``selector`` found."""
     if not nodes:
         return None
     if isinstance(nodes[0], etree._Element):
