@@ -18,6 +18,7 @@ from crawler import settings as defaults
 from crawler.identity import OperatorIdentity
 
 PRIORITY = "addon"
+REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
 
 
 class KabarsipAddon:
@@ -28,6 +29,19 @@ class KabarsipAddon:
         ReplayAddon().update_settings(settings)
         OperatorIdentity().update_settings(settings)
         _shared_on_redis(settings)
+        _remote_control_when_asked(settings)
+
+
+def _remote_control_when_asked(settings: BaseSettings) -> None:
+    """``REMOTE_CONTROL_ENABLED`` puts back the extension that ``EXTENSIONS`` leaves out."""
+    extensions = settings.getdict("EXTENSIONS")
+    if (
+        not settings.getbool("REMOTE_CONTROL_ENABLED")
+        or extensions.get(REMOTE_CONTROL, 0) is not None
+    ):
+        return
+    extensions[REMOTE_CONTROL] = 0  # its place in Scrapy's EXTENSIONS_BASE
+    settings.set("EXTENSIONS", extensions, priority=settings.getpriority("EXTENSIONS") or 0)
 
 
 def _shared_on_redis(settings: BaseSettings) -> None:

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 from scrapy import Spider
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.test import get_crawler
 
 from archive.warcfiles import WarcFiles, warc_files
@@ -77,3 +78,15 @@ def test_a_redis_url_switches_scheduler_and_dupefilter_to_redis() -> None:
     assert (settings["REDIS_URL"], settings.getbool("SCHEDULER_PERSIST")) == (url, True)
     local = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}, "KABARSIP_REDIS_URL": ""})
     assert not local.settings["SCHEDULER"].startswith("crawler.redisqueue")
+
+
+def test_the_remote_control_extension_loads_only_when_asked_for() -> None:
+    """Off, Scrapy's remote control would still import aiohttp at each start."""
+    remote = "scrapy.extensions.remote_control.RemoteControl"
+    off = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}}).settings
+    assert off.getdict("EXTENSIONS")[remote] is None
+    assert remote not in build_component_list(off.getwithbase("EXTENSIONS"))
+    on = get_crawler(
+        Spider, {"ADDONS": {KabarsipAddon: 0}, "REMOTE_CONTROL_ENABLED": True}
+    ).settings
+    assert remote in build_component_list(on.getwithbase("EXTENSIONS"))
