@@ -288,9 +288,6 @@ EXTENSIONS = {
     # Opened when the spider opens (or first asked for); closed last, once everything that
     # reads or writes it on spider_closed is done.
     "archive.crawlstate.CrawlStateExtension": 950,
-    # Scrapy's remote control, listed only with REMOTE_CONTROL_ENABLED (crawler.addon): off, it
-    # still imports aiohttp's web server before it stands down, a tenth of a second of each start.
-    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 # A finished run fails (exit 3) when more than this share of its download attempts (retries
 # and robots.txt included) ended in a network error, a 5xx or a 429; one that fetched nothing
