@@ -272,11 +272,13 @@ class WarcCaptureMiddleware:
             )
             return "not_modified", location, None
         unreadable = None
+        # Hashed once: the record of a changed payload carries the digest compared here.
+        payload_digest = None
         if (
             previous is not None
             and captured.status == previous.status
             and captured.truncated is None
-            and digest(captured.body) == previous.payload_digest
+            and (payload_digest := digest(captured.body)) == previous.payload_digest
             and request.meta.get(UNREADABLE_META_KEY) != url
         ):
             unreadable = self._read_back_error(previous)
@@ -291,7 +293,9 @@ class WarcCaptureMiddleware:
                     request=wire_request(request) if full else None,
                 )
                 return "revisit", location, None
-        location = writer.write_exchange(url, wire_request(request), captured)
+        location = writer.write_exchange(
+            url, wire_request(request), captured, payload_digest=payload_digest
+        )
         return "response", location, unreadable
 
     def _archived_path(self, warc_file: str) -> Path | None:

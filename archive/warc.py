@@ -160,13 +160,22 @@ class WarcWriter:
         return self._path
 
     def write_exchange(
-        self, target_uri: str, request: CapturedRequest, response: CapturedResponse
+        self,
+        target_uri: str,
+        request: CapturedRequest,
+        response: CapturedResponse,
+        *,
+        payload_digest: str | None = None,
     ) -> RecordLocation:
-        """Write a ``request`` then a ``response`` record; return the response's location."""
+        """Write a ``request`` then a ``response`` record; return the response's location.
+
+        ``payload_digest``: :func:`archive.records.digest` of the body, when the caller has it.
+        """
         date = records.warc_date(response.fetched_at)
         request_id, response_id = records.new_record_id(), records.new_record_id()
         http_head, protocol = records.response_head(response)
-        payload_digest = records.digest(response.body)
+        if payload_digest is None:
+            payload_digest = records.digest(response.body)
         response_block_digest = records.digest(http_head, response.body)
         store_body = records.is_precompressed(response.headers)
 

@@ -18,6 +18,7 @@ from crawler import settings as defaults
 from crawler.identity import OperatorIdentity
 
 PRIORITY = "addon"
+REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
 
 
 class KabarsipAddon:
@@ -28,6 +29,22 @@ class KabarsipAddon:
         ReplayAddon().update_settings(settings)
         OperatorIdentity().update_settings(settings)
         _shared_on_redis(settings)
+        _remote_control_when_asked(settings)
+
+
+def _remote_control_when_asked(settings: BaseSettings) -> None:
+    """Scrapy's remote-control extension kept only when ``REMOTE_CONTROL_ENABLED`` asks for it.
+
+    Off, it still imports aiohttp's web server before it stands down, a tenth of a second of
+    each start; a ``None`` in ``EXTENSIONS`` would import it too (Scrapy loads every key).
+    """
+    if settings.getbool("REMOTE_CONTROL_ENABLED") or REMOTE_CONTROL in settings.getdict(
+        "EXTENSIONS"
+    ):
+        return
+    base = settings.getdict("EXTENSIONS_BASE")
+    if base.pop(REMOTE_CONTROL, None) is not None:
+        settings.set("EXTENSIONS_BASE", base, priority=PRIORITY)
 
 
 def _shared_on_redis(settings: BaseSettings) -> None:

@@ -278,7 +278,8 @@ EXTENSIONS = {
     # Decides the exit code when the spider closes, before the stats file and summary are written.
     "crawler.outcome.RunOutcome": 400,
     # Runs SPIDERMON_SPIDER_CLOSE_MONITORS: a failed coverage monitor fails a run that passed.
-    "spidermon.contrib.scrapy.extensions.Spidermon": 450,
+    # Spidermon's own extension, imported when the spider closes (crawler.closemonitors).
+    "crawler.closemonitors.CloseMonitors": 450,
     # Records the run in the state, after the monitors read the earlier runs.
     "crawler.runrecord.RunRecorder": 460,
     "crawler.statsfile.StatsFile": 500,

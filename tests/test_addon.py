@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from scrapy import Spider
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.test import get_crawler
 
 from archive.warcfiles import WarcFiles, warc_files
 from crawler import settings as documented
-from crawler.addon import KabarsipAddon
+from crawler.addon import REMOTE_CONTROL, KabarsipAddon
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_GETTERS = {"get", "getbool", "getint", "getfloat", "getlist", "getdict"}
@@ -77,3 +80,24 @@ def test_a_redis_url_switches_scheduler_and_dupefilter_to_redis() -> None:
     assert (settings["REDIS_URL"], settings.getbool("SCHEDULER_PERSIST")) == (url, True)
     local = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}, "KABARSIP_REDIS_URL": ""})
     assert not local.settings["SCHEDULER"].startswith("crawler.redisqueue")
+
+
+def test_the_remote_control_extension_loads_only_when_asked_for() -> None:
+    """Off, Scrapy's remote control would still import aiohttp at each start."""
+    code = (
+        "import sys\n"
+        "from scrapy import Spider\n"
+        "from scrapy.utils.test import get_crawler\n"
+        "from crawler.addon import KabarsipAddon\n"
+        "get_crawler(Spider, {'ADDONS': {KabarsipAddon: 0}})\n"
+        "print(sorted(m for m in ('scrapy.extensions.remote_control', 'aiohttp')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
+    on = get_crawler(
+        Spider, {"ADDONS": {KabarsipAddon: 0}, "REMOTE_CONTROL_ENABLED": True}
+    ).settings
+    assert REMOTE_CONTROL in build_component_list(on.getwithbase("EXTENSIONS"))

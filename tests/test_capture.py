@@ -383,7 +383,7 @@ def test_write_failure_drops_the_response_and_says_why(
     middleware.files.spider_opened(Spider("news"))
     assert middleware.writer is not None
 
-    def disk_full(*args: Any) -> None:
+    def disk_full(*args: Any, **kwargs: Any) -> None:
         raise WarcWriteError(28, "writing a WARC record failed (No space left on device)")
 
     monkeypatch.setattr(middleware.writer, "write_exchange", disk_full)

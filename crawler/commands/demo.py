@@ -6,8 +6,6 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
-from crawler import demo
-
 
 class Command(ScrapyCommand):
     requires_project = True
@@ -20,12 +18,20 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Serve a generated news site on 127.0.0.1, crawl it and summarise the run"
 
+    # The demo (its site generator, server and report) loads only when this command runs:
+    # Scrapy builds every command at each start, the crawl's too.
     def long_desc(self) -> str:
+        from crawler import demo
+
         return f"{demo.DESCRIPTION} {demo.EPILOG}"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
+        from crawler import demo
+
         super().add_options(parser)
         demo.add_arguments(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler import demo
+
         demo.run(opts)

@@ -12,21 +12,18 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.extract import item_steps
-from crawler.evaluation import (
-    FIELDS,
-    evaluate,
-    format_failures,
-    format_table,
-    load_answers,
-    site_for_row,
-)
-from crawler.processing import Processed, process_page
+
+if TYPE_CHECKING:
+    from crawler.processing import Processed
+
+# Extraction and its scoring load only when this command runs: Scrapy builds every command at
+# each start, the crawl's too.
 
 
 class Command(ScrapyCommand):
@@ -41,6 +38,8 @@ class Command(ScrapyCommand):
         return "Score extraction of saved pages against ground-truth answers"
 
     def long_desc(self) -> str:
+        from crawler.evaluation import FIELDS
+
         return (
             "Extract each page named in ANSWERS.jsonl from PAGES_DIR (with seeds/<site>.toml, "
             "else the site file for its URL, else generic rules) and score title, published, "
@@ -68,6 +67,15 @@ class Command(ScrapyCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.evaluation import (
+            evaluate,
+            format_failures,
+            format_table,
+            load_answers,
+            site_for_row,
+        )
+        from crawler.processing import process_page
+
         if len(args) != 2:
             raise UsageError("give ANSWERS.jsonl and PAGES_DIR")
         answers, pages_dir = Path(args[0]), Path(args[1])

@@ -13,16 +13,20 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.processing import process_page, site_for_url
 from crawler.sites import SiteConfig, SiteConfigError, load_site
-from pipelines.steps import Step, load_steps
+
+if TYPE_CHECKING:
+    from pipelines.steps import Step
+
+# Extraction and the item steps load only when a command runs them: Scrapy builds every
+# command at each start, the crawl's too.
 
 FETCH_TIMEOUT = 30
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -66,6 +70,8 @@ def read_page(path: str) -> bytes:
 
 def choose_site(name: str | None, url: str) -> SiteConfig:
     """``--site`` (a name in ``seeds/`` or a ``.toml`` path), else the site file for the URL."""
+    from crawler.processing import site_for_url
+
     try:
         return load_site(name) if name else site_for_url(url)
     except (SiteConfigError, ValueError) as exc:
@@ -121,6 +127,8 @@ class Command(ScrapyCommand):
                 f"--url must be an absolute http(s) URL, got {url!r}", print_help=False
             )
         site = choose_site(opts.site, url)
+        from crawler.processing import process_page
+
         try:
             processed = process_page(body, url, site, headers=headers, steps=self._steps())
         except SiteConfigError as exc:
@@ -137,6 +145,8 @@ class Command(ScrapyCommand):
 
 def item_steps(settings: Any) -> list[Step]:
     """The ``ITEM_STEPS`` of the command's settings; one that cannot be loaded is a usage error."""
+    from pipelines.steps import load_steps
+
     try:
         return load_steps(settings.getdict("ITEM_STEPS"))
     except LookupError as exc:

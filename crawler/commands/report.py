@@ -18,7 +18,9 @@ from scrapy.exceptions import UsageError
 
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from crawler.commands.state import DEFAULT_WARC_DIR
-from crawler.report.build import REPORT_NAME, build_report, write_report
+
+# The report's figures and drawing load only when this command runs: Scrapy builds every
+# command at each start, the crawl's too.
 
 
 class Command(ScrapyCommand):
@@ -33,6 +35,8 @@ class Command(ScrapyCommand):
         return "Write an HTML report of the crawl state and the WARC files"
 
     def long_desc(self) -> str:
+        from crawler.report.build import REPORT_NAME
+
         return (
             "Write one self-contained HTML file (it opens offline) with plots of the articles "
             "per day per site, the versions per article, the WARC bytes by record type and "
@@ -43,6 +47,8 @@ class Command(ScrapyCommand):
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
+        from crawler.report.build import REPORT_NAME
+
         super().add_options(parser)
         parser.add_argument("--state", metavar="PATH", help="state file (default: STATE_PATH)")
         parser.add_argument("--warc-dir", metavar="DIR", help="WARC folder (default: WARC_DIR)")
@@ -52,6 +58,8 @@ class Command(ScrapyCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.report.build import REPORT_NAME, build_report, write_report
+
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         assert self.settings is not None

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.extract import read_page
 from crawler.paths import UnsafePathError, inside
-from crawler.siteinit import Draft, PageReport, SiteInitError, analyse_page, draft_site, page_url
 from crawler.sites import SEEDS_DIR, SiteConfigError
+
+if TYPE_CHECKING:
+    from crawler.siteinit import Draft, PageReport
+
+# The generic extraction the draft reads pages with loads only when this command runs: Scrapy
+# builds every command at each start, the crawl's too.
 
 REPORTED = ("title", "published", "updated", "authors", "body")
 
@@ -59,6 +65,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.siteinit import SiteInitError, draft_site
+
         if len(args) < 3 or args[0] != "init":
             raise UsageError("give: site init URL PAGE.html [PAGE.html...]")
         home, files = args[1], args[2:]
@@ -88,6 +96,8 @@ class Command(ScrapyCommand):
         print(f"\nwrote {target}: crawl it with scrapy crawl news -a site={target}")
 
     def _page(self, file: str, url: str | None) -> PageReport:
+        from crawler.siteinit import analyse_page, page_url
+
         body = read_page(file)
         return analyse_page(body, file, page_url(body, file, url))
 

@@ -21,17 +21,20 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archive.crawlstate import describe_state, state_from_settings
-from archive.rebuild import RebuildReport, rebuild_state
 from archive.state import DEFAULT_STATE_PATH, CrawlStateError
 from archive.state_sqlite import SqliteCrawlState
 from archive.statelock import StateLock
 from crawler.paths import SITE_NAME, UnsafePathError
 from crawler.sites import load_site
+
+if TYPE_CHECKING:
+    from archive.rebuild import RebuildReport
 
 DEFAULT_WARC_DIR = "data/warc"
 TMP_SUFFIX = ".rebuild-tmp"
@@ -118,6 +121,7 @@ class Command(ScrapyCommand):
 
         Unlike a file, it cannot be swapped in whole: run no crawl of it meanwhile.
         """
+        from archive.rebuild import rebuild_state
         from archive.state_redis import RedisCrawlState  # the optional extra, here in use
 
         assert self.settings is not None
@@ -146,6 +150,9 @@ class Command(ScrapyCommand):
 
     def _rebuild(self, paths: list[Path], target: Path) -> RebuildReport:
         """Build into the side file, then put it in place when anything could be read."""
+        # Here, not at the top: Scrapy imports every command to start any of them.
+        from archive.rebuild import rebuild_state
+
         tmp = target.with_name(target.name + TMP_SUFFIX)
         _remove(tmp)
         try:

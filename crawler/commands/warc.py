@@ -25,17 +25,21 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from tqdm import tqdm
 
 from archive.naming import OPEN_SUFFIX
-from archive.pack import PackError, pack
 from archive.repair import open_files, repair_open_file
 from archive.scan import FoundFiles, Problem, find_warc_files
-from archive.verify import VerifyReport, files_to_check, verify_files
 from crawler.commands.state import DEFAULT_WARC_DIR
+
+if TYPE_CHECKING:
+    from archive.verify import VerifyReport
+
+# Packing, verifying and the progress bar load only when an action needs them: Scrapy imports
+# every command to start any of them (a crawl too).
 
 ACTIONS = ("index", "pack", "repair", "verify")
 
@@ -171,6 +175,8 @@ def _repair(paths: list[Path]) -> int:
 
 
 def _verify(found: FoundFiles) -> int:
+    from archive.verify import files_to_check, verify_files
+
     files = files_to_check(found)
     with _progress(files) as advance:
         report = verify_files(found, on_problem=_report_line, progress=advance)
@@ -202,8 +208,7 @@ def _verify_summary(report: VerifyReport) -> str:
 
 
 def _index(files: list[Path], output: str | None) -> int:
-    # Here, not at the top: Scrapy imports every command to start any of them (a crawl too),
-    # and cdxj-indexer takes a third of a second to import.
+    # cdxj-indexer takes a third of a second to import.
     from archive.index import write_index
 
     def warn(problem: Problem) -> None:
@@ -231,6 +236,8 @@ def _index(files: list[Path], output: str | None) -> int:
 
 
 def _pack(files: list[Path], output: Path, title: str | None) -> int:
+    from archive.pack import PackError, pack
+
     if output.suffix != ".wacz":
         raise UsageError(f"{output}: a WACZ file's name ends in .wacz", print_help=False)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -248,11 +255,15 @@ def _pack(files: list[Path], output: Path, title: str | None) -> int:
 
 
 def _report_line(problem: Problem) -> None:
+    from tqdm import tqdm
+
     # tqdm.write keeps a progress bar below the lines.
     tqdm.write(str(problem), file=sys.stdout)
 
 
 def _warn(message: str) -> None:
+    from tqdm import tqdm
+
     tqdm.write(f"warning: {message}", file=sys.stderr)
 
 
@@ -262,6 +273,8 @@ def _progress(files: Sequence[Path]) -> Iterator[Callable[[int], None] | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from tqdm import tqdm
+
     total = sum(path.stat().st_size for path in files if path.exists())
     with tqdm(
         total=total, desc="checking", unit="B", unit_scale=True, file=sys.stderr, leave=False

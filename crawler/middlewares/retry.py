@@ -54,6 +54,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.held_until: dict[str, float] = {}
 
     async def process_request(self, request: Request) -> None:
+        if not self.held_until:
+            return  # nothing held back: no slot key to work out
         until = self.held_until.get(self._slot(request), 0.0)
         engine = self.crawler.engine
         while (left := until - monotonic()) > 0:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Hosts whose verdicts are remembered; past it they are worked out afresh.
+MAX_REMEMBERED_HOSTS = 10_000
+
 
 class ScopeMiddleware(OffsiteMiddleware):
     def __init__(self, stats: StatsCollector, policy: AddressPolicy, check_addresses: bool):
@@ -44,6 +47,10 @@ class ScopeMiddleware(OffsiteMiddleware):
         self.refused_hosts: set[str] = set()
         self.warned: set[tuple[str, str]] = set()
         self.resolver: ScopedResolver | None = None
+        # Per host: why its address is refused (a host written as an IP address), or None.
+        # The policy and the host's address are fixed for the run; the few hosts of a site
+        # are asked about for each of its requests.
+        self._address_refusals: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -89,12 +96,24 @@ class ScopeMiddleware(OffsiteMiddleware):
         if host in self.refused_hosts:
             self.stats.inc_value("scope/refused/private")
             raise Refused(f"{host} has no address outside refused networks")
-        address = parse_address(host)
-        reason = self.policy.refusal(address) if address is not None else None
+        reason = self._address_refusal(host)
         if reason is not None:
             self.stats.inc_value("scope/refused/private")
             self._warn_private(host, [(host, reason)])
             raise Refused(f"{host} is a {reason} address")
+
+    def _address_refusal(self, host: str) -> str | None:
+        """Why ``host``, written as an IP address, is refused; None for a name or an allowed one."""
+        try:
+            return self._address_refusals[host]
+        except KeyError:
+            pass
+        address = parse_address(host)
+        reason = self.policy.refusal(address) if address is not None else None
+        if len(self._address_refusals) >= MAX_REMEMBERED_HOSTS:
+            self._address_refusals.clear()
+        self._address_refusals[host] = reason
+        return reason
 
     def should_follow(self, request: Request, spider: Spider) -> bool:
         site = getattr(spider, "site", None)
