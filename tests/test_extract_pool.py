@@ -182,6 +182,14 @@ def comparable(items: list[dict[str, Any]]) -> dict[str, str]:
     }
 
 
+#: Stats the item steps keep.
+STEP_STATS = ("clean/", "dates/", "authors/", "items/")
+
+
+def step_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stats.items() if k.startswith(STEP_STATS)}
+
+
 @pytest.mark.slow
 def test_items_are_the_same_with_and_without_workers(
     small_server: DemoServer, tmp_path: Path
@@ -199,13 +207,19 @@ def test_items_are_the_same_with_and_without_workers(
         assert result.returncode == 0, result.log[-3000:]
     in_process, pooled = runs[0], runs[1]
     assert "extraction/pool/jobs" not in in_process.stats
-    # Every page and every item went through the worker.
+    # Every page went through the worker, and every item: single-page articles in the job
+    # that read their page, the others in a job of their own.
+    stepped = pooled.stats["extraction/pool/stepped"]
+    assert 0 < stepped < pooled.stats["articles/extracted_pages"]
     assert pooled.stats["extraction/pool/jobs"] == (
         pooled.stats["articles/extracted_pages"]
         + pooled.stats["item_scraped_count"]
         + sum(v for k, v in pooled.stats.items() if k.startswith("items/dropped/"))
+        - stepped
     )
     assert any(item["pages"] > 1 for item in pooled.items)
+    # The steps counted the same, wherever they ran.
+    assert step_counts(pooled.stats) == step_counts(in_process.stats)
     assert in_process.items and comparable(pooled.items) == comparable(in_process.items)
     assert pooled.stats.get("items/valid") == in_process.stats.get("items/valid")
 
