@@ -21,17 +21,15 @@ Bounds, so that a bad page neither hangs the crawl nor fills memory:
   than ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` bytes of them;
 - a job without an answer ``EXTRACT_WORKER_TIMEOUT`` seconds after it was handed over (a new
   worker's start included) is given up (logged, counted ``extraction/pool/timeouts``,
-  :class:`WorkerTimeout` raised to the caller, which skips the page) and its worker is
-  replaced (the other jobs it had are done in the crawl process);
+  :class:`WorkerTimeout` raised to the caller, which skips the page) and the workers are
+  replaced;
 - a worker that dies (``extraction/pool/crashes``) is replaced and the jobs it took down are
   done in the crawl process (``extraction/pool/in_process``); after ``MAX_CRASHES_IN_ROW``
   deaths without an answer between them (workers that cannot start), every job is.
 
-Workers (:class:`crawler.workerproc.Worker`: the event loop writes the jobs to their pipes
-and reads their answers itself, with no thread between) are started with ``spawn`` (the crawl
-process has threads, which ``fork`` would copy in an unknown state) when the spider opens, so
-that they import the extraction code while the first pages are fetched; a job goes to the
-worker with the fewest in flight.  They are stopped when the spider closes, when the stats
+Workers are started with ``spawn`` (the crawl process has threads, which ``fork`` would copy in
+an unknown state) when the spider opens, so that they import the extraction code while the
+first pages are fetched, and stopped when the spider closes, when the stats
 ``process/cpu_seconds/crawl`` and ``process/cpu_seconds/workers`` are set.
 """
 
@@ -39,10 +37,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 import resource
+import signal
+import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from scrapy import signals
@@ -57,7 +60,6 @@ from crawler.pagework import (
     extract_page,
     item_steps,
 )
-from crawler.workerproc import Worker, WorkerDied, ignore_interrupts_and_end_with_parent
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -128,7 +130,7 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout
         self.queue = max(1, queue) * workers
-        self._workers: list[Worker] = []
+        self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         self._crashes_in_row = 0
         # The steps pipeline's steps, when they may run with the extraction of a page.
@@ -205,19 +207,20 @@ class ExtractionPool:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
-            worker = min(self._started(), key=lambda worker: len(worker.pending))
+            executor = self._pool()
             try:
-                result: T = await asyncio.wait_for(worker.submit(job, args), self.timeout)
+                future = asyncio.wrap_future(executor.submit(job, *args))
+                result: T = await asyncio.wait_for(future, self.timeout)
             except TimeoutError:
                 self.stats.inc_value("extraction/pool/timeouts")
                 logger.warning(
-                    "Extraction worker gave no answer in %.0f s: page skipped, worker replaced",
+                    "Extraction worker gave no answer in %.0f s: page skipped, workers replaced",
                     self.timeout,
                 )
-                self._drop(worker, wait=0)
+                self._replace(executor)
                 raise WorkerTimeout(f"no answer in {self.timeout:.0f} s") from None
-            except WorkerDied:
-                self._crashed(worker)
+            except BrokenProcessPool:
+                self._crashed(executor)
                 # The worker died under one of its jobs: redone here, the crawl's own way.
                 self.stats.inc_value("extraction/pool/in_process")
                 return job(*args)
@@ -225,12 +228,12 @@ class ExtractionPool:
         self.stats.inc_value("extraction/pool/jobs")
         return result
 
-    def _crashed(self, worker: Worker) -> None:
-        if worker not in self._workers:
-            return  # a death already counted, or a worker stopped on purpose
+    def _crashed(self, executor: Executor) -> None:
+        if executor is not self._executor:
+            return  # a death already counted: the jobs in flight all hear of it
         self.stats.inc_value("extraction/pool/crashes")
         self._crashes_in_row += 1
-        self._drop(worker, wait=0)
+        self._replace(executor)
         if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
             logger.error(
                 "Extraction workers died %d times in a row: pages are read in-process from now",
@@ -243,38 +246,74 @@ class ExtractionPool:
 
     def start(self) -> None:
         """Start the workers now: they import the extraction code while pages are fetched."""
-        if self._crashes_in_row < MAX_CRASHES_IN_ROW:
-            self._started()
+        if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
+            return
+        executor = self._pool()
+        # Each job finding no idle worker starts one (spawn starts them on demand).
+        for _ in range(self.workers):
+            executor.submit(_ready)
 
-    def _started(self) -> list[Worker]:
-        """The workers, those missing (not started yet, dead, stopped) started anew."""
-        while len(self._workers) < self.workers:
-            self._workers.append(self._new_worker())
-        return self._workers
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+            )
+        return self._executor
 
-    def _new_worker(self) -> Worker:
-        return Worker(ignore_interrupts_and_end_with_parent)
-
-    def pids(self) -> list[int | None]:
-        """The process ids of the workers running now."""
-        return [worker.process.pid for worker in self._workers]
-
-    def _drop(self, worker: Worker, wait: float) -> None:
-        """Stop ``worker`` (at once: hung ones included); the next job starts another."""
-        if worker in self._workers:
-            self._workers.remove(worker)
-        worker.stop(wait)
+    def _replace(self, executor: Executor) -> None:
+        """Stop ``executor``'s workers at once (hung ones included); the next job starts anew."""
+        if executor is self._executor:
+            self._executor = None
+        assert isinstance(executor, ProcessPoolExecutor)
+        _stop(executor, wait=0)
 
     def close(self) -> None:
-        workers, self._workers = self._workers, []
-        for worker in workers:
-            worker.stop(self.timeout)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            _stop(executor, wait=self.timeout)
         own = resource.getrusage(resource.RUSAGE_SELF)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.stats.set_value("process/cpu_seconds/crawl", round(own.ru_utime + own.ru_stime, 2))
         self.stats.set_value(
-            "process/cpu_seconds/workers", round(children.ru_utime + children.ru_stime, 2)
+            "process/cpu_seconds/workers", round(workers.ru_utime + workers.ru_stime, 2)
         )
+
+
+def _ready() -> None:
+    """A job that does nothing: the worker it starts has imported the extraction code."""
+
+
+def _start_worker() -> None:
+    """In a worker: leave stopping to the crawl process, and end with it.
+
+    Ctrl-C reaches the whole process group: the crawl process alone decides how to stop (it
+    finishes or abandons its jobs, then stops the workers).  A crawl process killed outright
+    stops nothing, and a worker waiting for its next job would wait for ever: a thread
+    watches the parent and ends the worker when it is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(1)
+
+
+def _stop(executor: ProcessPoolExecutor, wait: float) -> None:
+    """Shut ``executor`` down; workers still running after ``wait`` seconds are killed."""
+    # The executor has no public way to stop a hung worker before Python 3.14.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(wait)
+        if process.is_alive():
+            process.kill()
+            process.join(1)
 
 
 def extraction_pool(crawler: Crawler) -> ExtractionPool | None:

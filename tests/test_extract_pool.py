@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from scrapy.utils.test import get_crawler
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.extractpool import MAX_CRASHES_IN_ROW, ExtractionPool, WorkerTimeout, worker_count
-from crawler.workerproc import Worker, ignore_interrupts_and_end_with_parent
 from tests import pool_jobs
 from tests.crawling import run_crawl
 
@@ -74,7 +74,7 @@ def test_workers_that_keep_dying_are_given_up(
     assert results == [(2 * n, False) for n in range(MAX_CRASHES_IN_ROW + 2)]
     assert stats.get_value("extraction/pool/crashes") == MAX_CRASHES_IN_ROW
     assert stats.get_value("extraction/pool/in_process") == MAX_CRASHES_IN_ROW + 2
-    assert pool.pids() == []
+    assert pool._executor is None
 
 
 def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollector) -> None:
@@ -97,20 +97,28 @@ def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollecto
 
 
 class CountingPool(ExtractionPool):
-    """Counts the jobs handed to the workers and not yet answered."""
+    """Counts the jobs handed to the executor and not yet answered."""
 
+    pending = 0
     most = 0
 
-    def _new_worker(self) -> Worker:
+    def _pool(self) -> Any:
+        executor = super()._pool()
+        assert isinstance(executor, ProcessPoolExecutor)
         pool = self
 
-        class Counting(Worker):
-            def submit(self, job: Any, args: tuple[Any, ...]) -> asyncio.Future[Any]:
-                future = super().submit(job, args)
-                pool.most = max(pool.most, sum(len(w.pending) for w in pool._workers))
+        class Counting:
+            def submit(self, job: Any, *args: Any) -> Future[Any]:
+                pool.pending += 1
+                pool.most = max(pool.most, pool.pending)
+                future = executor.submit(job, *args)
+                future.add_done_callback(pool._answered)
                 return future
 
-        return Counting(ignore_interrupts_and_end_with_parent)
+        return Counting()
+
+    def _answered(self, future: Future[Any]) -> None:
+        self.pending -= 1
 
 
 def test_jobs_in_flight_are_bounded(stats: MemoryStatsCollector) -> None:
@@ -131,10 +139,11 @@ def test_closing_stops_the_workers_and_records_cpu(
     pool: ExtractionPool, stats: MemoryStatsCollector
 ) -> None:
     asyncio.run(pool.run(pool_jobs.where, 1))
-    pids = pool.pids()
+    executor = pool._executor
+    assert isinstance(executor, ProcessPoolExecutor)
+    processes = list(executor._processes.values())
     pool.close()
-    assert pids and pool.pids() == []
-    assert not any(pid is not None and alive(pid) for pid in pids)
+    assert processes and not any(process.is_alive() for process in processes)
     assert stats.get_value("process/cpu_seconds/workers") > 0
     assert stats.get_value("process/cpu_seconds/crawl") > 0
 
@@ -225,7 +234,7 @@ from tests import pool_jobs
 
 pool = ExtractionPool(MemoryStatsCollector(get_crawler()), workers=2, timeout=30, queue=1)
 asyncio.run(pool.run(pool_jobs.where, 1))
-print(*pool.pids(), flush=True)
+print(*pool._executor._processes, flush=True)
 sys.stdin.readline()
 """
 
