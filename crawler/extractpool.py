@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from scrapy.http import TextResponse
     from scrapy.statscollectors import StatsCollector
 
+    from crawler.items import Article
     from crawler.sites import SiteConfig
     from pipelines.steps import Step
 
@@ -177,15 +178,17 @@ class ExtractionPool:
         site: SiteConfig,
         next_selector: str | None,
         fields: dict[str, Any] | None = None,
+        earlier: tuple[Article, ...] = (),
     ) -> ExtractedPage:
         """``extract_page`` of ``response`` in a worker.
 
         ``fields``: what the crawl sets on the page's item before the steps, when the page
         may be its article whole; the item steps then run in the same job (if the steps
         pipeline allowed it), and :attr:`stepped` keeps their outcome for the pipeline.
+        ``earlier``: the articles of the earlier pages, when ``response`` is a later page.
         """
         finish = (
-            Finish(fields, self.item_steps)
+            Finish(fields, self.item_steps, earlier)
             if fields is not None and self.item_steps is not None
             else None
         )

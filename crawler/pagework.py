@@ -22,7 +22,7 @@ from itemadapter import ItemAdapter
 from scrapy.http import Headers, TextResponse
 
 from crawler.discovery import next_page_link
-from crawler.extraction import extract_article
+from crawler.extraction import extract_article, merge_pages
 from crawler.processing import utf8_first
 from pipelines.steps import StepStats, run_steps
 
@@ -75,6 +75,8 @@ class Finish:
 
     fields: dict[str, Any]
     steps: list[Step]
+    # The articles of the article's earlier pages, when the page is a later one.
+    earlier: tuple[Article, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ class ExtractedPage:
     """A page's article, and the link to its next page when the site pages its articles.
 
     ``stepped``: the outcome of the item steps when the article was finished with the page
-    (then ``article`` is the item after them); None when the steps are still to run.
+    (then ``article`` is the item after them, its earlier pages merged in); None when the
+    steps are still to run.
     """
 
     article: Article
@@ -107,6 +110,8 @@ def extract_page(
     next_url = next_page_link(response, response.url, next_selector) if next_selector else None
     if finish is None or next_url is not None:
         return ExtractedPage(article, next_url)
+    if finish.earlier:
+        article = merge_pages(finish.earlier[0], [*finish.earlier[1:], article])
     for name, value in finish.fields.items():
         setattr(article, name, value)
     return ExtractedPage(article, None, item_steps(article, site, finish.steps))

@@ -28,6 +28,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
+from crawler.extraction import merge_pages
 from crawler.extractpool import (
     MAX_CRASHES_IN_ROW,
     ExtractionPool,
@@ -225,16 +226,11 @@ def test_items_are_the_same_with_and_without_workers(
         assert result.returncode == 0, result.log[-3000:]
     in_process, pooled = runs[0], runs[1]
     assert "extraction/pool/jobs" not in in_process.stats
-    # Every page went through the worker, and every item: single-page articles in the job
-    # that read their page, the others in a job of their own.
-    stepped = pooled.stats["extraction/pool/stepped"]
-    assert 0 < stepped < pooled.stats["articles/extracted_pages"]
-    assert pooled.stats["extraction/pool/jobs"] == (
-        pooled.stats["articles/extracted_pages"]
-        + pooled.stats["item_scraped_count"]
-        + sum(v for k, v in pooled.stats.items() if k.startswith("items/dropped/"))
-        - stepped
-    )
+    # Every page went through the worker, and every item with it: the steps ran in the job
+    # of the article's last page, so no item was handed over again.
+    dropped = sum(v for k, v in pooled.stats.items() if k.startswith("items/dropped/"))
+    assert pooled.stats["extraction/pool/stepped"] == pooled.stats["item_scraped_count"] + dropped
+    assert pooled.stats["extraction/pool/jobs"] == pooled.stats["articles/extracted_pages"]
     assert any(item["pages"] > 1 for item in pooled.items)
     # The steps counted the same, wherever they ran.
     assert step_counts(pooled.stats) == step_counts(in_process.stats)
@@ -318,6 +314,23 @@ def test_a_finished_page_comes_back_as_the_item_the_steps_pipeline_would_make() 
     outcome = item_steps(plain.article, site, steps)
     assert page.article == outcome.item and page.article.content_hash
     assert page.stepped.counts == outcome.counts and page.stepped.dropped == outcome.dropped
+
+
+def test_a_last_page_comes_back_merged_with_the_earlier_ones_and_stepped() -> None:
+    site = load_site("demo")
+    steps = load_steps(ITEM_STEPS)
+    first = extract_page(article_response(), site, None).article
+    later = HtmlResponse(
+        "http://127.0.0.1/news/2026/03/02/harbour-bridge?page=2",
+        body=ARTICLE_PAGE.replace(b"footbridge", b"walkway"),
+        encoding="utf-8",
+    )
+    page = extract_page(PageData.of(later), site, None, Finish({}, steps, (first,)))
+    assert page.stepped is not None
+
+    merged = merge_pages(first, [extract_page(later, site, None).article])
+    assert page.article == item_steps(merged, site, steps).item
+    assert "walkway" in (page.article.body or "") and "footbridge" in (page.article.body or "")
 
 
 def test_a_page_with_a_next_page_is_not_stepped() -> None:

@@ -413,8 +413,14 @@ class NewsSpider(scrapy.Spider):
     ) -> AsyncIterator[Any]:
         next_url = None
         if isinstance(response, TextResponse):
-            page = await self._extract(response)
+            fields = self._item_fields(response, None)
+            page = await self._extract(response, fields, (first, *rest))
             if page is None:
+                return
+            if page.stepped is not None:
+                # The last page: the worker merged the pages and ran the steps.
+                self._note_pages(first.url, [*(later.url for later in rest), response.url])
+                yield page.article
                 return
             rest, next_url = [*rest, page.article], page.next_url
         for output in self._continue_or_finish(first, rest, seen | {response.url}, next_url):
@@ -435,11 +441,15 @@ class NewsSpider(scrapy.Spider):
             )
             return
         if rest:
-            self.crawler.stats.inc_value("articles/multipage")
-            unchanged = unchanged_articles(self.crawler)
-            if unchanged is not None:
-                unchanged.note_pages(first.url, [page.url for page in rest])
+            self._note_pages(first.url, [page.url for page in rest])
         yield merge_pages(first, rest) if rest else first
+
+    def _note_pages(self, first_url: str, later_urls: list[str]) -> None:
+        """An article of several pages is whole: counted, and its later pages noted."""
+        self.crawler.stats.inc_value("articles/multipage")
+        unchanged = unchanged_articles(self.crawler)
+        if unchanged is not None:
+            unchanged.note_pages(first_url, later_urls)
 
     def _unchanged(
         self, response: TextResponse, hints: Hints | None
@@ -565,13 +575,16 @@ class NewsSpider(scrapy.Spider):
         return {**dict((hints or Hints()).items()), "fetched_at": fetched_at}
 
     async def _extract(
-        self, response: TextResponse, fields: dict[str, Any] | None = None
+        self,
+        response: TextResponse,
+        fields: dict[str, Any] | None = None,
+        earlier: tuple[Article, ...] = (),
     ) -> ExtractedPage | None:
         """The page's article and next page link, read in a worker when there is a pool.
 
         ``fields``: see :meth:`_item_fields`; with them, a page without a next page may
-        come back stepped (``stepped``).  None: the worker gave no answer in time (logged and
-        counted by the pool).
+        come back stepped (``stepped``), merged with the ``earlier`` pages' articles.
+        None: the worker gave no answer in time (logged and counted by the pool).
         """
         # Counted so that a re-crawl shows which pages cost an extraction.
         self.crawler.stats.inc_value("articles/extracted_pages")
@@ -581,7 +594,7 @@ class NewsSpider(scrapy.Spider):
         if pool is None:
             return extract_page(response, site, next_selector)
         try:
-            return await pool.extract(response, site, next_selector, fields)
+            return await pool.extract(response, site, next_selector, fields, earlier)
         except WorkerTimeout:
             self._skip("articles/skipped/extract_timeout", f"skipped {response.url}: no extraction")
             return None
