@@ -7,12 +7,13 @@ spider and the steps pipeline hand that work to this pool and await it, so the e
 goes on fetching and writing meanwhile.  Everything stateful (crawl state, WARC files,
 learned boilerplate, versions) stays in the crawl process.
 
-Each hand-over costs the crawl process (pickling a page, the pipe, the answer), so a page that
-is its article whole is handed over once: the steps pipeline gives the pool its steps
-(:meth:`ExtractionPool.step_with_extraction`), the worker runs them right after extraction,
-and the pipeline takes the outcome the pool keeps for the item (:class:`SteppedItems`)
-instead of handing the item over again.  Later pages of an article, and articles whose
-capture is unknown, are stepped by the pipeline as before.
+Each hand-over costs the crawl process (pickling a page, the pipe, the answer), so an article
+is handed over with its pages only: the steps pipeline gives the pool its steps
+(:meth:`ExtractionPool.step_with_extraction`), the worker runs them right after reading the
+article's last page (its earlier pages' articles merged in), and the pipeline takes the
+outcome the pool keeps for the item (:class:`SteppedItems`) instead of handing the item over
+again.  Articles whose page was not archived (their ``fetched_at`` is only known later), or
+whose paging the spider stops early, are stepped by the pipeline as before.
 
 Bounds, so that a bad page neither hangs the crawl nor fills memory:
 
