@@ -7,6 +7,14 @@ spider and the steps pipeline hand that work to this pool and await it, so the e
 goes on fetching and writing meanwhile.  Everything stateful (crawl state, WARC files,
 learned boilerplate, versions) stays in the crawl process.
 
+Each hand-over costs the crawl process (pickling a page, the pipe, the answer), so an article
+is handed over with its pages only: the steps pipeline gives the pool its steps
+(:meth:`ExtractionPool.step_with_extraction`), the worker runs them right after reading the
+article's last page (its earlier pages' articles merged in), and the pipeline takes the
+outcome the pool keeps for the item (:class:`SteppedItems`) instead of handing the item over
+again.  Articles whose page was not archived (their ``fetched_at`` is only known later), or
+whose paging the spider stops early, are stepped by the pipeline as before.
+
 Bounds, so that a bad page neither hangs the crawl nor fills memory:
 
 - at most ``EXTRACT_WORKER_QUEUE`` jobs per worker are in flight; further pages wait their
@@ -20,8 +28,9 @@ Bounds, so that a bad page neither hangs the crawl nor fills memory:
   done in the crawl process (``extraction/pool/in_process``); after ``MAX_CRASHES_IN_ROW``
   deaths without an answer between them (workers that cannot start), every job is.
 
-Workers are started with ``spawn`` on first use (the crawl process has threads, which ``fork``
-would copy in an unknown state) and stopped when the spider closes, when the stats
+Workers are started with ``spawn`` (the crawl process has threads, which ``fork`` would copy in
+an unknown state) when the spider opens, so that they import the extraction code while the
+first pages are fetched, and stopped when the spider closes, when the stats
 ``process/cpu_seconds/crawl`` and ``process/cpu_seconds/workers`` are set.
 """
 
@@ -34,6 +43,7 @@ import os
 import resource
 import signal
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -45,6 +55,7 @@ from scrapy.utils.asyncio import is_asyncio_available
 
 from crawler.pagework import (
     ExtractedPage,
+    Finish,
     PageData,
     StepsOutcome,
     extract_page,
@@ -56,6 +67,7 @@ if TYPE_CHECKING:
     from scrapy.http import TextResponse
     from scrapy.statscollectors import StatsCollector
 
+    from crawler.items import Article
     from crawler.sites import SiteConfig
     from pipelines.steps import Step
 
@@ -85,6 +97,33 @@ def worker_count(value: object) -> int:
     return max(0, count)
 
 
+class SteppedItems:
+    """What the steps did to the items stepped with their extraction, until the pipeline asks.
+
+    Kept by the item's identity, and only while the item lives: an item dropped on its way
+    leaves nothing behind, and another item never takes its outcome.
+    """
+
+    def __init__(self) -> None:
+        self._outcomes: dict[int, tuple[weakref.ref[Any], StepsOutcome]] = {}
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    def note(self, outcome: StepsOutcome) -> None:
+        key = id(outcome.item)
+        alive = weakref.ref(outcome.item, lambda _: self._outcomes.pop(key, None))
+        # The item itself is left out: the entry must not keep it alive.
+        self._outcomes[key] = (alive, StepsOutcome(None, outcome.counts, outcome.dropped))
+
+    def take(self, item: Any) -> StepsOutcome | None:
+        """The steps' outcome for ``item`` (once), or None when its steps are still to run."""
+        entry = self._outcomes.pop(id(item), None)
+        if entry is None or entry[0]() is not item:
+            return None
+        return StepsOutcome(item, entry[1].counts, entry[1].dropped)
+
+
 class ExtractionPool:
     """Worker processes for page extraction and the item steps, awaited from the event loop."""
 
@@ -96,6 +135,9 @@ class ExtractionPool:
         self._executor: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
         self._crashes_in_row = 0
+        # The steps pipeline's steps, when they may run with the extraction of a page.
+        self.item_steps: list[Step] | None = None
+        self.stepped = SteppedItems()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -117,16 +159,45 @@ class ExtractionPool:
             settings.getfloat("EXTRACT_WORKER_TIMEOUT"),
             settings.getint("EXTRACT_WORKER_QUEUE"),
         )
+        crawler.signals.connect(pool.start, signal=signals.spider_opened)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         return pool
 
     # --- the jobs ---------------------------------------------------------------------------
 
+    def step_with_extraction(self, steps: list[Step]) -> None:
+        """Let the worker run ``steps`` on a page's article right after reading it.
+
+        Called by the steps pipeline when nothing stands between the spider and it that the
+        steps would have to see first.
+        """
+        self.item_steps = steps
+
     async def extract(
-        self, response: TextResponse, site: SiteConfig, next_selector: str | None
+        self,
+        response: TextResponse,
+        site: SiteConfig,
+        next_selector: str | None,
+        fields: dict[str, Any] | None = None,
+        earlier: tuple[Article, ...] = (),
     ) -> ExtractedPage:
-        """``extract_page`` of ``response`` in a worker."""
-        return await self.run(extract_page, PageData.of(response), site, next_selector)
+        """``extract_page`` of ``response`` in a worker.
+
+        ``fields``: what the crawl sets on the page's item before the steps, when the page
+        may be its article whole; the item steps then run in the same job (if the steps
+        pipeline allowed it), and :attr:`stepped` keeps their outcome for the pipeline.
+        ``earlier``: the articles of the earlier pages, when ``response`` is a later page.
+        """
+        finish = (
+            Finish(fields, self.item_steps, earlier)
+            if fields is not None and self.item_steps is not None
+            else None
+        )
+        page = await self.run(extract_page, PageData.of(response), site, next_selector, finish)
+        if page.stepped is not None:
+            self.stepped.note(page.stepped)
+            self.stats.inc_value("extraction/pool/stepped")
+        return page
 
     async def steps(self, item: Any, site: SiteConfig | None, steps: list[Step]) -> StepsOutcome:
         """``item_steps`` in a worker: the item that comes back is a copy."""
@@ -177,6 +248,15 @@ class ExtractionPool:
 
     # --- the processes ----------------------------------------------------------------------
 
+    def start(self) -> None:
+        """Start the workers now: they import the extraction code while pages are fetched."""
+        if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
+            return
+        executor = self._pool()
+        # Each job finding no idle worker starts one (spawn starts them on demand).
+        for _ in range(self.workers):
+            executor.submit(_ready)
+
     def _pool(self) -> Executor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
@@ -203,6 +283,10 @@ class ExtractionPool:
         self.stats.set_value(
             "process/cpu_seconds/workers", round(workers.ru_utime + workers.ru_stime, 2)
         )
+
+
+def _ready() -> None:
+    """A job that does nothing: the worker it starts has imported the extraction code."""
 
 
 def _start_worker() -> None:

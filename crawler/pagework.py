@@ -6,6 +6,10 @@ crawl state, the archive or the crawler: :class:`crawler.extractpool.ExtractionP
 in worker processes, and the crawl runs them in its own process when there are none.  What
 crosses a process boundary is plain data: :class:`PageData` (a response's URL, headers and
 bytes) there, :class:`ExtractedPage` and :class:`StepsOutcome` back.
+
+A page that is its article whole is handed over once: given a :class:`Finish` (what the crawl
+would set on its item before the steps pipeline), ``extract_page`` runs the steps on the
+article too, and the :class:`ExtractedPage` carries their outcome.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from itemadapter import ItemAdapter
 from scrapy.http import Headers, TextResponse
 
 from crawler.discovery import next_page_link
-from crawler.extraction import extract_article
+from crawler.extraction import extract_article, merge_pages
 from crawler.processing import utf8_first
 from pipelines.steps import StepStats, run_steps
 
@@ -62,25 +66,55 @@ class PageData:
 
 
 @dataclass(frozen=True)
+class Finish:
+    """How the article of a page without a next page becomes the item the steps would get.
+
+    ``fields``: what the crawl sets on the item before its steps (discovery hints, the
+    capture's ``fetched_at``); ``steps``: those of the crawl's steps pipeline.
+    """
+
+    fields: dict[str, Any]
+    steps: list[Step]
+    # The articles of the article's earlier pages, when the page is a later one.
+    earlier: tuple[Article, ...] = ()
+
+
+@dataclass(frozen=True)
 class ExtractedPage:
-    """A page's article, and the link to its next page when the site pages its articles."""
+    """A page's article, and the link to its next page when the site pages its articles.
+
+    ``stepped``: the outcome of the item steps when the article was finished with the page
+    (then ``article`` is the item after them, its earlier pages merged in); None when the
+    steps are still to run.
+    """
 
     article: Article
     next_url: str | None
+    stepped: StepsOutcome | None = None
 
 
 def extract_page(
-    page: PageData | TextResponse, site: SiteConfig, next_selector: str | None
+    page: PageData | TextResponse,
+    site: SiteConfig,
+    next_selector: str | None,
+    finish: Finish | None = None,
 ) -> ExtractedPage:
     """The article of ``page`` (read as ``utf8_first`` reads it) and its next page link.
 
     ``next_selector``: the site's selector of an article's next page; None: no link looked for.
+    ``finish``: when the page has no next page, its article is finished with it and stepped.
     """
     response = page.response() if isinstance(page, PageData) else page
     # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
     article = extract_article(utf8_first(response), site)
     next_url = next_page_link(response, response.url, next_selector) if next_selector else None
-    return ExtractedPage(article, next_url)
+    if finish is None or next_url is not None:
+        return ExtractedPage(article, next_url)
+    if finish.earlier:
+        article = merge_pages(finish.earlier[0], [*finish.earlier[1:], article])
+    for name, value in finish.fields.items():
+        setattr(article, name, value)
+    return ExtractedPage(article, None, item_steps(article, site, finish.steps))
 
 
 @dataclass(frozen=True)

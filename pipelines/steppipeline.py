@@ -1,4 +1,9 @@
-"""The item steps inside a crawl: one pipeline runs ``ITEM_STEPS`` on every item."""
+"""The item steps inside a crawl: one pipeline runs ``ITEM_STEPS`` on every item.
+
+With an extraction pool, the steps of an article read from a single page already ran in the
+worker that read it (:mod:`crawler.extractpool`); the pipeline adds what they counted and
+drops what they dropped, as if it had run them, without handing the item over again.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,11 @@ from typing import Any, Self
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
 from crawler.extractpool import ExtractionPool, WorkerTimeout, extraction_pool
+from crawler.pagework import StepsOutcome
 from crawler.sites import SiteConfig
 from pipelines.steps import Step, load_steps, run_steps
 
@@ -26,13 +34,27 @@ class StepsPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler, load_steps(crawler.settings.getdict("ITEM_STEPS")))
 
+    def open_spider(self) -> None:
+        pool = extraction_pool(self.crawler)
+        if pool is not None and self._first():
+            pool.step_with_extraction(self.steps)
+
+    def _first(self) -> bool:
+        """Whether this is the first item pipeline: no other one changes items before it."""
+        listed = build_component_list(self.crawler.settings.getwithbase("ITEM_PIPELINES"))
+        return bool(listed) and load_object(listed[0]) is type(self)
+
     def process_item(self, item: Any) -> Any:
         """The item after the steps; with an extraction pool, a coroutine the worker answers."""
-        adapter = ItemAdapter(item)
-        site = site_of(self.crawler, str(adapter.get("url") or ""))
         pool = extraction_pool(self.crawler)
         if pool is not None:
+            done = pool.stepped.take(item)
+            if done is not None:
+                return self._outcome(done)
+            site = site_of(self.crawler, str(ItemAdapter(item).get("url") or ""))
             return self._in_worker(pool, item, site)
+        adapter = ItemAdapter(item)
+        site = site_of(self.crawler, str(adapter.get("url") or ""))
         drop = run_steps(self.steps, adapter, site, self.stats)
         if drop is not None:
             raise DropItem(f"{drop.reason}: {adapter.get('url')}: {drop.why}")
@@ -44,11 +66,15 @@ class StepsPipeline:
             outcome = await pool.steps(item, site, self.steps)
         except WorkerTimeout as exc:
             raise DropItem(f"steps_timeout: {url}: {exc}") from exc
+        return self._outcome(outcome)
+
+    def _outcome(self, outcome: StepsOutcome) -> Any:
+        """The item the steps left, their counts added to the stats; raises what they dropped."""
         for key, count in outcome.counts.items():
             self.stats.inc_value(key, count)
         if outcome.dropped is not None:
             reason, why = outcome.dropped
-            raise DropItem(f"{reason}: {url}: {why}")
+            raise DropItem(f"{reason}: {ItemAdapter(outcome.item).get('url')}: {why}")
         return outcome.item
 
 

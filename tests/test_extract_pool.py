@@ -7,22 +7,41 @@ generated demo site is run with and without workers: the items must be the same.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
-from crawler.extractpool import MAX_CRASHES_IN_ROW, ExtractionPool, WorkerTimeout, worker_count
+from crawler.extraction import merge_pages
+from crawler.extractpool import (
+    MAX_CRASHES_IN_ROW,
+    ExtractionPool,
+    SteppedItems,
+    WorkerTimeout,
+    worker_count,
+)
+from crawler.items import Article
+from crawler.pagework import Finish, PageData, StepsOutcome, extract_page, item_steps
+from crawler.settings import ITEM_STEPS
+from crawler.sites import load_site
+from pipelines.steppipeline import StepsPipeline
+from pipelines.steps import load_steps
 from tests import pool_jobs
 from tests.crawling import run_crawl
 
@@ -182,6 +201,14 @@ def comparable(items: list[dict[str, Any]]) -> dict[str, str]:
     }
 
 
+#: Stats the item steps keep.
+STEP_STATS = ("clean/", "dates/", "authors/", "items/")
+
+
+def step_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stats.items() if k.startswith(STEP_STATS)}
+
+
 @pytest.mark.slow
 def test_items_are_the_same_with_and_without_workers(
     small_server: DemoServer, tmp_path: Path
@@ -199,13 +226,14 @@ def test_items_are_the_same_with_and_without_workers(
         assert result.returncode == 0, result.log[-3000:]
     in_process, pooled = runs[0], runs[1]
     assert "extraction/pool/jobs" not in in_process.stats
-    # Every page and every item went through the worker.
-    assert pooled.stats["extraction/pool/jobs"] == (
-        pooled.stats["articles/extracted_pages"]
-        + pooled.stats["item_scraped_count"]
-        + sum(v for k, v in pooled.stats.items() if k.startswith("items/dropped/"))
-    )
+    # Every page went through the worker, and every item with it: the steps ran in the job
+    # of the article's last page, so no item was handed over again.
+    dropped = sum(v for k, v in pooled.stats.items() if k.startswith("items/dropped/"))
+    assert pooled.stats["extraction/pool/stepped"] == pooled.stats["item_scraped_count"] + dropped
+    assert pooled.stats["extraction/pool/jobs"] == pooled.stats["articles/extracted_pages"]
     assert any(item["pages"] > 1 for item in pooled.items)
+    # The steps counted the same, wherever they ran.
+    assert step_counts(pooled.stats) == step_counts(in_process.stats)
     assert in_process.items and comparable(pooled.items) == comparable(in_process.items)
     assert pooled.stats.get("items/valid") == in_process.stats.get("items/valid")
 
@@ -253,3 +281,130 @@ def test_workers_end_when_the_crawl_process_is_killed() -> None:
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(pid) for pid in workers)
+
+
+# --- one hand-over per article -----------------------------------------------------------
+
+ARTICLE_PAGE = b"""<html><head><title>Harbour bridge opens to walkers</title>
+<meta property="article:published_time" content="2026-03-02T08:15:00+07:00"></head>
+<body><article><h1>Harbour bridge opens to walkers</h1>
+<p class="byline">By Rina Kusuma</p>
+<p>The new footbridge over the harbour opened on Monday morning after two years of work.</p>
+<p>Several hundred people crossed it in the first hour, many of them on their way to work.</p>
+<p>The city says the bridge will stay open at night from next month.</p>
+</article></body></html>"""
+
+
+def article_response(url: str = "http://127.0.0.1/news/2026/03/02/harbour-bridge") -> Any:
+    return HtmlResponse(url, body=ARTICLE_PAGE, encoding="utf-8")
+
+
+def test_a_finished_page_comes_back_as_the_item_the_steps_pipeline_would_make() -> None:
+    site = load_site("demo")
+    steps = load_steps(ITEM_STEPS)
+    fields = {"sitemap_title": "Bridge opens", "fetched_at": "2026-03-02T09:00:00+00:00"}
+    page = extract_page(PageData.of(article_response()), site, None, Finish(fields, steps))
+    assert page.stepped is not None and page.stepped.item is page.article
+
+    # The way it went before: extraction, the fields set by the crawl, then the steps.
+    plain = extract_page(article_response(), site, None)
+    assert plain.stepped is None
+    for name, value in fields.items():
+        setattr(plain.article, name, value)
+    outcome = item_steps(plain.article, site, steps)
+    assert page.article == outcome.item and page.article.content_hash
+    assert page.stepped.counts == outcome.counts and page.stepped.dropped == outcome.dropped
+
+
+def test_a_last_page_comes_back_merged_with_the_earlier_ones_and_stepped() -> None:
+    site = load_site("demo")
+    steps = load_steps(ITEM_STEPS)
+    first = extract_page(article_response(), site, None).article
+    later = HtmlResponse(
+        "http://127.0.0.1/news/2026/03/02/harbour-bridge?page=2",
+        body=ARTICLE_PAGE.replace(b"footbridge", b"walkway"),
+        encoding="utf-8",
+    )
+    page = extract_page(PageData.of(later), site, None, Finish({}, steps, (first,)))
+    assert page.stepped is not None
+
+    merged = merge_pages(first, [extract_page(later, site, None).article])
+    assert page.article == item_steps(merged, site, steps).item
+    assert "walkway" in (page.article.body or "") and "footbridge" in (page.article.body or "")
+
+
+def test_a_page_with_a_next_page_is_not_stepped() -> None:
+    site = load_site("demo")
+    paged = ARTICLE_PAGE.replace(
+        b"</article>", b'<a class="next" href="?page=2">Next</a></article>'
+    )
+    response = HtmlResponse("http://127.0.0.1/news/a", body=paged, encoding="utf-8")
+    page = extract_page(response, site, "a.next", Finish({}, load_steps(ITEM_STEPS)))
+    assert page.next_url == "http://127.0.0.1/news/a?page=2"
+    assert page.stepped is None and page.article.content_hash is None
+
+
+def test_stepped_items_are_taken_once_and_only_by_their_item() -> None:
+    kept = SteppedItems()
+    item = Article(url="http://127.0.0.1/a", site="demo")
+    kept.note(StepsOutcome(item, Counter({"items/valid": 1}), None))
+    assert kept.take(Article(url="http://127.0.0.1/a", site="demo")) is None
+    outcome = kept.take(item)
+    assert outcome is not None and outcome.item is item and outcome.counts["items/valid"] == 1
+    assert kept.take(item) is None
+
+
+def test_an_item_lost_on_its_way_leaves_nothing_behind() -> None:
+    kept = SteppedItems()
+    kept.note(StepsOutcome(Article(url="http://127.0.0.1/a", site="demo"), Counter(), None))
+    gc.collect()
+    assert len(kept) == 0
+
+
+class PooledCrawler:
+    """What the steps pipeline reads of a crawl that has an extraction pool."""
+
+    def __init__(self, pool: ExtractionPool) -> None:
+        self.pool = pool
+        self.stats = pool.stats
+        self.settings = Settings({"ITEM_PIPELINES": {"pipelines.steppipeline.StepsPipeline": 1}})
+        self.spider = None
+
+    def get_extension(self, cls: type) -> Any:
+        return self.pool
+
+
+def test_the_steps_pipeline_passes_a_stepped_item_with_its_counts_and_drop() -> None:
+    stats = MemoryStatsCollector(get_crawler())
+    pool = ExtractionPool(stats, workers=1, timeout=5, queue=1)
+    pipeline = StepsPipeline(PooledCrawler(pool), load_steps(ITEM_STEPS))  # type: ignore[arg-type]
+    pipeline.open_spider()
+    assert pool.item_steps is pipeline.steps
+
+    kept = Article(url="http://127.0.0.1/kept", site="demo")
+    pool.stepped.note(StepsOutcome(kept, Counter({"items/valid": 1, "dates/parsed": 2}), None))
+    assert pipeline.process_item(kept) is kept
+    dropped = Article(url="http://127.0.0.1/dropped", site="demo")
+    pool.stepped.note(
+        StepsOutcome(dropped, Counter({"items/dropped/no_body": 1}), ("no_body", "empty"))
+    )
+    with pytest.raises(DropItem, match=re.escape("no_body: http://127.0.0.1/dropped: empty")):
+        pipeline.process_item(dropped)
+    assert stats.get_value("items/valid") == 1
+    assert stats.get_value("dates/parsed") == 2
+    assert stats.get_value("items/dropped/no_body") == 1
+
+
+def test_the_steps_run_with_extraction_only_when_no_pipeline_comes_before() -> None:
+    pool = ExtractionPool(MemoryStatsCollector(get_crawler()), workers=1, timeout=5, queue=1)
+    crawler = PooledCrawler(pool)
+    crawler.settings = Settings(
+        {
+            "ITEM_PIPELINES": {
+                "pipelines.learned.LearnedBoilerplatePipeline": 100,
+                "pipelines.steppipeline.StepsPipeline": 300,
+            }
+        }
+    )
+    StepsPipeline(crawler, load_steps(ITEM_STEPS)).open_spider()  # type: ignore[arg-type]
+    assert pool.item_steps is None

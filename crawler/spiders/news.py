@@ -19,6 +19,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
+from archive.capture import META_KEY as CAPTURE_META
 from archive.crawlstate import crawl_state
 from archive.reader import ArchivedRecordError
 from archive.state import ArticleState, CrawlState
@@ -30,7 +31,7 @@ from archive.unchanged import (
     Confirmed,
     unchanged_articles,
 )
-from archive.warcitems import CONTINUES_META
+from archive.warcitems import CONTINUES_META, ITEM_CAPTURE_META
 from crawler.discovery import (
     DiscoveryCaps,
     DiscoveryError,
@@ -398,11 +399,12 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("articles/skipped/not_article")
                 self.logger.info("Not an article (%s): %s", kind.reason, response.url)
                 return
-        page = await self._extract(response)
+        page = await self._extract(response, self._item_fields(response, hints))
         if page is None:
             return
-        for name, value in (hints or Hints()).items():
-            setattr(page.article, name, value)
+        if page.stepped is None:
+            for name, value in (hints or Hints()).items():
+                setattr(page.article, name, value)
         for output in self._continue_or_finish(page.article, [], {response.url}, page.next_url):
             yield output
 
@@ -411,8 +413,14 @@ class NewsSpider(scrapy.Spider):
     ) -> AsyncIterator[Any]:
         next_url = None
         if isinstance(response, TextResponse):
-            page = await self._extract(response)
+            fields = self._item_fields(response, None)
+            page = await self._extract(response, fields, (first, *rest))
             if page is None:
+                return
+            if page.stepped is not None:
+                # The last page: the worker merged the pages and ran the steps.
+                self._note_pages(first.url, [*(later.url for later in rest), response.url])
+                yield page.article
                 return
             rest, next_url = [*rest, page.article], page.next_url
         for output in self._continue_or_finish(first, rest, seen | {response.url}, next_url):
@@ -433,11 +441,15 @@ class NewsSpider(scrapy.Spider):
             )
             return
         if rest:
-            self.crawler.stats.inc_value("articles/multipage")
-            unchanged = unchanged_articles(self.crawler)
-            if unchanged is not None:
-                unchanged.note_pages(first.url, [page.url for page in rest])
+            self._note_pages(first.url, [page.url for page in rest])
         yield merge_pages(first, rest) if rest else first
+
+    def _note_pages(self, first_url: str, later_urls: list[str]) -> None:
+        """An article of several pages is whole: counted, and its later pages noted."""
+        self.crawler.stats.inc_value("articles/multipage")
+        unchanged = unchanged_articles(self.crawler)
+        if unchanged is not None:
+            unchanged.note_pages(first_url, later_urls)
 
     def _unchanged(
         self, response: TextResponse, hints: Hints | None
@@ -548,9 +560,30 @@ class NewsSpider(scrapy.Spider):
         for output in self._continue_or_finish(first, rest, {*earlier, response.url}, next_url):
             yield output
 
-    async def _extract(self, response: TextResponse) -> ExtractedPage | None:
+    def _item_fields(self, response: TextResponse, hints: Hints | None) -> dict[str, Any] | None:
+        """What the page's item gets before the item steps, should the page be all of it.
+
+        The discovery hints, and the capture's ``WARC-Date`` as ``fetched_at`` (which
+        :class:`archive.warcitems.WarcLocationMiddleware` sets on the item; the dates step
+        counts relative dates from it).  None when the page was not archived: the item then
+        gets the time it is located, and is stepped after that, by the steps pipeline.
+        """
+        capture = response.meta.get(ITEM_CAPTURE_META) or response.meta.get(CAPTURE_META) or {}
+        fetched_at = capture.get("warc_date")
+        if not fetched_at:
+            return None
+        return {**dict((hints or Hints()).items()), "fetched_at": fetched_at}
+
+    async def _extract(
+        self,
+        response: TextResponse,
+        fields: dict[str, Any] | None = None,
+        earlier: tuple[Article, ...] = (),
+    ) -> ExtractedPage | None:
         """The page's article and next page link, read in a worker when there is a pool.
 
+        ``fields``: see :meth:`_item_fields`; with them, a page without a next page may
+        come back stepped (``stepped``), merged with the ``earlier`` pages' articles.
         None: the worker gave no answer in time (logged and counted by the pool).
         """
         # Counted so that a re-crawl shows which pages cost an extraction.
@@ -561,7 +594,7 @@ class NewsSpider(scrapy.Spider):
         if pool is None:
             return extract_page(response, site, next_selector)
         try:
-            return await pool.extract(response, site, next_selector)
+            return await pool.extract(response, site, next_selector, fields, earlier)
         except WorkerTimeout:
             self._skip("articles/skipped/extract_timeout", f"skipped {response.url}: no extraction")
             return None
