@@ -240,6 +240,10 @@ def _start(config: WorkerConfig) -> None:
     _worker = Worker(config)
 
 
+def _ready() -> None:
+    """A job that only starts its worker process."""
+
+
 def _run(jobs: list[Job]) -> list[Outcome]:
     assert _worker is not None, "a worker process set up without its configuration"
     return [_worker.run(job) for job in jobs]
@@ -270,6 +274,10 @@ class ReextractPool:
             initializer=_start,
             initargs=(config,),
         )
+        # A process is spawned per job submitted while none is idle: these start them all now,
+        # so they import and set up while the crawl builds the index.
+        for _ in range(self.processes):
+            self.executor.submit(_ready)
 
     async def outcomes(self, jobs: Iterable[Job]) -> AsyncIterator[tuple[Job, Outcome]]:
         """Each job with its outcome, in order; ``ReextractPoolError`` when a worker fails."""
