@@ -108,7 +108,9 @@ class _Records(logging.Handler):
 class Worker:
     """Turns captures into outcomes, one worker process (or a test) at a time."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerConfig, *, keep_logs: bool = True) -> None:
+        """``keep_logs``: the log records of each job go back with its outcome (a worker
+        process); False: they are logged where they happen (the crawl's own process)."""
         self.fixed: SiteConfig | None = load_site(config.site) if config.site else None
         self.steps = load_steps(config.steps)
         self.limits = config.limits
@@ -119,9 +121,11 @@ class Worker:
             self.decompression = HttpCompressionMiddleware(stats=self.stats)  # type: ignore[arg-type]
         self.indexes: dict[str, Replayer] = {}
         self.records = _Records()
-        root = logging.getLogger()
-        root.addHandler(self.records)
-        root.setLevel(config.log_level)
+        self.keep_logs = keep_logs
+        if keep_logs:
+            root = logging.getLogger()
+            root.addHandler(self.records)
+            root.setLevel(config.log_level)
 
     def run(self, job: Job) -> Outcome:
         self.stats.values = Counter()
@@ -146,7 +150,9 @@ class Worker:
         for replayer in self.indexes.values():
             replayer.close()
             replayer.index.close()
-        logging.getLogger().removeHandler(self.records)
+        self.indexes.clear()
+        if self.keep_logs:
+            logging.getLogger().removeHandler(self.records)
 
     def site_for(self, url: str) -> SiteConfig:
         return self.fixed if self.fixed is not None else site_for_url(url)
@@ -261,9 +267,15 @@ def available_cpus() -> int:
 
 
 class ReextractPool:
-    """``processes`` worker processes; outcomes come back in the order the jobs went in."""
+    """``processes`` worker processes; outcomes come back in the order the jobs went in.
+
+    The crawl's process extracts too: when it has no outcome to take and the workers have
+    batches enough waiting, it takes the next batch itself rather than wait (while the
+    workers start up, and whenever they fall behind).
+    """
 
     def __init__(self, config: WorkerConfig, processes: int, in_flight: int | None = None) -> None:
+        self.config = config
         self.processes = max(1, processes)
         # Enough waiting batches to keep every worker busy while the crawl takes an outcome.
         self.in_flight = in_flight or 3 * self.processes
@@ -278,27 +290,44 @@ class ReextractPool:
         # so they import and set up while the crawl builds the index.
         for _ in range(self.processes):
             self.executor.submit(_ready)
+        # The crawl's own worker, set up on first use.
+        self.local: Worker | None = None
 
     async def outcomes(self, jobs: Iterable[Job]) -> AsyncIterator[tuple[Job, Outcome]]:
         """Each job with its outcome, in order; ``ReextractPoolError`` when a worker fails."""
         waiting: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
-        batches = _batches(iter(jobs))
-        for batch in batches:
-            waiting.append((batch, self.executor.submit(_run, batch)))
-            if len(waiting) < self.in_flight:
-                continue
-            for pair in await self._next(waiting):
-                yield pair
+        # Batches at the workers; those done here wait among them, in order.
+        sent = 0
+        for batch in _batches(iter(jobs)):
+            if sent < self.in_flight:
+                waiting.append((batch, self.executor.submit(_run, batch)))
+                sent += 1
+            else:
+                waiting.append((batch, self._here(batch)))
+            # Outcomes are taken as they are ready; waited for only with nothing else to do,
+            # or with as many batches done here as the workers have: memory stays flat.
+            while waiting and (waiting[0][1].done() or len(waiting) >= 2 * self.in_flight):
+                sent -= not _local(waiting[0][1])
+                for pair in await self._next(waiting):
+                    yield pair
         while waiting:
             for pair in await self._next(waiting):
                 yield pair
+
+    def _here(self, batch: list[Job]) -> Future[list[Outcome]]:
+        """The batch's outcomes, extracted in this process."""
+        if self.local is None:
+            self.local = Worker(self.config, keep_logs=False)
+        done: Future[list[Outcome]] = _LocalFuture()
+        done.set_result([self.local.run(job) for job in batch])
+        return done
 
     async def _next(
         self, waiting: deque[tuple[list[Job], Future[list[Outcome]]]]
     ) -> list[tuple[Job, Outcome]]:
         batch, future = waiting.popleft()
         try:
-            outcomes = await asyncio.wrap_future(future)
+            outcomes = future.result() if future.done() else await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
             raise ReextractPoolError(
                 f"a re-extraction worker process died ({exc}); the items of the captures "
@@ -315,6 +344,16 @@ class ReextractPool:
         """Stop the workers; jobs still waiting are dropped."""
         # Not waited for: the workers exit on their own, while the crawl goes on.
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.local is not None:
+            self.local.close()
+
+
+class _LocalFuture(Future[list[Outcome]]):
+    """The outcomes of a batch extracted in the crawl's process."""
+
+
+def _local(future: Future[list[Outcome]]) -> bool:
+    return isinstance(future, _LocalFuture)
 
 
 def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:
