@@ -48,6 +48,8 @@ from pipelines.steps import StepStats, load_steps, run_steps
 
 #: Captures sent to a worker at once: fewer round trips between the processes.
 BATCH = 8
+#: Batches the crawl's process extracts itself at most while the workers start up.
+START_BATCHES = 32
 
 
 class ReextractPoolError(Exception):
@@ -269,9 +271,9 @@ def available_cpus() -> int:
 class ReextractPool:
     """``processes`` worker processes; outcomes come back in the order the jobs went in.
 
-    The crawl's process extracts too: when it has no outcome to take and the workers have
-    batches enough waiting, it takes the next batch itself rather than wait (while the
-    workers start up, and whenever they fall behind).
+    While the workers start up (until the first outcome of one is back), the crawl's process
+    extracts batches itself (up to ``START_BATCHES``) rather than wait.  Not later: memory
+    it would keep from extraction would then grow with the archive.
     """
 
     def __init__(self, config: WorkerConfig, processes: int, in_flight: int | None = None) -> None:
@@ -296,23 +298,36 @@ class ReextractPool:
     async def outcomes(self, jobs: Iterable[Job]) -> AsyncIterator[tuple[Job, Outcome]]:
         """Each job with its outcome, in order; ``ReextractPoolError`` when a worker fails."""
         waiting: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
-        # Batches at the workers; those done here wait among them, in order.
-        sent = 0
+        # Batches at the workers; those done here, while none has answered, wait among them.
+        sent, here, answered = 0, 0, False
         for batch in _batches(iter(jobs)):
-            if sent < self.in_flight:
-                waiting.append((batch, self.executor.submit(_run, batch)))
+            if answered or sent < self.in_flight or here >= START_BATCHES:
+                waiting.append((batch, self._send(batch)))
                 sent += 1
             else:
                 waiting.append((batch, self._here(batch)))
-            # Outcomes are taken as they are ready; waited for only with nothing else to do,
-            # or with as many batches done here as the workers have: memory stays flat.
-            while waiting and (waiting[0][1].done() or len(waiting) >= 2 * self.in_flight):
-                sent -= not _local(waiting[0][1])
+                here += 1
+            # Outcomes are taken as they are ready, and waited for once the workers have
+            # ``in_flight`` batches and this process none to do.
+            while waiting and (waiting[0][1].done() or self._full(sent, here, answered)):
+                if not _local(waiting[0][1]):
+                    sent, answered = sent - 1, True
                 for pair in await self._next(waiting):
                     yield pair
         while waiting:
             for pair in await self._next(waiting):
                 yield pair
+
+    def _full(self, sent: int, here: int, answered: bool) -> bool:
+        """Whether the workers have batches enough and this process is to do none itself."""
+        return sent >= self.in_flight and (answered or here >= START_BATCHES)
+
+    def _send(self, batch: list[Job]) -> Future[list[Outcome]]:
+        """The batch's outcomes, extracted by a worker process."""
+        try:
+            return self.executor.submit(_run, batch)
+        except BrokenProcessPool as exc:  # a worker died before the outcomes waiting told it
+            raise _died(exc, batch) from exc
 
     def _here(self, batch: list[Job]) -> Future[list[Outcome]]:
         """The batch's outcomes, extracted in this process."""
@@ -329,10 +344,7 @@ class ReextractPool:
         try:
             outcomes = future.result() if future.done() else await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
-            raise ReextractPoolError(
-                f"a re-extraction worker process died ({exc}); the items of the captures "
-                f"from {batch[0].url} on were not written"
-            ) from exc
+            raise _died(exc, batch) from exc
         except Exception as exc:
             raise ReextractPoolError(
                 f"re-extracting {batch[0].url} (or a capture after it) failed in a worker "
@@ -354,6 +366,13 @@ class _LocalFuture(Future[list[Outcome]]):
 
 def _local(future: Future[list[Outcome]]) -> bool:
     return isinstance(future, _LocalFuture)
+
+
+def _died(exc: BrokenProcessPool, batch: list[Job]) -> ReextractPoolError:
+    return ReextractPoolError(
+        f"a re-extraction worker process died ({exc}); the items of the captures "
+        f"from {batch[0].url} on were not written"
+    )
 
 
 def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:
