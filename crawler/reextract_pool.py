@@ -48,6 +48,8 @@ from pipelines.steps import StepStats, load_steps, run_steps
 
 #: Captures sent to a worker at once: fewer round trips between the processes.
 BATCH = 8
+#: Batches the crawl's process extracts itself at most while the workers start up.
+START_BATCHES = 32
 
 
 class ReextractPoolError(Exception):
@@ -108,7 +110,9 @@ class _Records(logging.Handler):
 class Worker:
     """Turns captures into outcomes, one worker process (or a test) at a time."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerConfig, *, keep_logs: bool = True) -> None:
+        """``keep_logs``: the log records of each job go back with its outcome (a worker
+        process); False: they are logged where they happen (the crawl's own process)."""
         self.fixed: SiteConfig | None = load_site(config.site) if config.site else None
         self.steps = load_steps(config.steps)
         self.limits = config.limits
@@ -119,9 +123,11 @@ class Worker:
             self.decompression = HttpCompressionMiddleware(stats=self.stats)  # type: ignore[arg-type]
         self.indexes: dict[str, Replayer] = {}
         self.records = _Records()
-        root = logging.getLogger()
-        root.addHandler(self.records)
-        root.setLevel(config.log_level)
+        self.keep_logs = keep_logs
+        if keep_logs:
+            root = logging.getLogger()
+            root.addHandler(self.records)
+            root.setLevel(config.log_level)
 
     def run(self, job: Job) -> Outcome:
         self.stats.values = Counter()
@@ -146,7 +152,9 @@ class Worker:
         for replayer in self.indexes.values():
             replayer.close()
             replayer.index.close()
-        logging.getLogger().removeHandler(self.records)
+        self.indexes.clear()
+        if self.keep_logs:
+            logging.getLogger().removeHandler(self.records)
 
     def site_for(self, url: str) -> SiteConfig:
         return self.fixed if self.fixed is not None else site_for_url(url)
@@ -240,6 +248,10 @@ def _start(config: WorkerConfig) -> None:
     _worker = Worker(config)
 
 
+def _ready() -> None:
+    """A job that only starts its worker process."""
+
+
 def _run(jobs: list[Job]) -> list[Outcome]:
     assert _worker is not None, "a worker process set up without its configuration"
     return [_worker.run(job) for job in jobs]
@@ -257,9 +269,15 @@ def available_cpus() -> int:
 
 
 class ReextractPool:
-    """``processes`` worker processes; outcomes come back in the order the jobs went in."""
+    """``processes`` worker processes; outcomes come back in the order the jobs went in.
+
+    While the workers start up (until the first outcome of one is back), the crawl's process
+    extracts batches itself (up to ``START_BATCHES``) rather than wait.  Not later: memory
+    it would keep from extraction would then grow with the archive.
+    """
 
     def __init__(self, config: WorkerConfig, processes: int, in_flight: int | None = None) -> None:
+        self.config = config
         self.processes = max(1, processes)
         # Enough waiting batches to keep every worker busy while the crawl takes an outcome.
         self.in_flight = in_flight or 3 * self.processes
@@ -270,32 +288,63 @@ class ReextractPool:
             initializer=_start,
             initargs=(config,),
         )
+        # A process is spawned per job submitted while none is idle: these start them all now,
+        # so they import and set up while the crawl builds the index.
+        for _ in range(self.processes):
+            self.executor.submit(_ready)
+        # The crawl's own worker, set up on first use.
+        self.local: Worker | None = None
 
     async def outcomes(self, jobs: Iterable[Job]) -> AsyncIterator[tuple[Job, Outcome]]:
         """Each job with its outcome, in order; ``ReextractPoolError`` when a worker fails."""
         waiting: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
-        batches = _batches(iter(jobs))
-        for batch in batches:
-            waiting.append((batch, self.executor.submit(_run, batch)))
-            if len(waiting) < self.in_flight:
-                continue
-            for pair in await self._next(waiting):
-                yield pair
+        # Batches at the workers; those done here, while none has answered, wait among them.
+        sent, here, answered = 0, 0, False
+        for batch in _batches(iter(jobs)):
+            if answered or sent < self.in_flight or here >= START_BATCHES:
+                waiting.append((batch, self._send(batch)))
+                sent += 1
+            else:
+                waiting.append((batch, self._here(batch)))
+                here += 1
+            # Outcomes are taken as they are ready, and waited for once the workers have
+            # ``in_flight`` batches and this process none to do.
+            while waiting and (waiting[0][1].done() or self._full(sent, here, answered)):
+                if not _local(waiting[0][1]):
+                    sent, answered = sent - 1, True
+                for pair in await self._next(waiting):
+                    yield pair
         while waiting:
             for pair in await self._next(waiting):
                 yield pair
+
+    def _full(self, sent: int, here: int, answered: bool) -> bool:
+        """Whether the workers have batches enough and this process is to do none itself."""
+        return sent >= self.in_flight and (answered or here >= START_BATCHES)
+
+    def _send(self, batch: list[Job]) -> Future[list[Outcome]]:
+        """The batch's outcomes, extracted by a worker process."""
+        try:
+            return self.executor.submit(_run, batch)
+        except BrokenProcessPool as exc:  # a worker died before the outcomes waiting told it
+            raise _died(exc, batch) from exc
+
+    def _here(self, batch: list[Job]) -> Future[list[Outcome]]:
+        """The batch's outcomes, extracted in this process."""
+        if self.local is None:
+            self.local = Worker(self.config, keep_logs=False)
+        done: Future[list[Outcome]] = _LocalFuture()
+        done.set_result([self.local.run(job) for job in batch])
+        return done
 
     async def _next(
         self, waiting: deque[tuple[list[Job], Future[list[Outcome]]]]
     ) -> list[tuple[Job, Outcome]]:
         batch, future = waiting.popleft()
         try:
-            outcomes = await asyncio.wrap_future(future)
+            outcomes = future.result() if future.done() else await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
-            raise ReextractPoolError(
-                f"a re-extraction worker process died ({exc}); the items of the captures "
-                f"from {batch[0].url} on were not written"
-            ) from exc
+            raise _died(exc, batch) from exc
         except Exception as exc:
             raise ReextractPoolError(
                 f"re-extracting {batch[0].url} (or a capture after it) failed in a worker "
@@ -307,6 +356,23 @@ class ReextractPool:
         """Stop the workers; jobs still waiting are dropped."""
         # Not waited for: the workers exit on their own, while the crawl goes on.
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.local is not None:
+            self.local.close()
+
+
+class _LocalFuture(Future[list[Outcome]]):
+    """The outcomes of a batch extracted in the crawl's process."""
+
+
+def _local(future: Future[list[Outcome]]) -> bool:
+    return isinstance(future, _LocalFuture)
+
+
+def _died(exc: BrokenProcessPool, batch: list[Job]) -> ReextractPoolError:
+    return ReextractPoolError(
+        f"a re-extraction worker process died ({exc}); the items of the captures "
+        f"from {batch[0].url} on were not written"
+    )
 
 
 def _batches(jobs: Iterator[Job]) -> Iterator[list[Job]]:

@@ -142,6 +142,13 @@ def test_the_pool_gives_outcomes_in_order_and_a_dead_worker_as_an_error(
         assert asyncio.run(gather(pool, jobs)) == expected
     finally:
         pool.close()
+    # One batch at the worker, still starting up: the crawl's process takes the next itself.
+    pool = ReextractPool(config, 1, in_flight=1)
+    try:
+        assert asyncio.run(gather(pool, jobs)) == expected
+        assert pool.local is not None
+    finally:
+        pool.close()
     crashing = WorkerConfig("demo", {f"{__name__}.crash_step": 100}, LIMITS, 30)
     pool = ReextractPool(crashing, 2)
     try:

@@ -36,6 +36,7 @@ from archive.replayindex import ReplaySourceError, archive_files
 from crawler.outcome import EXIT_CODE_STAT, FAILURE_STAT, ExitCode
 from crawler.reextract_pool import worker_count
 from crawler.sites import SiteConfigError, load_site
+from crawler.spidermiddlewares.assets import PageAssetsMiddleware
 from crawler.spiders.archive import FAILED_REASON
 from pipelines.coverage import CoveragePipeline
 from pipelines.learned import LearnedBoilerplatePipeline
@@ -112,6 +113,10 @@ class Command(ScrapyCommand):
             # Warnings and the summary only, unless -L or --loglevel says otherwise.
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
         feed: dict[str, Any] = {"format": kind, "overwrite": True}
+        if not self.settings.get("REPLAY_INDEX"):
+            # Kept for the run: the second pass reads the index the first one built.
+            index = str(Path(self.state_dir.name) / "replay-index.sqlite")
+            self.settings.set("REPLAY_INDEX", index, priority="cmdline")
         self.settings.setdict(
             {
                 "REPLAY_FROM": list(args),
@@ -166,7 +171,7 @@ class Command(ScrapyCommand):
 
     def _learner(self) -> Crawler:
         """The learning pass: the same crawl of the archive up to learned boilerplate: no
-        coverage figures (this crawl's are not reported), versions or outputs."""
+        coverage figures (this crawl's are not reported), versions, outputs or pictures."""
         assert self.settings is not None and self.crawler_process is not None
         settings = self.settings.copy()
         # Switched off rather than left out: the defaults, set later, would add them back.
@@ -178,9 +183,15 @@ class Command(ScrapyCommand):
             if order is not None and load_object(path) is LearnedBoilerplatePipeline:
                 # Counting the blocks is all this pass is for: nothing is taken out here.
                 steps.update({path: None, _LEARNING: order})
+        # Pictures only get their place in the archive on the items written: not fetched here.
+        middlewares = {
+            path: None if load_object(path) is PageAssetsMiddleware else order
+            for path, order in settings.getdict("SPIDER_MIDDLEWARES").items()
+        }
         settings.setdict(
             {
                 "ITEM_PIPELINES": steps,
+                "SPIDER_MIDDLEWARES": middlewares,
                 "FEEDS": {},
                 "EXTENSIONS": {**settings.getdict("EXTENSIONS"), _FEEDS: None},
             },
