@@ -13,7 +13,10 @@ is handed over with its pages only: the steps pipeline gives the pool its steps
 article's last page (its earlier pages' articles merged in), and the pipeline takes the
 outcome the pool keeps for the item (:class:`SteppedItems`) instead of handing the item over
 again.  Articles whose page was not archived (their ``fetched_at`` is only known later), or
-whose paging the spider stops early, are stepped by the pipeline as before.
+whose paging the spider stops early, are stepped by the pipeline as before.  The worker also
+lists the files each page names for archiving with it (``ARCHIVE_ASSETS``, asked by
+:class:`crawler.spidermiddlewares.assets.PageAssetsMiddleware`), so that the crawl process
+never parses an article page.
 
 Bounds, so that a bad page neither hangs the crawl nor fills memory:
 
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
     from scrapy.http import TextResponse
     from scrapy.statscollectors import StatsCollector
 
+    from crawler.extraction.assets import AssetMode
     from crawler.items import Article
     from crawler.sites import SiteConfig
     from pipelines.steps import Step
@@ -137,6 +141,8 @@ class ExtractionPool:
         self._crashes_in_row = 0
         # The steps pipeline's steps, when they may run with the extraction of a page.
         self.item_steps: list[Step] | None = None
+        # The ``ARCHIVE_ASSETS`` mode each page's own files are listed by, for the crawl.
+        self.assets: AssetMode = "none"
         self.stepped = SteppedItems()
 
     @classmethod
@@ -173,6 +179,13 @@ class ExtractionPool:
         """
         self.item_steps = steps
 
+    def assets_with_extraction(self, mode: AssetMode) -> None:
+        """Let the worker list each page's own files by ``mode`` (``ExtractedPage.assets``).
+
+        Called by the asset middleware: the worker has the page parsed, the crawl has not.
+        """
+        self.assets = mode
+
     async def extract(
         self,
         response: TextResponse,
@@ -193,7 +206,9 @@ class ExtractionPool:
             if fields is not None and self.item_steps is not None
             else None
         )
-        page = await self.run(extract_page, PageData.of(response), site, next_selector, finish)
+        page = await self.run(
+            extract_page, PageData.of(response), site, next_selector, finish, self.assets
+        )
         if page.stepped is not None:
             self.stepped.note(page.stepped)
             self.stats.inc_value("extraction/pool/stepped")

@@ -23,10 +23,13 @@ from scrapy.http import Headers, TextResponse
 
 from crawler.discovery import next_page_link
 from crawler.extraction import extract_article, merge_pages
+from crawler.extraction.assets import own_assets
+from crawler.extraction.page import page_selector
 from crawler.processing import utf8_first
 from pipelines.steps import StepStats, run_steps
 
 if TYPE_CHECKING:
+    from crawler.extraction.assets import AssetMode
     from crawler.items import Article
     from crawler.sites import SiteConfig
     from pipelines.steps import Step
@@ -85,12 +88,14 @@ class ExtractedPage:
 
     ``stepped``: the outcome of the item steps when the article was finished with the page
     (then ``article`` is the item after them, its earlier pages merged in); None when the
-    steps are still to run.
+    steps are still to run.  ``assets``: the files the page itself names for archiving
+    (:func:`~crawler.extraction.assets.own_assets`), when they were asked for.
     """
 
     article: Article
     next_url: str | None
     stepped: StepsOutcome | None = None
+    assets: tuple[str, ...] | None = None
 
 
 def extract_page(
@@ -98,23 +103,31 @@ def extract_page(
     site: SiteConfig,
     next_selector: str | None,
     finish: Finish | None = None,
+    assets: AssetMode = "none",
 ) -> ExtractedPage:
     """The article of ``page`` (read as ``utf8_first`` reads it) and its next page link.
 
     ``next_selector``: the site's selector of an article's next page; None: no link looked for.
     ``finish``: when the page has no next page, its article is finished with it and stepped.
+    ``assets``: the ``ARCHIVE_ASSETS`` mode the page's own files are listed by ("none": not).
     """
     response = page.response() if isinstance(page, PageData) else page
     # Pages declaring a legacy charset over UTF-8 bytes: read them as offline extraction does.
     article = extract_article(utf8_first(response), site)
     next_url = next_page_link(response, response.url, next_selector) if next_selector else None
+    # Read as the crawl would read the response (the tree extraction parsed, most often).
+    files = (
+        tuple(own_assets(page_selector(response), response.url, assets))
+        if assets != "none"
+        else None
+    )
     if finish is None or next_url is not None:
-        return ExtractedPage(article, next_url)
+        return ExtractedPage(article, next_url, assets=files)
     if finish.earlier:
         article = merge_pages(finish.earlier[0], [*finish.earlier[1:], article])
     for name, value in finish.fields.items():
         setattr(article, name, value)
-    return ExtractedPage(article, None, item_steps(article, site, finish.steps))
+    return ExtractedPage(article, None, item_steps(article, site, finish.steps), files)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from scrapy.utils.test import get_crawler
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.extraction import merge_pages
+from crawler.extraction.assets import own_assets
 from crawler.extractpool import (
     MAX_CRASHES_IN_ROW,
     ExtractionPool,
@@ -342,6 +343,29 @@ def test_a_page_with_a_next_page_is_not_stepped() -> None:
     page = extract_page(response, site, "a.next", Finish({}, load_steps(ITEM_STEPS)))
     assert page.next_url == "http://127.0.0.1/news/a?page=2"
     assert page.stepped is None and page.article.content_hash is None
+
+
+@pytest.mark.parametrize("finish", [False, True])
+def test_a_page_comes_back_with_the_files_it_names_when_asked(finish: bool) -> None:
+    site = load_site("demo")
+    head = (
+        b'<head><meta property="og:image" content="/img/lead.jpg#top">'
+        b'<link rel="stylesheet" href="/css/site.css"><script src="/js/app.js"></script>'
+    )
+    body = ARTICLE_PAGE.replace(b"<head>", head)
+    url = "http://127.0.0.1/news/b"
+    done = Finish({}, load_steps(ITEM_STEPS)) if finish else None
+    for mode in ("none", "images", "all"):
+        response = HtmlResponse(url, body=body, encoding="utf-8")
+        page = extract_page(PageData.of(response), site, None, done, mode)
+        # What the crawl process would read from its own parse of the page.
+        expected = own_assets(response.selector, url, mode) if mode != "none" else None
+        assert page.assets == (tuple(expected) if expected is not None else None)
+    assert page.assets == (
+        "http://127.0.0.1/img/lead.jpg",
+        "http://127.0.0.1/css/site.css",
+        "http://127.0.0.1/js/app.js",
+    )
 
 
 def test_stepped_items_are_taken_once_and_only_by_their_item() -> None:

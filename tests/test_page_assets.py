@@ -7,7 +7,9 @@ one folder, and some pictures answer 404, are too large, or sit on a host in nei
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demosite.pictures import picture_png
 from crawler.extraction.assets import asset_mode, page_assets
 from crawler.items import Image
+from crawler.settings import SPIDER_MIDDLEWARES
 from crawler.sites import SiteConfigError, parse_site
 from tests.crawling import CrawlResult, run_crawl
 from tests.scripted_server import Answer, ScriptedServer, page
@@ -194,6 +197,48 @@ def test_archive_assets_none_fetches_no_picture(tmp_path: Path) -> None:
     assert picture_paths == [] and not [p for p in site_paths if p.startswith("/img/")]
     assert all(image["warc"] is None for item in result.items for image in item["images"])
     assert len(result.items) == 2
+
+
+def pointed_at(result: CrawlResult) -> dict[str, str | None]:
+    """Each item picture's path -> the path of the record its ``warc`` points at (the ports
+    of the servers change from crawl to crawl)."""
+    archived = {key: _path(uri) for key, uri in responses(result.warc_dir).items()}
+    found = {}
+    for item in result.items:
+        for image in item["images"]:
+            pointer = image["warc"]
+            target = archived[(pointer["warc_file"], pointer["warc_offset"])] if pointer else None
+            found[_path(image["url"])] = target
+    return found
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["images", "all"])
+def test_a_worker_lists_the_page_files_and_the_crawl_process_parses_no_article(
+    tmp_path: Path, mode: str
+) -> None:
+    # After the asset middleware on the way out: it sees whether the page was parsed here.
+    probed = {**SPIDER_MIDDLEWARES, "tests.parse_probe.ParseProbe": 580}
+    runs = {}
+    for workers in (0, 1):
+        settings = {"ASSET_MAX_SIZE": str(LIMIT), "ARCHIVE_ASSETS": mode}
+        settings |= {"EXTRACT_WORKERS": str(workers), "SPIDER_MIDDLEWARES": json.dumps(probed)}
+        (tmp_path / str(workers)).mkdir()
+        result, site_paths, picture_paths = crawl(tmp_path / str(workers), settings)
+        assert result.returncode == 0, result.log[-3000:]
+        assert result.stats["probe/items"] == 2
+        fetched = Counter(site_paths) + Counter(picture_paths)
+        assets = {k: v for k, v in result.stats.items() if k.startswith("assets/")}
+        runs[workers] = (fetched, assets, pointed_at(result), result.stats.get("probe/parsed"))
+    assert runs[1][:3] == runs[0][:3]
+    assert ("/css/site.css" in runs[1][0]) == (mode == "all")
+    # In-process extraction parses the page anyway; a worker's crawl parses none of them.
+    assert runs[0][3] == 2
+    assert runs[1][3] is None
 
 
 def test_page_assets_by_mode() -> None:

@@ -47,12 +47,26 @@ def page_assets(
     """The addresses to archive with an article page, the article's pictures first, once each."""
     if mode == "none":
         return []
-    found: list[str | None] = [image.url for image in images]
+    return with_images(images, own_assets(root, base_url, mode))
+
+
+def own_assets(root: Selector, base_url: str, mode: AssetMode) -> list[str]:
+    """What :func:`page_assets` reads from the page itself (not the article's pictures).
+
+    Plain strings: an extraction worker, which has the page parsed, gives them to the crawl.
+    """
+    if mode == "none":
+        return []
     og_image = meta_value(root, "og:image", "og:image:url")
-    found.append(absolute(og_image, base_url) if og_image else None)
+    found: list[str | None] = [absolute(og_image, base_url) if og_image else None]
     if mode == "all":
         found.extend(_page_files(root, base_url))
     return _unique(url for url in found if url)
+
+
+def with_images(images: Sequence[Image], own: Sequence[str]) -> list[str]:
+    """The article's pictures, then the page's ``own`` files, once each."""
+    return _unique(url for url in [*(image.url for image in images), *own] if url)
 
 
 def _page_files(root: Selector, base_url: str) -> Iterable[str | None]:

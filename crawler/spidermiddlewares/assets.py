@@ -2,11 +2,13 @@
 
 For each item the spider yields, the files :func:`crawler.extraction.assets.page_assets` names
 for its page (``ARCHIVE_ASSETS``: ``images``, the default; ``all``; ``none``) are fetched
-before the item goes on.  The fetches go through every downloader middleware, like any page:
-scope (the site file's ``domains`` and ``asset_domains``), robots.txt, politeness, conditional
-GET and the WARC capture, which makes an unchanged file a revisit or a 304.  A file is fetched
-once per run, however many articles show it (``assets/reused``); larger than
-``ASSET_MAX_SIZE``, it is not fetched (``assets/failed/...``).
+before the item goes on; those the page itself names come listed by the extraction worker
+that read the page, when one did (``OWN_ASSETS_META``), so that it is not parsed again here.
+The fetches go through every downloader middleware, like any page: scope (the site file's
+``domains`` and ``asset_domains``), robots.txt, politeness, conditional GET and the WARC
+capture, which makes an unchanged file a revisit or a 304.  A file is fetched once per run,
+however many articles show it (``assets/reused``); larger than ``ASSET_MAX_SIZE``, it is not
+fetched (``assets/failed/...``).
 
 Each of the item's ``images`` gets the WARC record holding its bytes (``warc``): this run's
 capture, or, when the fetch found the file unchanged, the earlier capture its revisit refers
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urldefrag
 
 from itemadapter import ItemAdapter, is_item
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import TextResponse
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
@@ -35,7 +37,8 @@ from twisted.internet.defer import Deferred, DeferredList, succeed
 
 from archive.capture import META_KEY as WARC_META
 from archive.crawlstate import crawl_state
-from crawler.extraction.assets import AssetMode, asset_mode, page_assets
+from crawler.extraction.assets import AssetMode, asset_mode, own_assets, with_images
+from crawler.extractpool import extraction_pool
 from crawler.items import Image, WarcPointer
 from crawler.outcome import CrawlFailure, ExitCode
 
@@ -47,6 +50,9 @@ logger = logging.getLogger(__name__)
 
 #: ``request.meta`` flag of an asset request: the site file's ``asset_domains`` are in scope.
 ASSET_META = "page_asset"
+#: ``response.meta`` of an article page: the files the page itself names (``own_assets``),
+#: listed by the extraction worker that parsed it; absent, the page is parsed here.
+OWN_ASSETS_META = "_own_assets"
 #: Files remembered per run; past it the oldest half is forgotten (then fetched again).
 MAX_REMEMBERED = 100_000
 _KINDS = {"response": "archived", "revisit": "revisit", "not_modified": "not_modified"}
@@ -82,7 +88,14 @@ class PageAssetsMiddleware:
         max_size = settings.getint("ASSET_MAX_SIZE")
         if max_size < 1:
             raise CrawlFailure(ExitCode.USAGE, f"ASSET_MAX_SIZE must be positive, got {max_size}")
-        return cls(crawler, mode, max_size)
+        middleware = cls(crawler, mode, max_size)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self) -> None:
+        pool = extraction_pool(self.crawler)
+        if pool is not None:
+            pool.assets_with_extraction(self.mode)
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -102,7 +115,10 @@ class PageAssetsMiddleware:
     async def archive_assets(self, response: TextResponse, item: ItemAdapter) -> None:
         """Fetch the page's files, then set ``warc`` on each of the item's images."""
         images = _images(item)
-        await self._point(images, page_assets(response.selector, response.url, images, self.mode))
+        own = response.meta.get(OWN_ASSETS_META)
+        if own is None:
+            own = own_assets(response.selector, response.url, self.mode)
+        await self._point(images, with_images(images, own))
 
     async def _point(self, images: list[Image], urls: list[str]) -> None:
         """Fetch ``urls`` (each once this run), then set ``warc`` on each of ``images``."""

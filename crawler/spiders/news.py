@@ -55,6 +55,7 @@ from crawler.pagework import ExtractedPage, extract_page
 from crawler.sites import SiteConfig, load_site
 from crawler.siteurl import INDONESIA, names_url, site_from_url
 from crawler.sizes import size_limits
+from crawler.spidermiddlewares.assets import OWN_ASSETS_META
 from crawler.spidermiddlewares.gate import (
     ARTICLE_META,
     DISCOVERY_META,
@@ -402,6 +403,7 @@ class NewsSpider(scrapy.Spider):
         page = await self._extract(response, self._item_fields(response, hints))
         if page is None:
             return
+        _note_assets(response, page)
         if page.stepped is None:
             for name, value in (hints or Hints()).items():
                 setattr(page.article, name, value)
@@ -417,6 +419,7 @@ class NewsSpider(scrapy.Spider):
             page = await self._extract(response, fields, (first, *rest))
             if page is None:
                 return
+            _note_assets(response, page)
             if page.stepped is not None:
                 # The last page: the worker merged the pages and ran the steps.
                 self._note_pages(first.url, [*(later.url for later in rest), response.url])
@@ -553,6 +556,8 @@ class NewsSpider(scrapy.Spider):
         if not extracted or any(page is None for page in extracted):
             return  # a page without an answer in time: skipped, logged and counted
         done = [page for page in extracted if page is not None]
+        if isinstance(response, TextResponse):
+            _note_assets(response, done[-1])
         first, rest = done[0].article, [page.article for page in done[1:]]
         for name, value in (hints or Hints()).items():
             setattr(first, name, value)
@@ -633,6 +638,12 @@ class NewsSpider(scrapy.Spider):
     def _skip(self, stat: str, message: str) -> None:
         self.crawler.stats.inc_value(stat)
         self.logger.warning(message)
+
+
+def _note_assets(response: TextResponse, page: ExtractedPage) -> None:
+    """Hand the page's own files, listed by the worker, to the asset middleware."""
+    if page.assets is not None:
+        response.meta[OWN_ASSETS_META] = page.assets
 
 
 def _drained(steps: Generator[scrapy.Request, None, bool]) -> tuple[list[scrapy.Request], bool]:
