@@ -54,7 +54,9 @@ def test_two_workers_share_the_crawl_and_each_article_is_captured_once(
     article_captures = {url: captured[url] for url in articles}
     assert set(article_captures.values()) == {1}, "every article captured exactly once"
     shares = [sum(found[url] for url in articles) / len(articles) for found in per_worker]
-    assert all(share >= 0.2 for share in shares), shares
+    # A real share, not an even one: the crawl takes seconds, and on a loaded machine one
+    # worker's start-up can lag the other's by most of it (10% seen under CI load).
+    assert all(share >= 0.05 for share in shares), shares
 
     keys = item_keys([tmp_path / "run1" / f"worker{w}" for w in range(WORKERS)])
     assert keys and max(keys.values()) == 1, "no item emitted twice"
