@@ -29,11 +29,15 @@ Bounds, so that a bad page neither hangs the crawl nor fills memory:
   replaced;
 - a worker that dies (``extraction/pool/crashes``) is replaced and the jobs it took down are
   done in the crawl process (``extraction/pool/in_process``); after ``MAX_CRASHES_IN_ROW``
-  deaths without an answer between them (workers that cannot start), every job is.
+  deaths without an answer between them (workers that cannot start), every job is; the jobs
+  in flight on workers replaced after a timeout are done in the crawl process too.
 
-Workers are started with ``spawn`` (the crawl process has threads, which ``fork`` would copy in
-an unknown state) when the spider opens, so that they import the extraction code while the
-first pages are fetched, and stopped when the spider closes, when the stats
+Each worker is a :class:`crawler.jobpipe.JobWorker`: the event loop writes its jobs to its
+pipe and reads its answers itself, with no thread of the crawl process in between (threads
+would wait for the GIL beside the busy loop, and keep it waiting).  Workers are started with
+``spawn`` (the crawl process has threads, which ``fork`` would copy in an unknown state) when
+the spider opens, so that they import the extraction code while the first pages are fetched,
+and stopped (and reaped) when the spider closes, when the stats
 ``process/cpu_seconds/crawl`` and ``process/cpu_seconds/workers`` are set.
 """
 
@@ -44,18 +48,15 @@ import logging
 import multiprocessing
 import os
 import resource
-import signal
-import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import is_asyncio_available
 
+from crawler.jobpipe import JobWorker, WorkerLost
 from crawler.pagework import (
     ExtractedPage,
     Finish,
@@ -81,6 +82,8 @@ T = TypeVar("T")
 
 #: Workers started for ``EXTRACT_WORKERS = "auto"`` at most.
 MAX_AUTO_WORKERS = 4
+#: What a worker imports when it starts, before its first job.
+PRELOAD = ("crawler.pagework",)
 #: Worker deaths in a row after which the pool is given up for the rest of the crawl.
 MAX_CRASHES_IN_ROW = 3
 
@@ -136,7 +139,8 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout
         self.queue = max(1, queue) * workers
-        self._executor: ProcessPoolExecutor | None = None
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[JobWorker] = []
         self._slots: asyncio.Semaphore | None = None
         self._crashes_in_row = 0
         # The steps pipeline's steps, when they may run with the extraction of a page.
@@ -226,38 +230,40 @@ class ExtractionPool:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
-            executor = self._pool()
             try:
-                future = asyncio.wrap_future(executor.submit(job, *args))
-                result: T = await asyncio.wait_for(future, self.timeout)
+                result: T = await asyncio.wait_for(self._hand_over(job, args), self.timeout)
             except TimeoutError:
                 self.stats.inc_value("extraction/pool/timeouts")
                 logger.warning(
                     "Extraction worker gave no answer in %.0f s: page skipped, workers replaced",
                     self.timeout,
                 )
-                self._replace(executor)
+                self._stop_workers(wait=0)
                 raise WorkerTimeout(f"no answer in {self.timeout:.0f} s") from None
-            except BrokenProcessPool:
-                self._crashed(executor)
-                # The worker died under one of its jobs: redone here, the crawl's own way.
+            except WorkerLost:
+                # Its worker died under it (or was replaced): redone here, the crawl's own way.
                 self.stats.inc_value("extraction/pool/in_process")
                 return job(*args)
         self._crashes_in_row = 0
         self.stats.inc_value("extraction/pool/jobs")
         return result
 
-    def _crashed(self, executor: Executor) -> None:
-        if executor is not self._executor:
-            return  # a death already counted: the jobs in flight all hear of it
+    def _hand_over(self, job: Callable[..., T], args: tuple[Any, ...]) -> asyncio.Future[T]:
+        """Give the job to the worker with the fewest jobs in flight."""
+        if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
+            raise WorkerLost(crashed=False)  # given up while the job waited for its turn
+        return min(self._live_workers(), key=len).submit(job, *args)
+
+    def _crashed(self, worker: JobWorker) -> None:
+        self._workers.remove(worker)
         self.stats.inc_value("extraction/pool/crashes")
         self._crashes_in_row += 1
-        self._replace(executor)
         if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
             logger.error(
                 "Extraction workers died %d times in a row: pages are read in-process from now",
                 self._crashes_in_row,
             )
+            self._stop_workers(wait=0)
         else:
             logger.warning("An extraction worker died: its jobs are done in-process")
 
@@ -265,74 +271,30 @@ class ExtractionPool:
 
     def start(self) -> None:
         """Start the workers now: they import the extraction code while pages are fetched."""
-        if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
-            return
-        executor = self._pool()
-        # Each job finding no idle worker starts one (spawn starts them on demand).
-        for _ in range(self.workers):
-            executor.submit(_ready)
+        if self._crashes_in_row < MAX_CRASHES_IN_ROW:
+            self._live_workers()
 
-    def _pool(self) -> Executor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-            )
-        return self._executor
+    def _live_workers(self) -> list[JobWorker]:
+        """The workers, a new one started for each that died."""
+        while len(self._workers) < self.workers:
+            self._workers.append(JobWorker(self._context, PRELOAD, on_lost=self._crashed))
+        return self._workers
 
-    def _replace(self, executor: Executor) -> None:
-        """Stop ``executor``'s workers at once (hung ones included); the next job starts anew."""
-        if executor is self._executor:
-            self._executor = None
-        assert isinstance(executor, ProcessPoolExecutor)
-        _stop(executor, wait=0)
+    def _stop_workers(self, wait: float) -> None:
+        """Stop the workers (hung ones at once after ``wait`` s); the next job starts anew."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop(wait)
 
     def close(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            _stop(executor, wait=self.timeout)
+        """Stop the workers (reaped before this returns) and set the CPU stats."""
+        self._stop_workers(wait=self.timeout)
         own = resource.getrusage(resource.RUSAGE_SELF)
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.stats.set_value("process/cpu_seconds/crawl", round(own.ru_utime + own.ru_stime, 2))
         self.stats.set_value(
             "process/cpu_seconds/workers", round(workers.ru_utime + workers.ru_stime, 2)
         )
-
-
-def _ready() -> None:
-    """A job that does nothing: the worker it starts has imported the extraction code."""
-
-
-def _start_worker() -> None:
-    """In a worker: leave stopping to the crawl process, and end with it.
-
-    Ctrl-C reaches the whole process group: the crawl process alone decides how to stop (it
-    finishes or abandons its jobs, then stops the workers).  A crawl process killed outright
-    stops nothing, and a worker waiting for its next job would wait for ever: a thread
-    watches the parent and ends the worker when it is gone.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
-
-
-def _end_with(parent: multiprocessing.process.BaseProcess) -> None:
-    parent.join()
-    os._exit(1)
-
-
-def _stop(executor: ProcessPoolExecutor, wait: float) -> None:
-    """Shut ``executor`` down; workers still running after ``wait`` seconds are killed."""
-    # The executor has no public way to stop a hung worker before Python 3.14.
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(wait)
-        if process.is_alive():
-            process.kill()
-            process.join(1)
 
 
 def extraction_pool(crawler: Crawler) -> ExtractionPool | None:

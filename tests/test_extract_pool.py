@@ -15,7 +15,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +93,7 @@ def test_workers_that_keep_dying_are_given_up(
     assert results == [(2 * n, False) for n in range(MAX_CRASHES_IN_ROW + 2)]
     assert stats.get_value("extraction/pool/crashes") == MAX_CRASHES_IN_ROW
     assert stats.get_value("extraction/pool/in_process") == MAX_CRASHES_IN_ROW + 2
-    assert pool._executor is None
+    assert not pool._workers
 
 
 def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollector) -> None:
@@ -117,27 +116,19 @@ def test_a_hung_worker_times_out_and_the_pool_goes_on(stats: MemoryStatsCollecto
 
 
 class CountingPool(ExtractionPool):
-    """Counts the jobs handed to the executor and not yet answered."""
+    """Counts the jobs handed to the workers and not yet answered."""
 
     pending = 0
     most = 0
 
-    def _pool(self) -> Any:
-        executor = super()._pool()
-        assert isinstance(executor, ProcessPoolExecutor)
-        pool = self
+    def _hand_over(self, job: Any, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        self.pending += 1
+        self.most = max(self.most, self.pending)
+        future = super()._hand_over(job, args)
+        future.add_done_callback(self._answered)
+        return future
 
-        class Counting:
-            def submit(self, job: Any, *args: Any) -> Future[Any]:
-                pool.pending += 1
-                pool.most = max(pool.most, pool.pending)
-                future = executor.submit(job, *args)
-                future.add_done_callback(pool._answered)
-                return future
-
-        return Counting()
-
-    def _answered(self, future: Future[Any]) -> None:
+    def _answered(self, future: asyncio.Future[Any]) -> None:
         self.pending -= 1
 
 
@@ -159,9 +150,7 @@ def test_closing_stops_the_workers_and_records_cpu(
     pool: ExtractionPool, stats: MemoryStatsCollector
 ) -> None:
     asyncio.run(pool.run(pool_jobs.where, 1))
-    executor = pool._executor
-    assert isinstance(executor, ProcessPoolExecutor)
-    processes = list(executor._processes.values())
+    processes = [worker.process for worker in pool._workers]
     pool.close()
     assert processes and not any(process.is_alive() for process in processes)
     assert stats.get_value("process/cpu_seconds/workers") > 0
@@ -249,7 +238,7 @@ from tests import pool_jobs
 
 pool = ExtractionPool(MemoryStatsCollector(get_crawler()), workers=2, timeout=30, queue=1)
 asyncio.run(pool.run(pool_jobs.where, 1))
-print(*pool._executor._processes, flush=True)
+print(*(worker.process.pid for worker in pool._workers), flush=True)
 sys.stdin.readline()
 """
 
