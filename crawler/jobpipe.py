@@ -307,7 +307,9 @@ def serve(jobs: Connection, answers: Connection, preload: tuple[str, ...]) -> No
             payload = jobs.recv_bytes()
         except EOFError:
             return
-        answers.send_bytes(_outcome(payload))
+        answer = _outcome(payload)
+        # One write, so that the crawl process wakes once for an answer.
+        _write_all(answers.fileno(), _header(len(answer)) + answer)
 
 
 def _outcome(payload: bytes) -> bytes:
@@ -321,6 +323,12 @@ def _outcome(payload: bytes) -> bytes:
     except Exception as exc:  # the outcome cannot travel: say why instead
         error = RuntimeError(f"the job's outcome cannot be sent back: {exc!r}")
         return pickle.dumps((False, error, traceback.format_exc()))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _end_with(parent: BaseProcess) -> None:

@@ -33,3 +33,17 @@ def hang_in_worker(value: int) -> tuple[int, bool]:
 def slow(value: int) -> tuple[int, bool]:
     time.sleep(0.05)
     return where(value)
+
+
+def echo(data: bytes) -> bytes:
+    """``data`` back, reversed: a job and an answer as large as one likes."""
+    return data[::-1]
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def unsendable() -> object:
+    """An outcome that cannot be pickled back to the crawl process."""
+    return lambda: None
