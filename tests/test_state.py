@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from surt import surt
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.schedule import (
@@ -36,6 +37,7 @@ from archive.state import (
 )
 from archive.state_redis import RedisCrawlState
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
+from archive.tracking import strip_tracking
 from archive.transitions import gone
 from archive.warc import CapturedRequest, CapturedResponse, WarcWriter
 
@@ -493,6 +495,29 @@ def test_query_order_does_not_matter_but_values_and_path_case_do() -> None:
     assert surt_key(base + "?page=2") != surt_key(base + "?page=3")
     assert surt_key("https://example.id/v/AbC12") != surt_key("https://example.id/v/abc12")
     assert surt_key("https://m.detik.com/berita/d-7212345/gempa") != surt_key(base)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:8080",
+        "10.0.0.255",
+        "255.255.255.255",
+        "127.1",
+        "0177.0.0.1",
+        "01.2.3.4",
+        "256.1.1.1",
+        "1.2.3.4.5",
+        "user:pw@127.0.0.1",
+        "WWW.Example.COM",
+        "bücher.example",
+    ],
+)
+def test_an_ip_address_host_is_keyed_as_surt_keys_it(host: str) -> None:
+    # Canonical IPv4 hosts skip surt's resolver call: their keys must not change for it.
+    url = f"http://{host}/news/./read/1/Gempa?b=2&utm_source=x&a=1"
+    plain = surt(strip_tracking(url), path_lowercase=False, query_lowercase=False)
+    assert surt_key(url) == plain
 
 
 @pytest.mark.parametrize("url", ["/news/read/1/x", "ftp://example.id/a", "mailto:a@example.id"])
