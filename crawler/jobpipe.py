@@ -13,6 +13,8 @@ is readable (``loop.add_reader``), so nothing in the crawl process competes for 
   pipe: the worker finds its next job there the moment it is done with one, whenever the loop
   gets around to anything; bytes the pipe cannot take wait for ``loop.add_writer``;
 - the worker answers in the order it got the jobs, so their futures wait in a queue;
+- the worker is scheduled as a batch job (``SCHED_BATCH``): woken by a job while no core is
+  free, it does not take the CPU from the event loop that wrote the job;
 - a worker that ends (its answers' pipe is closed) fails its jobs in flight with
   :class:`WorkerLost`; stopping one reaps its process before :meth:`JobWorker.stop` returns.
 
@@ -34,6 +36,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from importlib import import_module
 from multiprocessing import parent_process
 from multiprocessing.connection import Connection
@@ -297,6 +300,7 @@ def _frame(data: bytearray, start: int) -> tuple[int, int] | None:
 def serve(jobs: Connection, answers: Connection, preload: tuple[str, ...]) -> None:
     """In the worker: run the jobs read from ``jobs`` and write each outcome to ``answers``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _batch()
     parent = parent_process()
     if parent is not None:
         threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
@@ -323,6 +327,19 @@ def _outcome(payload: bytes) -> bytes:
     except Exception as exc:  # the outcome cannot travel: say why instead
         error = RuntimeError(f"the job's outcome cannot be sent back: {exc!r}")
         return pickle.dumps((False, error, traceback.format_exc()))
+
+
+def _batch() -> None:
+    """Schedule the worker as a batch job: a job handed over does not preempt the loop.
+
+    Woken by a job written to its pipe, a worker that slept would otherwise take the CPU of
+    the event loop that wrote it whenever no other core is free, and the loop would wait for
+    the job to be done.
+    """
+    # Where it cannot be, the worker runs as scheduled by default.
+    if hasattr(os, "sched_setscheduler"):
+        with suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
 
 def _write_all(fd: int, data: bytes) -> None:

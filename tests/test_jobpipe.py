@@ -85,3 +85,14 @@ def test_an_idle_worker_stops_by_itself_when_its_jobs_end(worker: JobWorker) -> 
     assert asyncio.run(run()) == (2, True)
     worker.stop(wait=60)
     assert worker.process.exitcode == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="Linux scheduling")
+def test_a_worker_is_scheduled_as_a_batch_job(worker: JobWorker) -> None:
+    async def run() -> tuple[int, bool]:
+        return await worker.submit(pool_jobs.where, 1)
+
+    # Once it answers it has set itself up: a job written to it does not preempt the loop.
+    assert asyncio.run(run()) == (2, True)
+    assert worker.process.pid is not None
+    assert os.sched_getscheduler(worker.process.pid) == os.SCHED_BATCH
