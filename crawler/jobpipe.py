@@ -50,8 +50,9 @@ logger = logging.getLogger(__name__)
 
 #: Bytes a pipe is widened to, at most (Linux's default ceiling for an unprivileged process).
 PIPE_SIZE = 1 << 20
-#: Bytes read from the answers' pipe at once.
-READ_SIZE = 1 << 18
+#: Bytes read from the answers' pipe at once (more wait for the next turn of the loop); under
+#: malloc's mmap threshold, so that a read maps no fresh pages.
+READ_SIZE = 1 << 16
 
 _SHORT = struct.Struct("!i")
 _LONG = struct.Struct("!Q")
