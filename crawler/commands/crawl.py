@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 
@@ -56,6 +57,9 @@ class Command(ScrapyCrawlCommand):
             ending = f": {self.failure_message}" if self.failure_message else ""
             level = logging.ERROR if self.exitcode else logging.INFO
             logger.log(level, "Crawl ended with exit code %d%s", self.exitcode, ending)
+        # The process exits next: Python's collections on the way out would walk the hundred
+        # thousand objects it holds (a tenth of a CPU second) to free what the exit frees.
+        gc.freeze()
 
     def _run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
