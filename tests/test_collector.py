@@ -1,4 +1,4 @@
-"""The crawl process's start-up objects are out of the garbage collector's passes while it runs."""
+"""Fewer garbage collector passes while the spider runs, all undone when it closes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.addon import KabarsipAddon
-from crawler.gcfreeze import FreezeStartupObjects
+from crawler.collector import YOUNG_THRESHOLD, CollectorTuning
 
 
 class Node:
@@ -21,23 +21,30 @@ class Node:
         self.me = self
 
 
-def test_objects_are_frozen_while_the_spider_runs_and_handed_back_when_it_closes() -> None:
+def _extension() -> CollectorTuning:
     crawler = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}})
-    extension = FreezeStartupObjects.from_crawler(crawler)
+    extension = CollectorTuning.from_crawler(crawler)
+    assert isinstance(extension, CollectorTuning)
+    return extension
+
+
+def test_start_up_objects_are_frozen_and_passes_rarer_while_the_spider_runs() -> None:
+    extension = _extension()
+    before = gc.get_threshold()
     assert gc.get_freeze_count() == 0
     try:
         extension.spider_opened()
         # Everything alive when the spider opened: modules, classes, the crawler...
         assert gc.get_freeze_count() > 1000
-        extension.spider_closed()
-        assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == (max(before[0], YOUNG_THRESHOLD), *before[1:])
     finally:
-        gc.unfreeze()
+        extension.spider_closed()
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 def test_a_cycle_left_before_the_spider_opened_is_collected_once_it_closes() -> None:
-    crawler = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}})
-    extension = FreezeStartupObjects.from_crawler(crawler)
+    extension = _extension()
     node = Node()
     alive = weakref.ref(node)
     try:
@@ -45,16 +52,14 @@ def test_a_cycle_left_before_the_spider_opened_is_collected_once_it_closes() -> 
         del node
         gc.collect()
         assert alive() is not None  # frozen: the passes skip it
-        extension.spider_closed()
     finally:
-        gc.unfreeze()
+        extension.spider_closed()
     gc.collect()
     assert alive() is None
 
 
 def test_a_cycle_made_while_the_spider_runs_is_collected() -> None:
-    crawler = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}})
-    extension = FreezeStartupObjects.from_crawler(crawler)
+    extension = _extension()
     try:
         extension.spider_opened()
         alive = weakref.ref(Node())
@@ -65,6 +70,6 @@ def test_a_cycle_made_while_the_spider_runs_is_collected() -> None:
 
 
 def test_switched_off() -> None:
-    crawler = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}, "GC_FREEZE_ENABLED": False})
+    crawler = get_crawler(Spider, {"ADDONS": {KabarsipAddon: 0}, "GC_TUNING_ENABLED": False})
     with pytest.raises(NotConfigured):
-        FreezeStartupObjects.from_crawler(crawler)
+        CollectorTuning.from_crawler(crawler)
