@@ -35,7 +35,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
-from archive.capture import META_KEY
+from archive.metakeys import META_KEY
 from archive.replay import REPLAY_AT_META, Replayer
 from archive.replayindex import ArchiveIndex
 from archive.warcitems import CONTINUES_META, locate
