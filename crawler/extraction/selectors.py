@@ -9,8 +9,8 @@ that match elements give the elements' normalised text content.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +54,7 @@ def select(root: Selector, selector: str) -> SelectorList[Selector]:
 # parsel's own: its ``::text`` and ``::attr()``, and the EXSLT prefixes its XPath knows.
 _CSS = HTMLTranslator()
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+_PREFIX = re.compile(r"(?<![\w.-])(re|set):(?!:)")
 
 
 #: A query, ready to run on an element (``variables`` as keywords).
@@ -83,7 +84,8 @@ def _compile(query: str) -> _Query:
     So a query names only the prefixes it uses, and one using ``set:`` is checked here but
     run by an evaluator of its own each time, whose log goes with it.
     """
-    namespaces = {prefix: uri for prefix, uri in _NAMESPACES.items() if f"{prefix}:" in query}
+    named = set(_PREFIX.findall(query))
+    namespaces = {prefix: uri for prefix, uri in _NAMESPACES.items() if prefix in named}
     compiled = etree.XPath(query, namespaces=namespaces, smart_strings=False)
     if "set" not in namespaces:
         return compiled
