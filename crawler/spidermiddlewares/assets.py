@@ -38,9 +38,9 @@ from scrapy.http import TextResponse
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList, succeed
 
+from archive.crawlstate import crawl_state
 from archive.metakeys import META_KEY as WARC_META
 from archive.replay import shared_index
-from archive.crawlstate import crawl_state
 from crawler.extraction.assets import AssetMode, asset_mode, own_assets, with_images
 from crawler.extractpool import extraction_pool
 from crawler.items import Image, WarcPointer
