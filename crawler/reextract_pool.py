@@ -272,8 +272,8 @@ class ReextractPool:
     """``processes`` worker processes; outcomes come back in the order the jobs went in.
 
     While the workers start up (until the first outcome of one is back), the crawl's process
-    extracts batches itself (up to ``START_BATCHES``) rather than wait.  Not later: memory
-    it would keep from extraction would then grow with the archive.
+    extracts batches itself (up to ``START_BATCHES``) rather than wait.  Not later: by then a
+    worker runs on every CPU, and the crawl's process has their outcomes to take in.
     """
 
     def __init__(self, config: WorkerConfig, processes: int, in_flight: int | None = None) -> None:
