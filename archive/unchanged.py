@@ -42,8 +42,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.capture import META_KEY
 from archive.crawlstate import crawl_state
+from archive.metakeys import META_KEY
 from archive.reader import CaptureReader, Location
 from archive.responses import archived_response
 from archive.state import ArticleState, CrawlState, ExtractionBasis, surt_key

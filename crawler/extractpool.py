@@ -327,12 +327,17 @@ def _stop(executor: ProcessPoolExecutor, wait: float) -> None:
     """Shut ``executor`` down; workers still running after ``wait`` seconds are killed."""
     # The executor has no public way to stop a hung worker before Python 3.14.
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(wait)
         if process.is_alive():
             process.kill()
-            process.join(1)
+            process.join(5)
+    # The executor's own thread joins the workers too: until it has, a worker it reaped may
+    # still look alive here (both wait for the same pid; one of them gets no status).
+    if manager is not None:
+        manager.join(wait + 1)
 
 
 def extraction_pool(crawler: Crawler) -> ExtractionPool | None:

@@ -19,8 +19,8 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
-from archive.capture import META_KEY as CAPTURE_META
 from archive.crawlstate import crawl_state
+from archive.metakeys import META_KEY as CAPTURE_META
 from archive.reader import ArchivedRecordError
 from archive.state import ArticleState, CrawlState
 from archive.unchanged import (
