@@ -35,9 +35,6 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # were a fifth of the CPU of a re-crawl whose pages are unchanged.
 CONCURRENT_ITEMS = 4
 DOWNLOAD_TIMEOUT = 60
-# Outputs of one response processed at once (Scrapy's default: 100). An article page gives
-# one item and Scrapy starts this many tasks for every response, whatever it gives.
-CONCURRENT_ITEMS = 4
 # Larger pages are aborted and counted, not archived half-way (per kind of page:
 # DOWNLOAD_MAXSIZE_BY_KIND below).
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
