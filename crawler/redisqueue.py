@@ -25,6 +25,12 @@ What the adapter changes, and why:
 - Queueing: the fingerprint is added to the filter and the request queued in one script;
   a fingerprint this worker met before is known filtered without asking (the filter keeps
   it until the run's last member leaves).
+- Discovery: each worker's discovery gate holds the article requests it found until no
+  discovery page is left.  Alone, a worker knows that when it idles; sharing the queue, it
+  is kept busy by the articles the others release and would hold its own until the end.  So
+  the members count the discovery pages queued and not read yet (a retried or redirected
+  page counts once), and each worker's gate releases as soon as none is left
+  (:data:`~crawler.spidermiddlewares.gate.discovery_over`), or when it idles, as before.
 - Closing: a worker idle with an empty queue stays open while another member is busy (its
   heartbeat says so: set when it takes a request, and at each beat), since that one may still
   queue requests or die with some in flight.
@@ -60,7 +66,7 @@ from archive.redisworkers import WorkerLeases, worker_name
 from archive.state import CrawlStateError
 from archive.stateopen import redacted_url
 from crawler.outcome import ExitCode, fail_crawl, record_failure
-from crawler.spidermiddlewares.gate import DISCOVERY_META
+from crawler.spidermiddlewares.gate import DISCOVERY_META, discovery_over
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -82,6 +88,10 @@ _TAKE_AT_ONCE = 4
 LEASE_META = "kabarsip_lease"
 #: Sent by :class:`LeaseMiddleware` with ``token=`` when a leased request is done.
 lease_done = object()
+#: Sent by :class:`LeaseMiddleware` for each discovery request out of start or a callback.
+discovery_found = object()
+#: Sent by :class:`LeaseMiddleware` when a discovery page's callback output is all out.
+discovery_read = object()
 
 
 def shared_keys(namespace: str, site: str) -> dict[str, str]:
@@ -112,6 +122,8 @@ class SharedScheduler(Scheduler):
     #: Seconds between two releases of the leases done (``STATE_COMMIT_SECONDS``; 0: at once).
     release_seconds = 0.0
     releasing: LoopingCall | None = None
+    #: Whether this worker's discovery gate may still hold articles found by it.
+    discovering = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -138,6 +150,8 @@ class SharedScheduler(Scheduler):
         scheduler.ttl = max(1.0, crawler.settings.getfloat("KABARSIP_REDIS_HEARTBEAT_SECONDS"))
         scheduler.release_seconds = max(0.0, crawler.settings.getfloat("STATE_COMMIT_SECONDS"))
         crawler.signals.connect(scheduler._lease_done, signal=lease_done)
+        crawler.signals.connect(scheduler._discovery_found, signal=discovery_found)
+        crawler.signals.connect(scheduler._discovery_read, signal=discovery_read)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -218,6 +232,9 @@ class SharedScheduler(Scheduler):
             return False
         if parent is not None:
             self._lease_done(parent)
+            if not queued and DISCOVERY_META in request.meta:
+                # A follow-up stands for its parent, counted until read; dropped, it is read.
+                self._discovery_read()
         if queued:
             self._count("scheduler/enqueued/redis")
         else:
@@ -249,6 +266,8 @@ class SharedScheduler(Scheduler):
         if not self.taken:
             try:
                 self.taken.extend(self.leases.take_many(_TAKE_AT_ONCE))
+                if self.discovering:
+                    self._discovery_left(self.leases.discovery_left())
             except redis.RedisError as exc:
                 self._failed(exc)
                 return None
@@ -326,6 +345,35 @@ class SharedScheduler(Scheduler):
                 beat.requeued,
             )
 
+    def _discovery_found(self) -> None:
+        if self.leases is not None:
+            try:
+                self.leases.discovery_queued()
+            except redis.RedisError as exc:
+                self._failed(exc)
+
+    def _discovery_read(self) -> None:
+        if self.leases is None:
+            return
+        try:
+            left = self.leases.discovery_read()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return
+        if self.discovering:
+            self._discovery_left(left)
+
+    def _discovery_left(self, left: int) -> None:
+        """Open this worker's discovery gate once no member has a discovery page left."""
+        crawler = self.crawler
+        engine = crawler.engine if crawler is not None else None
+        # Its own start requests may yet give discovery pages: Scrapy keeps no public flag.
+        if left > 0 or engine is None or getattr(engine, "_start", None) is not None:
+            return
+        self.discovering = False
+        assert crawler is not None
+        crawler.signals.send_catch_log(discovery_over)
+
     def _busy(self) -> bool:
         """Whether this worker downloads, scrapes or still reads its start requests."""
         engine = self.crawler.engine if self.crawler is not None else None
@@ -394,6 +442,8 @@ class LeaseMiddleware:
     engine as it is.  A discovery page stays leased until its worker closes: the article
     requests it gave may wait in the worker's memory (the discovery gate holds them until its
     discovery is done), so a worker that dies leaves its discovery pages to be read again.
+    It also counts the discovery requests that go out, and the discovery pages read, for
+    :class:`SharedScheduler` to tell when the run's discovery is over.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -412,9 +462,18 @@ class LeaseMiddleware:
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         token = response.meta.get(LEASE_META)
-        if token is None or DISCOVERY_META in response.meta:
+        if token is None:
             async for output in result:
                 yield output
+            return
+        if DISCOVERY_META in response.meta:
+            try:
+                async for output in self._discovery(result):
+                    yield output
+            finally:
+                # Its discovery requests are counted (Scrapy queues the last few after this),
+                # its articles held by the gate or queued: the page is read.
+                self.crawler.signals.send_catch_log(discovery_read)
             return
         entry = self.open.setdefault(token, [0, False])
         try:
@@ -425,6 +484,17 @@ class LeaseMiddleware:
         finally:
             entry[1] = True
             self._check(token)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in self._discovery(start):
+            yield output
+
+    async def _discovery(self, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """``result`` as it is, each discovery request in it counted as found first."""
+        async for output in result:
+            if isinstance(output, Request) and DISCOVERY_META in output.meta:
+                self.crawler.signals.send_catch_log(discovery_found)
+            yield output
 
     def item_done(self, item: Any, response: Response | None = None, **_: Any) -> None:
         request = getattr(response, "request", None)
