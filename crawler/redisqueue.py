@@ -76,13 +76,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Seconds between two looks at the other members while this worker waits on them.
-_RECHECK_SECONDS = 0.5
-#: Seconds the queue must stay empty, and the others idle, before an idle worker leaves.
-_QUIET_SECONDS = 1.0
+_RECHECK_SECONDS = 0.25
+#: Seconds the queue must stay empty, and the others idle, before an idle worker leaves: two
+#: looks at least.  A member's gate releases its articles before its heartbeat says idle
+#: (on ``spider_idle`` the gate's handler runs before the scheduler's, connected later).
+_QUIET_SECONDS = 0.5
 
 #: Requests popped and leased at once: one round trip for several, kept in this worker's
 #: memory until the engine asks; few, so that the others are not left waiting at the end.
 _TAKE_AT_ONCE = 4
+
+#: Priority of a discovery page in the shared queue: ahead of the articles.  Section pages
+#: come one after the other, each found on the last; behind the articles the members
+#: released, they would keep the articles found on them waiting in the gates.
+DISCOVERY_PRIORITY = 100
 
 #: ``Request.meta`` key of the lease token of a request popped from the shared queue.
 LEASE_META = "kabarsip_lease"
@@ -244,6 +251,8 @@ class SharedScheduler(Scheduler):
 
     def _push(self, request: Request) -> bool:
         """Queue ``request`` unless the shared filter has it: filtered and queued in one step."""
+        if DISCOVERY_META in request.meta and request.priority < DISCOVERY_PRIORITY:
+            request = request.replace(priority=DISCOVERY_PRIORITY)
         if request.dont_filter:
             self.queue.push(request)
             return True
@@ -372,6 +381,7 @@ class SharedScheduler(Scheduler):
             return
         self.discovering = False
         assert crawler is not None
+        logger.debug("No discovery page left in the run: the gate releases its articles")
         crawler.signals.send_catch_log(discovery_over)
 
     def _busy(self) -> bool:
