@@ -247,6 +247,10 @@ class WorkerLeases:
         """Discovery pages queued by the run's members and not read yet (0 or less: none)."""
         return int(self.server.get(self.discovering_key) or 0)
 
+    def push_unfiltered(self, score: float, data: bytes | str) -> bool:
+        """Queue a request past the duplicate filter: False when the queue holds it already."""
+        return bool(self.server.zadd(self.queue_key, {data: score}))
+
     def release(self, *tokens: str) -> None:
         """These leased requests are done: their responses went through spider and pipelines."""
         if tokens:

@@ -233,15 +233,16 @@ class SharedScheduler(Scheduler):
         # its parent's, which is done once the follow-up is queued or seen already.
         parent = request.meta.pop(LEASE_META, None)
         try:
-            queued = self._push(request)
+            queued, entry = self._push(request)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
         if parent is not None:
             self._lease_done(parent)
-            if not queued and DISCOVERY_META in request.meta:
-                # A follow-up stands for its parent, counted until read; dropped, it is read.
-                self._discovery_read()
+        if not entry and DISCOVERY_META in request.meta:
+            # Counted as it left its callback (a follow-up: its parent, until read), it will
+            # not be read as an entry of its own.
+            self._discovery_read()
         if queued:
             self._count("scheduler/enqueued/redis")
         else:
@@ -249,16 +250,23 @@ class SharedScheduler(Scheduler):
             self._count("dupefilter/filtered")
         return queued
 
-    def _push(self, request: Request) -> bool:
-        """Queue ``request`` unless the shared filter has it: filtered and queued in one step."""
+    def _push(self, request: Request) -> tuple[bool, bool]:
+        """Queue ``request`` unless the shared filter has it: filtered and queued in one step.
+
+        Whether it is in the queue, and whether as an entry of its own: a request not
+        filtered that another worker queued the same (the same bytes) is one entry.
+        """
         if DISCOVERY_META in request.meta and request.priority < DISCOVERY_PRIORITY:
             request = request.replace(priority=DISCOVERY_PRIORITY)
         if request.dont_filter:
-            self.queue.push(request)
-            return True
+            if self.leases is None:
+                self.queue.push(request)
+                return True, True
+            data = self.queue._encode_request(request)
+            return True, self.leases.push_unfiltered(-request.priority, data)
         fingerprint = self.df.request_fingerprint(request)
         if fingerprint in self.seen:
-            return False
+            return False, False
         if self.leases is None:
             queued = not self.df.request_seen(request)
             if queued:
@@ -267,7 +275,7 @@ class SharedScheduler(Scheduler):
             data = self.queue._encode_request(request)
             queued = self.leases.push(fingerprint, -request.priority, data)
         self.seen.add(fingerprint)
-        return queued
+        return queued, queued
 
     def next_request(self) -> Request | None:
         if self.leases is None:
