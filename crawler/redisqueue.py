@@ -480,13 +480,14 @@ class LeaseMiddleware:
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         token = response.meta.get(LEASE_META)
+        result = self._discovery(result)
         if token is None:
             async for output in result:
                 yield output
             return
         if DISCOVERY_META in response.meta:
             try:
-                async for output in self._discovery(result):
+                async for output in result:
                     yield output
             finally:
                 # Its discovery requests are counted (Scrapy queues the last few after this),

@@ -143,6 +143,10 @@ def test_the_members_count_the_discovery_pages_left_and_the_last_one_clears_it(
     assert second.discovery_read() == 1
     assert first.discovery_left() == 1, "one page of either member left"
     assert first.discovery_read() == 0
+    # A page queued past the filter by both is one entry: the second is told so.
+    assert first.push_unfiltered(-100, b"section page")
+    assert not second.push_unfiltered(-100, b"section page")
+    assert client.zcard(QUEUE) == 1
     first.leave(finished=True)
     assert client.exists(f"{PREFIX}demo:discovering")
     second.leave(finished=True)
