@@ -24,6 +24,7 @@ from twisted.web.http import RESPONSES
 from twisted.web.http_headers import Headers as TxHeaders
 
 from archive.crawlstate import crawl_state
+from archive.metakeys import CONDITIONAL_META_KEY, META_KEY, UNREADABLE_META_KEY
 from archive.rawhead import raw_head_received
 from archive.reader import ArchivedRecordError, read_response
 from archive.records import digest
@@ -52,12 +53,6 @@ Written = tuple[FetchKind, RecordLocation, str | None]
 
 logger = logging.getLogger(__name__)
 
-#: ``request.meta`` key holding where the response was archived.
-META_KEY = "warc"
-#: ``request.meta`` key naming the URL whose archived capture a conditional request asks about.
-CONDITIONAL_META_KEY = "conditional_for"
-#: ``request.meta`` key naming the URL whose archived capture was found unreadable.
-UNREADABLE_META_KEY = "archived_unreadable"
 #: Response flags Scrapy sets on a body it did not fully receive, as ``WARC-Truncated`` values.
 _TRUNCATED_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
 DEDUP_DETAILS = ("compact", "full")

@@ -29,9 +29,9 @@ from urllib.parse import urldefrag
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
-from archive.capture import CONDITIONAL_META_KEY, UNREADABLE_META_KEY
 from archive.crawlstate import crawl_state
 from archive.intact import check_payload
+from archive.metakeys import CONDITIONAL_META_KEY, UNREADABLE_META_KEY
 from archive.reader import ArchivedRecord, ArchivedRecordError, read_response
 from archive.responses import archived_response
 from archive.state import CaptureState

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.exceptions import NotConfigured
 
-from archive.capture import META_KEY
 from archive.crawlstate import crawl_state
+from archive.metakeys import META_KEY
 from archive.schedule import DEFAULT_SCHEDULE
 from archive.transitions import GONE_STATUSES, article_after_fetch
 from crawler.middlewares import Refused

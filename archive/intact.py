@@ -26,29 +26,34 @@ _TYPE = re.compile(rb"^warc-type:[ \t]*response[ \t]*\r?$", re.I | re.M)
 def check_payload(path: str | os.PathLike[str], offset: int, payload_digest: str) -> None:
     """Raise :class:`ArchivedRecordError` unless the response at ``offset`` is whole."""
     where = f"{os.fspath(path)}:{offset}"
-    member = bytearray()
     inflate = zlib.decompressobj(31)
+    parts = []
     try:
-        with open(path, "rb") as stream:
-            stream.seek(offset)
+        # One record is read, once per request: no buffered file object is worth its cost.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
             while not inflate.eof:
-                chunk = stream.read(_CHUNK)
+                chunk = os.pread(fd, _CHUNK, offset)
                 if not chunk:
                     raise ArchivedRecordError(f"{where}: cut short inside its gzip member")
-                member += inflate.decompress(chunk)
+                offset += len(chunk)
+                parts.append(inflate.decompress(chunk))
+        finally:
+            os.close(fd)
     except (OSError, zlib.error) as exc:
         raise ArchivedRecordError(f"{where}: unreadable record ({exc})") from exc
+    member = parts[0] if len(parts) == 1 else b"".join(parts)
     head_end = member.find(b"\r\n\r\n")
-    head = bytes(member[:head_end]) if head_end > 0 else b""
+    head = member[:head_end] if head_end > 0 else b""
     length = _LENGTH.search(head)
     if not head.startswith(b"WARC/") or length is None or not _TYPE.search(head):
         raise ArchivedRecordError(f"{where}: expected a WARC response record")
-    block = memoryview(member)[head_end + 4 : head_end + 4 + int(length.group(1))]
-    if len(block) < int(length.group(1)):
+    start, size = head_end + 4, int(length.group(1))
+    if len(member) - start < size:
         raise ArchivedRecordError(f"{where}: record shorter than its Content-Length")
-    http_end = bytes(block[:_CHUNK]).find(b"\r\n\r\n")
+    http_end = member.find(b"\r\n\r\n", start, start + min(size, _CHUNK))
     if http_end < 0:
         raise ArchivedRecordError(f"{where}: no HTTP head in the record")
-    found = digest(bytes(block[http_end + 4 :]))
+    found = digest(memoryview(member)[http_end + 4 : start + size])
     if found != payload_digest:
         raise ArchivedRecordError(f"{where}: payload digest {found} is not {payload_digest}")

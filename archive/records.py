@@ -223,7 +223,7 @@ def _software() -> str:
     return f"Kabarsip/{version}"
 
 
-def digest(*parts: bytes) -> str:
+def digest(*parts: bytes | memoryview) -> str:
     sha1 = hashlib.sha1()
     for part in parts:
         sha1.update(part)

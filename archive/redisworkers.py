@@ -8,6 +8,9 @@ Keys, under ``kabarsip:NAMESPACE:``:
 - ``SITE:inflight:ID``: the requests worker ``ID`` has popped from ``SITE:requests`` and not
   finished, as a hash: lease token to ``SCORE DATA`` (the queue entry as it was).
 - ``SITE:leases``: the counter that numbers lease tokens.
+- ``SITE:discovering``: discovery pages queued by the members and not read yet.  It only
+  lets the workers start on their articles before each idles (the discovery gate); a count
+  left too high (a page that failed, a run stopped and resumed) leaves that to the idling.
 
 Requests are popped and leased in one Lua script, and a dead worker is reaped in one: its
 leases go back to the queue (past the duplicate filter, which saw them already) and it leaves
@@ -115,7 +118,7 @@ if redis.call('GET', KEYS[4]) == 'idle' then redis.call('SET', KEYS[4], 'busy', 
 return found
 """
 
-# KEYS: members, queue, my in-flight hash, dupefilter, lease counter.
+# KEYS: members, queue, my in-flight hash, dupefilter, lease counter, discovery count.
 # ARGV: hb prefix, in-flight prefix, me, '1' when this worker's run finished.
 # Returns {1 when the run's keys were cleared, requests requeued}.
 _LEAVE = (
@@ -132,7 +135,7 @@ redis.call('SREM', KEYS[1], ARGV[3])
 local reaped = reap(KEYS[1], KEYS[2])
 moved = moved + reaped
 if ARGV[4] == '1' and redis.call('SCARD', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[6])
   return {1, moved}
 end
 return {0, moved}
@@ -187,6 +190,7 @@ class WorkerLeases:
         self.inflight_prefix = f"{base}inflight:"
         self.inflight_key = f"{self.inflight_prefix}{worker}"
         self.counter_key = f"{base}leases"
+        self.discovering_key = f"{base}discovering"
         self.heartbeat_prefix = heartbeat_key(prefix, "")
         self.heartbeat = heartbeat_key(prefix, worker)
         self._beat = server.register_script(_BEAT)
@@ -231,6 +235,22 @@ class WorkerLeases:
         )
         return bool(queued)
 
+    def discovery_queued(self) -> None:
+        """A discovery page is being queued: the run's discovery is not over until it is read."""
+        self.server.incr(self.discovering_key)
+
+    def discovery_read(self) -> int:
+        """A discovery page was read (its links are queued or held): the pages left."""
+        return int(self.server.decr(self.discovering_key))
+
+    def discovery_left(self) -> int:
+        """Discovery pages queued by the run's members and not read yet (0 or less: none)."""
+        return int(self.server.get(self.discovering_key) or 0)
+
+    def push_unfiltered(self, score: float, data: bytes | str) -> bool:
+        """Queue a request past the duplicate filter: False when the queue holds it already."""
+        return bool(self.server.zadd(self.queue_key, {data: score}))
+
     def release(self, *tokens: str) -> None:
         """These leased requests are done: their responses went through spider and pipelines."""
         if tokens:
@@ -246,6 +266,7 @@ class WorkerLeases:
                 self.inflight_key,
                 self.dupefilter_key,
                 self.counter_key,
+                self.discovering_key,
             ],
             args=[*self._names(), "1" if finished else "0"],
         )

@@ -39,7 +39,7 @@ from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from archive.capture import META_KEY
+from archive.metakeys import META_KEY
 from archive.reader import ArchivedRecordError, CaptureReader
 from archive.replayindex import ArchiveIndex, Capture, ReplaySourceError
 from archive.responses import archived_response

@@ -42,8 +42,8 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.capture import META_KEY
 from archive.crawlstate import crawl_state
+from archive.metakeys import META_KEY
 from archive.reader import CaptureReader, Location
 from archive.responses import archived_response
 from archive.state import ArticleState, CrawlState, ExtractionBasis, surt_key
@@ -98,8 +98,9 @@ class UnchangedArticles:
         # Per article key: its state as read, and after the skipped fetches, not yet written.
         self._pending: dict[str, tuple[ArticleState, ArticleState]] = {}
         self._bases: dict[str, ExtractionBasis] = {}
-        # Later page URLs of each multi-page article the spider put together, by its URL.
-        self._later_pages: dict[str, list[str]] = {}
+        # Later page URLs of each multi-page article the spider put together, by its URL,
+        # with the capture record IDs the workers that fetched them gave.
+        self._later_pages: dict[str, tuple[list[str], Mapping[str, str]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -235,9 +236,19 @@ class UnchangedArticles:
         self.stats.inc_value("versions/unchanged")
         self.stats.inc_value(SKIPPED_STAT)
 
-    def note_pages(self, url: str, later: list[str]) -> None:
-        """The later pages of the article the spider put together from ``url`` and them."""
-        self._later_pages[url] = later
+    def note_pages(self, url: str, later: list[str], captures: Mapping[str, str]) -> None:
+        """The later pages of the article the spider put together from ``url`` and them.
+
+        ``captures``: the capture record ID of later pages, by URL, from the worker that
+        fetched each: with several workers, another one's writes may not be sent yet.
+        """
+        self._later_pages[url] = (later, captures)
+
+    def capture_id(self, url: str) -> str | None:
+        """The record ID of the capture the state has of ``url`` (fetched by this worker)."""
+        state = crawl_state(self.crawler)
+        capture = state.get_capture(urldefrag(url)[0]) if state is not None else None
+        return capture.warc_record_id if capture is not None else None
 
     def record_basis(self, item: Any, applied: Collection[str]) -> None:
         """Keep what the item's version came from: ``applied`` learned blocks, later pages.
@@ -247,7 +258,7 @@ class UnchangedArticles:
         state = crawl_state(self.crawler)
         adapter = item if isinstance(item, ItemAdapter) else ItemAdapter(item)
         url = str(adapter.get("url") or "")
-        later = self._later_pages.pop(url, [])
+        later, captures = self._later_pages.pop(url, ([], {}))
         if state is None:
             return
         try:
@@ -256,10 +267,10 @@ class UnchangedArticles:
             return  # no article key, no state to skip by
         pages = []
         for page in later:
-            capture = state.get_capture(urldefrag(page)[0])
-            if capture is None:
+            record_id = captures.get(page) or self.capture_id(page)
+            if record_id is None:
                 return  # a page not archived: nothing to compare it with next time
-            pages.append((page, capture.warc_record_id))
+            pages.append((page, record_id))
         content_hash = str(adapter.get("content_hash") or fingerprint(adapter))
         self._bases[key] = ExtractionBasis(key, content_hash, learned_digest(applied), tuple(pages))
         self._flush_when_full()

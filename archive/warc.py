@@ -278,13 +278,20 @@ class WarcWriter:
         bytes.  Returns the revisit's location.
         """
         date = records.warc_date(response.fetched_at)
-        request_id, revisit_id, metadata_id = (records.new_record_id() for _ in range(3))
+        refers_to_warc_date = records.warc_date(refers_to_date)
+        revisit_id = records.new_record_id()
         http_head, protocol = records.response_head(response)
-        metadata_block = records.fields_block(records.head_fields(http_head))
-        metadata_digest = records.digest(metadata_block)
         # The revisit alone (compact): without the optional fields that say nothing here (the
         # digest of an empty block, the file's own warcinfo, a truncation no reader needs).
         alone = request is None and not keep_headers
+        # Made only for the records written (a compact re-crawl writes a revisit per page).
+        request_id = "" if request is None else records.new_record_id()
+        metadata_id = metadata_digest = ""
+        metadata_block = b""
+        if keep_headers:
+            metadata_id = records.new_record_id()
+            metadata_block = records.fields_block(records.head_fields(http_head))
+            metadata_digest = records.digest(metadata_block)
 
         def build(warcinfo_id: str) -> list[bytes]:
             revisit_fields = [
@@ -296,28 +303,28 @@ class WarcWriter:
                 *_optional("WARC-Protocol", protocol),
                 ("WARC-Profile", SERVER_NOT_MODIFIED),
                 ("WARC-Refers-To-Target-URI", refers_to_target_uri),
-                ("WARC-Refers-To-Date", records.warc_date(refers_to_date)),
+                ("WARC-Refers-To-Date", refers_to_warc_date),
                 *_optional("WARC-Refers-To", refers_to),
                 *_optional("WARC-Truncated", None if alone else "length"),
                 *_optional("WARC-Warcinfo-ID", None if alone else warcinfo_id),
                 *_optional("WARC-Block-Digest", None if alone else records.digest(b"")),
                 ("WARC-Payload-Digest", payload_digest),
             ]
-            metadata_fields = [
-                ("WARC-Type", "metadata"),
-                ("WARC-Record-ID", metadata_id),
-                ("WARC-Date", date),
-                ("WARC-Target-URI", target_uri),
-                ("WARC-Concurrent-To", revisit_id),
-                ("WARC-Warcinfo-ID", warcinfo_id),
-                ("WARC-Block-Digest", metadata_digest),
-                ("Content-Type", _WARC_FIELDS),
-            ]
             members = self._request_members(
                 request, request_id, date, target_uri, revisit_id, warcinfo_id
             )
             members.append(records.record_member(revisit_fields, b"", b"", self.gzip_level))
             if keep_headers:
+                metadata_fields = [
+                    ("WARC-Type", "metadata"),
+                    ("WARC-Record-ID", metadata_id),
+                    ("WARC-Date", date),
+                    ("WARC-Target-URI", target_uri),
+                    ("WARC-Concurrent-To", revisit_id),
+                    ("WARC-Warcinfo-ID", warcinfo_id),
+                    ("WARC-Block-Digest", metadata_digest),
+                    ("Content-Type", _WARC_FIELDS),
+                ]
                 members.append(
                     records.record_member(metadata_fields, metadata_block, b"", self.gzip_level)
                 )
@@ -444,7 +451,8 @@ class WarcWriter:
 
     def _final_name(self) -> str:
         assert self._path is not None
-        return final_path(self._path).name
+        # final_path(self._path).name, without building a path for every record written.
+        return self._path.name.removesuffix(OPEN_SUFFIX)
 
     def _request_members(
         self,

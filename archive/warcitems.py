@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter, is_item
 from scrapy import Request
 
-from archive.capture import META_KEY
+from archive.metakeys import META_KEY
 
 if TYPE_CHECKING:
     from scrapy.http import Response

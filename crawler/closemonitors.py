@@ -1,11 +1,12 @@
-"""Spidermon's extension, imported only once the spider closes when nothing needs it sooner.
+"""Spidermon's close monitors, run without Spidermon's extension module when nothing else needs it.
 
 Spidermon's extension module imports its expression monitors and with them jsonschema: a
-tenth of a second or more of every crawl's start, for a crawl that runs its monitors only
-when it closes (``SPIDERMON_SPIDER_CLOSE_MONITORS``).  :class:`CloseMonitors` builds those
-suites at start, as Spidermon does (a bad setting still stops the crawl before it fetches
-anything), and hands them to Spidermon's extension on ``spider_closed``.  Any setting that
-runs monitors earlier or counts items (open, engine-stop, periodic and expression monitors,
+tenth of a second or more of CPU, for a crawl that runs its monitors only when it closes
+(``SPIDERMON_SPIDER_CLOSE_MONITORS``).  :class:`CloseMonitors` builds those suites at start, as
+Spidermon does (a bad setting still stops the crawl before it fetches anything), and runs them
+on ``spider_closed`` as Spidermon's extension runs its close suites: each through Spidermon's
+runner, with the same data (stats, crawler, spider, ...).  Any setting that runs monitors
+earlier or counts items (open, engine-stop, periodic and expression monitors,
 ``SPIDERMON_ADD_FIELD_COVERAGE``) gets Spidermon's extension itself, built at start.
 """
 
@@ -60,13 +61,23 @@ class CloseMonitors:
         return extension
 
     def spider_closed(self, spider: Spider) -> None:
-        from spidermon.contrib.scrapy.extensions import Spidermon
+        from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
+        from spidermon.contrib.utils.spider import get_spider_name
+        from spidermon.utils.zyte import Client
 
-        spidermon = Spidermon(self.crawler)
-        spidermon.spider_closed_suites = self.suites
-        # No periodic suites: Spidermon's spider_opened would have left an empty list here.
-        spidermon.periodic_tasks[spider] = []
-        spidermon.spider_closed(spider)
+        assert self.crawler.stats is not None
+        client = Client(self.crawler.settings)
+        # What Spidermon's extension hands its suites (``Spidermon._generate_data_for_spider``).
+        data = {
+            "stats": self.crawler.stats.get_stats(),
+            "stats_history": getattr(spider, "stats_history", []),
+            "crawler": self.crawler,
+            "spider": spider,
+            "sc_spider_name": get_spider_name(spider),
+            "job": client.job if client.available else None,
+        }
+        for suite in self.suites:
+            SpiderMonitorRunner(spider=spider).run(suite, **data)
 
 
 def _suite(path: str, crawler: Crawler) -> MonitorSuite:

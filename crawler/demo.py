@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.demosite.generator import generate_site
+from crawler.demosite.generator import GENERATING_NAME, generate_site
 from crawler.demosite.manifest import MANIFEST_NAME
 from crawler.demosite.server import DemoServer
 from crawler.report.build import REPORT_NAME, build_report, write_report
@@ -112,7 +112,10 @@ def crawl_command(site_file: str, origin: str, out: Path, stats_file: Path) -> l
 
 def is_demo_output(out: Path) -> bool:
     """Whether ``out`` was written by the demo (it holds the marker or the generated site)."""
-    return (out / MARKER_NAME).is_file() or (out / "demo-site" / MANIFEST_NAME).is_file()
+    site = out / "demo-site"
+    return (out / MARKER_NAME).is_file() or any(
+        (site / name).is_file() for name in (MANIFEST_NAME, GENERATING_NAME)
+    )
 
 
 def remove_outputs(out: Path) -> list[Path]:
@@ -203,7 +206,10 @@ def _pictures(counts: RunCounts) -> str:
 
 def run_demo(out: Path, articles: int, edition: int) -> CrawlReport:
     site_dir = out / "demo-site"
-    generate_site(site_dir, articles=articles, edition=edition)
+    try:
+        generate_site(site_dir, articles=articles, edition=edition)
+    except OSError as error:
+        raise SystemExit(f"demo: cannot write the demo site: {error}") from None
     stats_file = out / "stats.json"
     # The stats file is per run: drop the last one so a crawl that dies early is not
     # reported with its predecessor's numbers.

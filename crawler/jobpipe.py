@@ -32,6 +32,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 import traceback
 from collections import deque
@@ -40,7 +41,7 @@ from contextlib import suppress
 from importlib import import_module
 from multiprocessing import parent_process
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from multiprocessing.context import SpawnContext
@@ -311,7 +312,7 @@ def serve(jobs: Connection, answers: Connection, preload: tuple[str, ...]) -> No
         try:
             payload = jobs.recv_bytes()
         except EOFError:
-            return
+            _end_now()
         answer = _outcome(payload)
         # One write, so that the crawl process wakes once for an answer.
         _write_all(answers.fileno(), _header(len(answer)) + answer)
@@ -347,6 +348,19 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def _end_now() -> NoReturn:
+    """Told to stop, the worker ends without tearing its interpreter down.
+
+    It holds nothing to close, and freeing its modules and objects one by one took most of a
+    second, which the closing crawl waited for.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _end_with(parent: BaseProcess) -> None:

@@ -25,6 +25,12 @@ What the adapter changes, and why:
 - Queueing: the fingerprint is added to the filter and the request queued in one script;
   a fingerprint this worker met before is known filtered without asking (the filter keeps
   it until the run's last member leaves).
+- Discovery: each worker's discovery gate holds the article requests it found until no
+  discovery page is left.  Alone, a worker knows that when it idles; sharing the queue, it
+  is kept busy by the articles the others release and would hold its own until the end.  So
+  the members count the discovery pages queued and not read yet (a retried or redirected
+  page counts once), and each worker's gate releases as soon as none is left
+  (:data:`~crawler.spidermiddlewares.gate.discovery_over`), or when it idles, as before.
 - Closing: a worker idle with an empty queue stays open while another member is busy (its
   heartbeat says so: set when it takes a request, and at each beat), since that one may still
   queue requests or die with some in flight.
@@ -60,7 +66,7 @@ from archive.redisworkers import WorkerLeases, worker_name
 from archive.state import CrawlStateError
 from archive.stateopen import redacted_url
 from crawler.outcome import ExitCode, fail_crawl, record_failure
-from crawler.spidermiddlewares.gate import DISCOVERY_META
+from crawler.spidermiddlewares.gate import DISCOVERY_META, discovery_over
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -70,18 +76,29 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Seconds between two looks at the other members while this worker waits on them.
-_RECHECK_SECONDS = 0.5
-#: Seconds the queue must stay empty, and the others idle, before an idle worker leaves.
-_QUIET_SECONDS = 1.0
+_RECHECK_SECONDS = 0.25
+#: Seconds the queue must stay empty, and the others idle, before an idle worker leaves: two
+#: looks at least.  A member's gate releases its articles before its heartbeat says idle
+#: (on ``spider_idle`` the gate's handler runs before the scheduler's, connected later).
+_QUIET_SECONDS = 0.5
 
 #: Requests popped and leased at once: one round trip for several, kept in this worker's
 #: memory until the engine asks; few, so that the others are not left waiting at the end.
 _TAKE_AT_ONCE = 4
 
+#: Priority of a discovery page in the shared queue: ahead of the articles.  Section pages
+#: come one after the other, each found on the last; behind the articles the members
+#: released, they would keep the articles found on them waiting in the gates.
+DISCOVERY_PRIORITY = 100
+
 #: ``Request.meta`` key of the lease token of a request popped from the shared queue.
 LEASE_META = "kabarsip_lease"
 #: Sent by :class:`LeaseMiddleware` with ``token=`` when a leased request is done.
 lease_done = object()
+#: Sent by :class:`LeaseMiddleware` for each discovery request out of start or a callback.
+discovery_found = object()
+#: Sent by :class:`LeaseMiddleware` when a discovery page's callback output is all out.
+discovery_read = object()
 
 
 def shared_keys(namespace: str, site: str) -> dict[str, str]:
@@ -112,6 +129,8 @@ class SharedScheduler(Scheduler):
     #: Seconds between two releases of the leases done (``STATE_COMMIT_SECONDS``; 0: at once).
     release_seconds = 0.0
     releasing: LoopingCall | None = None
+    #: Whether this worker's discovery gate may still hold articles found by it.
+    discovering = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -138,6 +157,8 @@ class SharedScheduler(Scheduler):
         scheduler.ttl = max(1.0, crawler.settings.getfloat("KABARSIP_REDIS_HEARTBEAT_SECONDS"))
         scheduler.release_seconds = max(0.0, crawler.settings.getfloat("STATE_COMMIT_SECONDS"))
         crawler.signals.connect(scheduler._lease_done, signal=lease_done)
+        crawler.signals.connect(scheduler._discovery_found, signal=discovery_found)
+        crawler.signals.connect(scheduler._discovery_read, signal=discovery_read)
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -212,12 +233,16 @@ class SharedScheduler(Scheduler):
         # its parent's, which is done once the follow-up is queued or seen already.
         parent = request.meta.pop(LEASE_META, None)
         try:
-            queued = self._push(request)
+            queued, entry = self._push(request)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
         if parent is not None:
             self._lease_done(parent)
+        if not entry and DISCOVERY_META in request.meta:
+            # Counted as it left its callback (a follow-up: its parent, until read), it will
+            # not be read as an entry of its own.
+            self._discovery_read()
         if queued:
             self._count("scheduler/enqueued/redis")
         else:
@@ -225,14 +250,23 @@ class SharedScheduler(Scheduler):
             self._count("dupefilter/filtered")
         return queued
 
-    def _push(self, request: Request) -> bool:
-        """Queue ``request`` unless the shared filter has it: filtered and queued in one step."""
+    def _push(self, request: Request) -> tuple[bool, bool]:
+        """Queue ``request`` unless the shared filter has it: filtered and queued in one step.
+
+        Whether it is in the queue, and whether as an entry of its own: a request not
+        filtered that another worker queued the same (the same bytes) is one entry.
+        """
+        if DISCOVERY_META in request.meta and request.priority < DISCOVERY_PRIORITY:
+            request = request.replace(priority=DISCOVERY_PRIORITY)
         if request.dont_filter:
-            self.queue.push(request)
-            return True
+            if self.leases is None:
+                self.queue.push(request)
+                return True, True
+            data = self.queue._encode_request(request)
+            return True, self.leases.push_unfiltered(-request.priority, data)
         fingerprint = self.df.request_fingerprint(request)
         if fingerprint in self.seen:
-            return False
+            return False, False
         if self.leases is None:
             queued = not self.df.request_seen(request)
             if queued:
@@ -241,7 +275,7 @@ class SharedScheduler(Scheduler):
             data = self.queue._encode_request(request)
             queued = self.leases.push(fingerprint, -request.priority, data)
         self.seen.add(fingerprint)
-        return queued
+        return queued, queued
 
     def next_request(self) -> Request | None:
         if self.leases is None:
@@ -249,6 +283,8 @@ class SharedScheduler(Scheduler):
         if not self.taken:
             try:
                 self.taken.extend(self.leases.take_many(_TAKE_AT_ONCE))
+                if self.discovering:
+                    self._discovery_left(self.leases.discovery_left())
             except redis.RedisError as exc:
                 self._failed(exc)
                 return None
@@ -326,6 +362,36 @@ class SharedScheduler(Scheduler):
                 beat.requeued,
             )
 
+    def _discovery_found(self) -> None:
+        if self.leases is not None:
+            try:
+                self.leases.discovery_queued()
+            except redis.RedisError as exc:
+                self._failed(exc)
+
+    def _discovery_read(self) -> None:
+        if self.leases is None:
+            return
+        try:
+            left = self.leases.discovery_read()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return
+        if self.discovering:
+            self._discovery_left(left)
+
+    def _discovery_left(self, left: int) -> None:
+        """Open this worker's discovery gate once no member has a discovery page left."""
+        crawler = self.crawler
+        engine = crawler.engine if crawler is not None else None
+        # Its own start requests may yet give discovery pages: Scrapy keeps no public flag.
+        if left > 0 or engine is None or getattr(engine, "_start", None) is not None:
+            return
+        self.discovering = False
+        assert crawler is not None
+        logger.debug("No discovery page left in the run: the gate releases its articles")
+        crawler.signals.send_catch_log(discovery_over)
+
     def _busy(self) -> bool:
         """Whether this worker downloads, scrapes or still reads its start requests."""
         engine = self.crawler.engine if self.crawler is not None else None
@@ -394,6 +460,8 @@ class LeaseMiddleware:
     engine as it is.  A discovery page stays leased until its worker closes: the article
     requests it gave may wait in the worker's memory (the discovery gate holds them until its
     discovery is done), so a worker that dies leaves its discovery pages to be read again.
+    It also counts the discovery requests that go out, and the discovery pages read, for
+    :class:`SharedScheduler` to tell when the run's discovery is over.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -412,9 +480,19 @@ class LeaseMiddleware:
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         token = response.meta.get(LEASE_META)
-        if token is None or DISCOVERY_META in response.meta:
+        result = self._discovery(result)
+        if token is None:
             async for output in result:
                 yield output
+            return
+        if DISCOVERY_META in response.meta:
+            try:
+                async for output in result:
+                    yield output
+            finally:
+                # Its discovery requests are counted (Scrapy queues the last few after this),
+                # its articles held by the gate or queued: the page is read.
+                self.crawler.signals.send_catch_log(discovery_read)
             return
         entry = self.open.setdefault(token, [0, False])
         try:
@@ -425,6 +503,17 @@ class LeaseMiddleware:
         finally:
             entry[1] = True
             self._check(token)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in self._discovery(start):
+            yield output
+
+    async def _discovery(self, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """``result`` as it is, each discovery request in it counted as found first."""
+        async for output in result:
+            if isinstance(output, Request) and DISCOVERY_META in output.meta:
+                self.crawler.signals.send_catch_log(discovery_found)
+            yield output
 
     def item_done(self, item: Any, response: Response | None = None, **_: Any) -> None:
         request = getattr(response, "request", None)

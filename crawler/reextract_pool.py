@@ -35,7 +35,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
-from archive.capture import META_KEY
+from archive.metakeys import META_KEY
 from archive.replay import REPLAY_AT_META, Replayer
 from archive.replayindex import ArchiveIndex
 from archive.warcitems import CONTINUES_META, locate
@@ -272,8 +272,8 @@ class ReextractPool:
     """``processes`` worker processes; outcomes come back in the order the jobs went in.
 
     While the workers start up (until the first outcome of one is back), the crawl's process
-    extracts batches itself (up to ``START_BATCHES``) rather than wait.  Not later: memory
-    it would keep from extraction would then grow with the archive.
+    extracts batches itself (up to ``START_BATCHES``) rather than wait.  Not later: by then a
+    worker runs on every CPU, and the crawl's process has their outcomes to take in.
     """
 
     def __init__(self, config: WorkerConfig, processes: int, in_flight: int | None = None) -> None:

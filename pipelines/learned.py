@@ -88,8 +88,12 @@ class LearnedBoilerplatePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         state = self._record(adapter)
-        if state is None:
-            return item
+        if state is not None:
+            self._apply(adapter, state)
+        return item
+
+    def _apply(self, adapter: ItemAdapter, state: CrawlState) -> None:
+        """Take the site's learned blocks out of the item."""
         site = str(adapter.get("site") or "")
         url = str(adapter.get("url") or "")
         learned = self._learned(state, site)
@@ -101,7 +105,6 @@ class LearnedBoilerplatePipeline:
             self._count(applied, site, url)
             if applied.changed and adapter.get("content_hash"):
                 adapter["content_hash"] = fingerprint(adapter)
-        return item
 
     def record(self, item: Any) -> CrawlState | None:
         """Count the item's blocks in the state: the state, or None when they were not."""
@@ -109,13 +112,9 @@ class LearnedBoilerplatePipeline:
 
     def _record(self, adapter: ItemAdapter) -> CrawlState | None:
         state = crawl_state(self.crawler)
-        if state is None:
+        key = _article_key(adapter) if state is not None else None
+        if state is None or key is None:
             return None
-        url = str(adapter.get("url") or "")
-        try:
-            key = surt_key(str(adapter.get("canonical_url") or url))
-        except ValueError:
-            return None  # no article key, nothing to count it under
         state.record_blocks(
             str(adapter.get("site") or ""),
             key,
@@ -157,3 +156,25 @@ class LearningPipeline(LearnedBoilerplatePipeline):
     def process_item(self, item: Any) -> Any:
         self.record(item)
         return item
+
+
+class LearnedOnlyPipeline(LearnedBoilerplatePipeline):
+    """Takes the learned blocks out of each item and counts none: the second pass of
+    ``scrapy reextract``, whose items (the same as the first pass's) are all counted already,
+    so that counting them again would change nothing."""
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        state = crawl_state(self.crawler)
+        # The items the first pass could not count are left as they are, as they are there.
+        if state is not None and _article_key(adapter) is not None:
+            self._apply(adapter, state)
+        return item
+
+
+def _article_key(adapter: ItemAdapter) -> str | None:
+    """The key an item's blocks are counted under; None when its URL gives none."""
+    try:
+        return surt_key(str(adapter.get("canonical_url") or adapter.get("url") or ""))
+    except ValueError:
+        return None

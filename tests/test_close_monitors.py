@@ -1,4 +1,4 @@
-"""Spidermon's extension is imported when the spider closes, unless monitors run sooner."""
+"""Spidermon's extension module is not imported, unless monitors run before the spider closes."""
 
 from __future__ import annotations
 
@@ -16,23 +16,30 @@ from crawler.monitors import CoverageMonitorSuite
 SUITE = "crawler.monitors.CoverageMonitorSuite"
 
 
-def test_a_crawl_starts_without_spidermons_extension_module() -> None:
+def test_a_crawl_starts_and_closes_without_spidermons_extension_module() -> None:
+    modules = "('spidermon.contrib.scrapy.extensions', 'jsonschema')"
     code = (
-        "import sys\n"
+        "import logging, sys\n"
         "from scrapy import Spider\n"
         "from scrapy.utils.test import get_crawler\n"
         "from crawler.addon import KabarsipAddon\n"
         "from crawler.closemonitors import CloseMonitors\n"
+        "logging.basicConfig(level=logging.INFO)\n"
         "crawler = get_crawler(Spider, {'ADDONS': {KabarsipAddon: 0}})\n"
         "extension = CloseMonitors.from_crawler(crawler)\n"
         "print(type(extension).__name__, len(extension.suites))\n"
-        "print(sorted(m for m in ('spidermon.contrib.scrapy.extensions', 'jsonschema')"
-        " if m in sys.modules))\n"
+        f"print(sorted(m for m in {modules} if m in sys.modules))\n"
+        "crawler.spider = Spider('probe')\n"
+        "crawler.stats.open_spider()\n"
+        "extension.spider_closed(crawler.spider)\n"
+        f"print(sorted(m for m in {modules} if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
-    assert result.stdout.splitlines() == ["CloseMonitors 1", "[]"]
+    assert result.stdout.splitlines() == ["CloseMonitors 1", "[]", "[]"]
+    # The suite ran, through Spidermon's runner: its report is in the log.
+    assert "CoverageMonitor" in result.stderr
 
 
 def test_the_close_suites_are_built_at_start_and_run_at_close() -> None:

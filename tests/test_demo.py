@@ -16,6 +16,9 @@ from crawler.demo import (
     remove_outputs,
     report_from_stats,
 )
+from crawler.demo import (
+    run_demo as demo_run,
+)
 
 
 def settings_of(command: list[str]) -> dict[str, str]:
@@ -91,6 +94,14 @@ def test_fresh_refuses_a_folder_the_demo_did_not_write(tmp_path: Path) -> None:
         remove_outputs(tmp_path)
     assert (tmp_path / "warc" / "real.warc.gz").exists()
     assert (tmp_path / "state.sqlite").exists()
+
+
+def test_a_site_folder_the_demo_cannot_use_is_one_line_of_error(tmp_path: Path) -> None:
+    (tmp_path / "demo-site").mkdir()
+    (tmp_path / "demo-site" / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit, match=r"^demo: cannot write the demo site: .*refusing"):
+        demo_run(tmp_path, articles=20, edition=1)
+    assert (tmp_path / "demo-site" / "notes.txt").read_text() == "mine"
 
 
 RERUN_STATS: dict[str, Any] = {

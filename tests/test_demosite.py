@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,7 +21,7 @@ import pytest
 from parsel import Selector
 
 from crawler.demosite.__main__ import main
-from crawler.demosite.generator import generate_site
+from crawler.demosite.generator import GENERATING_NAME, generate_site
 from crawler.demosite.manifest import ORIGIN_TOKEN, ArticleTruth, SiteManifest
 from crawler.demosite.server import DemoServer, LoopbackServer, accepts_gzip
 from crawler.demosite.stories import edition_time
@@ -115,6 +116,24 @@ def test_refuses_to_overwrite_a_foreign_directory(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
     with pytest.raises(FileExistsError, match="refusing"):
         generate_site(tmp_path, articles=20)
+
+
+def test_a_generation_killed_half_way_is_replaced_by_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "crawler.demosite", "generate", str(out), "--articles"]
+    writing = subprocess.Popen([*command, "5000"])
+    try:
+        deadline = time.monotonic() + 60
+        while not any((out / "site").glob("*/read/*/*/index.html")):
+            assert writing.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        writing.kill()
+        writing.wait()
+    assert not (out / "manifest.json").exists()
+    manifest = generate_site(out, articles=20)
+    assert SiteManifest.load(out) == manifest
+    assert not (out / GENERATING_NAME).exists()
 
 
 def test_manifest_round_trips_through_json(demo_site: SiteManifest) -> None:

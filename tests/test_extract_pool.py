@@ -53,7 +53,8 @@ def stats() -> MemoryStatsCollector:
 
 @pytest.fixture
 def pool(stats: MemoryStatsCollector) -> Iterator[ExtractionPool]:
-    pool = ExtractionPool(stats, workers=1, timeout=5, queue=2)
+    # The first job waits for its worker's start: seconds on a busy machine.
+    pool = ExtractionPool(stats, workers=1, timeout=30, queue=2)
     yield pool
     pool.close()
 

@@ -129,3 +129,25 @@ def test_a_request_is_queued_once_whoever_pushes_it(client: redis.Redis) -> None
     assert not second.push("fp1", 0, b"one again")
     assert second.push("fp2", 0, b"two")
     assert client.zrange(QUEUE, 0, -1, withscores=True) == [(b"one", -5.0), (b"two", 0.0)]
+
+
+def test_the_members_count_the_discovery_pages_left_and_the_last_one_clears_it(
+    client: redis.Redis,
+) -> None:
+    first, second = leases(client, "host:1"), leases(client, "host:2")
+    first.join()
+    second.join()
+    assert first.discovery_left() == 0, "nothing queued yet"
+    first.discovery_queued()
+    second.discovery_queued()
+    assert second.discovery_read() == 1
+    assert first.discovery_left() == 1, "one page of either member left"
+    assert first.discovery_read() == 0
+    # A page queued past the filter by both is one entry: the second is told so.
+    assert first.push_unfiltered(-100, b"section page")
+    assert not second.push_unfiltered(-100, b"section page")
+    assert client.zcard(QUEUE) == 1
+    first.leave(finished=True)
+    assert client.exists(f"{PREFIX}demo:discovering")
+    second.leave(finished=True)
+    assert not client.exists(f"{PREFIX}demo:discovering")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from archive.unchanged import SKIPPED_STAT
 from crawler.demosite.generator import generate_site
 from crawler.demosite.server import DemoServer
-from tests.redisworkers import finish, item_keys, items, records, start_worker
+from tests.redisworkers import finish, item_keys, items, records, start_worker, stats
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -54,9 +55,10 @@ def test_two_workers_share_the_crawl_and_each_article_is_captured_once(
     article_captures = {url: captured[url] for url in articles}
     assert set(article_captures.values()) == {1}, "every article captured exactly once"
     shares = [sum(found[url] for url in articles) / len(articles) for found in per_worker]
-    # A real share, not an even one: the crawl takes seconds, and on a loaded machine one
-    # worker's start-up can lag the other's by most of it (10% seen under CI load).
-    assert all(share >= 0.05 for share in shares), shares
+    # A real share, not an even one: one worker's start-up may lag the other's on a loaded
+    # machine.  Each releases the articles it found as soon as the run's discovery is over,
+    # not when it idles (busy with the other's, it held its own to the end: 10% seen).
+    assert all(share >= 0.2 for share in shares), shares
 
     keys = item_keys([tmp_path / "run1" / f"worker{w}" for w in range(WORKERS)])
     assert keys and max(keys.values()) == 1, "no item emitted twice"
@@ -68,4 +70,8 @@ def test_two_workers_share_the_crawl_and_each_article_is_captured_once(
     revisits = sum((records(warc_dir, r.args, "revisit") for r in second), Counter())
     assert {url: revisits[url] for url in articles} == dict.fromkeys(articles, 1)
     assert not [i for w in range(WORKERS) for i in items(tmp_path / "run2" / f"worker{w}")]
+    # None read again: each version's basis names the captures of its later pages, whichever
+    # worker fetched them (one whose writes were not sent yet lost the basis).
+    skipped = [stats(tmp_path / "run2" / f"worker{w}") for w in range(WORKERS)]
+    assert sum(int(str(s.get(SKIPPED_STAT, 0))) for s in skipped) == len(articles), skipped
     print(f"two workers: {seconds:.0f} s, article shares {[round(s, 2) for s in shares]}")

@@ -105,6 +105,19 @@ def test_replay_of_a_live_crawl_gives_identical_items_without_the_network(
     assert replayed.log.count("Replaying ") == 1  # one index, whatever the schemes
 
 
+def test_a_replay_asks_the_archive_only_for_the_files_it_holds(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # The live crawls archived pictures only: the icon every page names is not in the archive.
+    replayed = replay(tmp_path / "all", archive.origin, archive.out / "warc", ARCHIVE_ASSETS="all")
+    stats = replayed.stats
+    assert stats["assets/failed/not_archived"] >= 1
+    assert stats.get("replay/missing", 0) == 0  # not asked, so not a 404
+    assert stats["assets/requested"] > stats["assets/failed/not_archived"]
+    pointed = [image for item in replayed.items for image in item["images"] if image["warc"]]
+    assert pointed  # the pictures the archive holds still get their records
+
+
 def test_latest_captures_replay_revisits_as_their_original_pages(
     archive: Archive, tmp_path: Path
 ) -> None:

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from cssselect import SelectorError
+from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.datesources import _offset_now
 from crawler.extraction.meta import itemprop_values, meta_values
 from crawler.extraction.pageindex import page_index
 from crawler.extraction.selectors import (
+    _compiled,
     element_blocks,
     element_text,
     normalise_space,
@@ -85,7 +87,26 @@ def test_select_nodes_finds_what_parsel_finds(root: Selector, selector: str) -> 
     assert select_nodes(root, selector) == [match.root for match in select(root, selector)]
 
 
-@pytest.mark.parametrize("selector", ["p[", "//p[", "bogus-fn(1)"])
+@pytest.mark.parametrize(
+    "selector",
+    ["p::text", "//p[re:test(., 'cabai')]", "(set:distinct(//li/text() | //li/text()))"],
+)
+def test_selectors_keep_nothing_from_one_page_to_the_next(selector: str) -> None:
+    # lxml keeps an error in a compiled XPath with EXSLT sets registered on every call: a
+    # worker reading page after page grew by a few objects a page for each selector.
+    pages = [Selector(text=PAGE.replace("cabai", f"cabai {n}")) for n in range(3)]
+    found = [select_nodes(page, selector) for page in pages]
+    assert found[0] and all(len(each) == len(found[0]) for each in found)
+    compiled = _compiled(selector)
+    logged = len(compiled.error_log) if isinstance(compiled, etree.XPath) else 0
+    for _ in range(50):
+        for page in pages:
+            select_nodes(page, selector)
+    after = len(compiled.error_log) if isinstance(compiled, etree.XPath) else 0
+    assert after == logged
+
+
+@pytest.mark.parametrize("selector", ["p[", "//p[", "bogus-fn(1)", "(set:bogus(//p))"])
 def test_invalid_selectors_raise_as_parsel_does(root: Selector, selector: str) -> None:
     with pytest.raises((ValueError, SelectorError)):
         select_nodes(root, selector)

@@ -10,14 +10,24 @@ line (with ``LOG_FILE``), ``Crawl ended with exit code N``, says it too.  A
 :class:`~crawler.outcome.CrawlFailure` raised while the crawl is built (a component's
 ``from_crawler``) gives its own code the same way; any other exception there is a bug: its
 traceback is logged once and the run exits 1.
+
+A crawl that ran to its end leaves without tearing its interpreter down, once its exit
+handlers ran and its streams are flushed: freeing the crawl's modules and objects one by one
+took up to a second and a half, after everything was written.  A thread still working (which
+a normal exit waits for) keeps the normal exit.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
+import gc
 import logging
+import os
 import sys
+import threading
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
@@ -56,6 +66,11 @@ class Command(ScrapyCrawlCommand):
             ending = f": {self.failure_message}" if self.failure_message else ""
             level = logging.ERROR if self.exitcode else logging.INFO
             logger.log(level, "Crawl ended with exit code %d%s", self.exitcode, ending)
+        # The process exits next: Python's collections on the way out would walk the hundred
+        # thousand objects it holds (a tenth of a CPU second) to free what the exit frees.
+        gc.freeze()
+        if self.crawler is not None:
+            _exit_now(self.exitcode)
 
     def _run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or self.crawler_process is None:
@@ -163,3 +178,18 @@ def _uses(settings: BaseSettings, switch: str, replay_keeps: str | None = None) 
     return settings.getpriority(switch) == cmdline or (
         replay_keeps is not None and settings.getpriority(replay_keeps) == cmdline
     )
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` as a normal exit would, minus the interpreter teardown."""
+    main = threading.main_thread()
+    if any(t is not main and t.is_alive() and not t.daemon for t in threading.enumerate()):
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return  # a profiler or coverage tool writes its results on the normal way out
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

@@ -49,6 +49,7 @@ _PROBLEMS_SHOWN = 50
 _NOT_LEARNING = (CoveragePipeline, VersionsPipeline, ItemOutputPipeline)
 _FEEDS = "scrapy.extensions.feedexport.FeedExporter"
 _LEARNING = "pipelines.learned.LearningPipeline"
+_APPLYING = "pipelines.learned.LearnedOnlyPipeline"
 
 
 class Command(ScrapyCommand):
@@ -136,15 +137,15 @@ class Command(ScrapyCommand):
             except SiteConfigError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         progress = sys.stderr.isatty() if opts.progress is None else opts.progress
-        assert self.crawler_process is not None
-        crawler = self.crawler_process.create_crawler("archive")
+        assert self.crawler_process is not None and self.settings is not None
+        learn_first = opts.learn_first and self.settings.getbool("LEARNED_BOILERPLATE_ENABLED")
+        crawler = self._writer() if learn_first else self.crawler_process.create_crawler("archive")
         spider_args = {"progress": "1" if progress else ""}
         if opts.site:
             spider_args["site"] = opts.site
         reported = [crawler]
         try:
-            assert self.settings is not None
-            if opts.learn_first and self.settings.getbool("LEARNED_BOILERPLATE_ENABLED"):
+            if learn_first:
                 process = self.crawler_process
                 learner = self._learner()
                 # With worker processes the second pass reads what the first extracted.
@@ -168,6 +169,18 @@ class Command(ScrapyCommand):
         finally:
             self.state_dir.cleanup()
         self._report(reported[0], len(args), Path(opts.output))
+
+    def _writer(self) -> Crawler:
+        """The pass after the learning one: the whole crawl, whose learned boilerplate takes
+        the blocks out and counts none (the learning pass counted every item)."""
+        assert self.settings is not None and self.crawler_process is not None
+        settings = self.settings.copy()
+        steps = settings.getdict("ITEM_PIPELINES")
+        for path, order in list(steps.items()):
+            if order is not None and load_object(path) is LearnedBoilerplatePipeline:
+                steps.update({path: None, _APPLYING: order})
+        settings.set("ITEM_PIPELINES", steps, priority="cmdline")
+        return Crawler(self.crawler_process.spider_loader.load("archive"), settings)
 
     def _learner(self) -> Crawler:
         """The learning pass: the same crawl of the archive up to learned boilerplate: no

@@ -36,6 +36,8 @@ from crawler.demosite.stories import (
 )
 
 SITE_DIR = "site"
+#: Present while a site is being written: a directory holding it is one of ours.
+GENERATING_NAME = ".generating"
 PER_PAGE = 20
 HOME_SIZE = 30
 FEED_SIZE = 50
@@ -112,18 +114,22 @@ def generate_site(
         directory=out_dir,
     )
     manifest.write(out_dir)
+    (out_dir / GENERATING_NAME).unlink()
     return manifest
 
 
 def _prepare(out_dir: Path) -> None:
     if out_dir.exists() and any(out_dir.iterdir()):
-        if not (out_dir / MANIFEST_NAME).is_file():
+        # A generation killed half-way left its marker and no manifest: it is ours to replace.
+        ours = (out_dir / MANIFEST_NAME).is_file() or (out_dir / GENERATING_NAME).is_file()
+        if not ours:
             raise FileExistsError(
                 f"{out_dir} is not empty and holds no {MANIFEST_NAME}: refusing to overwrite it; "
                 "give an empty or new directory"
             )
         shutil.rmtree(out_dir / SITE_DIR, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / GENERATING_NAME).touch()
 
 
 def _by_publication(story: Story) -> tuple[datetime, int]:

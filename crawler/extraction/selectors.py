@@ -9,6 +9,7 @@ that match elements give the elements' normalised text content.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -53,21 +54,46 @@ def select(root: Selector, selector: str) -> SelectorList[Selector]:
 # parsel's own: its ``::text`` and ``::attr()``, and the EXSLT prefixes its XPath knows.
 _CSS = HTMLTranslator()
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+_PREFIX = re.compile(r"(?<![\w.-])(re|set):(?!:)")
+
+
+#: A query, ready to run on an element (``variables`` as keywords).
+_Query = Callable[..., Any]
 
 
 @lru_cache(maxsize=1024)
-def _compiled(selector: str) -> etree.XPath:
+def _compiled(selector: str) -> _Query:
     """A site-file selector translated and compiled once (``ValueError`` when invalid)."""
     query = selector if is_xpath(selector) else _CSS.css_to_xpath(selector)
     try:
-        return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+        return _compile(query)
     except etree.XPathError as exc:
         raise ValueError(f"XPath error: {exc} in {query}") from None
 
 
 @lru_cache(maxsize=256)
-def _compiled_xpath(query: str) -> etree.XPath:
-    return etree.XPath(query, namespaces=_NAMESPACES, smart_strings=False)
+def _compiled_xpath(query: str) -> _Query:
+    return _compile(query)
+
+
+def _compile(query: str) -> _Query:
+    """``query`` compiled, with the EXSLT prefixes it names.
+
+    A compiled XPath with the ``set`` prefix registered keeps an error (``ERR_NO_MEMORY``,
+    harmless) from every call in its log for good: memory that grows with every page read.
+    So a query names only the prefixes it uses, and one using ``set:`` is checked here but
+    run by an evaluator of its own each time, whose log goes with it.
+    """
+    named = set(_PREFIX.findall(query))
+    namespaces = {prefix: uri for prefix, uri in _NAMESPACES.items() if prefix in named}
+    compiled = etree.XPath(query, namespaces=namespaces, smart_strings=False)
+    if "set" not in namespaces:
+        return compiled
+
+    def each_time(element: etree._Element, **variables: Any) -> Any:
+        return element.xpath(query, namespaces=namespaces, smart_strings=False, **variables)
+
+    return each_time
 
 
 def xpath_nodes(element: etree._Element, query: str, **variables: Any) -> list[Any]:

@@ -16,6 +16,9 @@ to, as a replay of the archive answers.  Items a replaying spider yields from ``
 worker processes of ``scrapy reextract`` extract without a response here) get the same
 pointers: their images are asked of the replay handler as a response's would be.
 
+In a replay, a file the archive holds no capture of is not requested (the replay handler could
+only answer 404): ``assets/failed/not_archived``.
+
 Counts: ``assets/requested``, ``assets/archived`` (new captures), ``assets/revisit``,
 ``assets/not_modified``, ``assets/bytes`` (bodies of the new captures), ``assets/reused``,
 ``assets/refused`` (scope or robots.txt), ``assets/failed/<reason>``.
@@ -35,8 +38,9 @@ from scrapy.http import TextResponse
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred, DeferredList, succeed
 
-from archive.capture import META_KEY as WARC_META
 from archive.crawlstate import crawl_state
+from archive.metakeys import META_KEY as WARC_META
+from archive.replay import shared_index
 from crawler.extraction.assets import AssetMode, asset_mode, own_assets, with_images
 from crawler.extractpool import extraction_pool
 from crawler.items import Image, WarcPointer
@@ -163,6 +167,10 @@ class PageAssetsMiddleware:
         meta = {ASSET_META: True, "download_maxsize": self.max_size}
         meta["download_warnsize"] = self.max_size
         request = Request(url, meta=meta)
+        if self.replaying and not self._in_archive(request.url):
+            # The replay handler could only answer 404: not asked, nor its middlewares.
+            self.stats.inc_value("assets/failed/not_archived")
+            return None
         try:
             response = await self.crawler.engine.download_async(request)
         except IgnoreRequest:
@@ -176,6 +184,13 @@ class PageAssetsMiddleware:
             self.stats.inc_value(f"assets/failed/status_{response.status}")
             return None
         return self._pointer(response)
+
+    def _in_archive(self, url: str) -> bool:
+        """Whether the archive replayed holds a capture of ``url`` (unsure: True)."""
+        try:
+            return bool(shared_index(self.crawler).nearest(url))
+        except ValueError:  # the sources cannot be read: the request says so as before
+            return True
 
     def _pointer(self, response: Response) -> WarcPointer | None:
         capture: Mapping[str, Any] = response.meta.get(WARC_META) or {}

@@ -3,8 +3,10 @@
 Discovery requests (``request.meta["discovery"]``: their kind) pass once per URL; article
 requests (``request.meta["article_url"]``: their key) are held until no discovery page is
 left, one per URL with the discovery hints of all (``request.cb_kwargs["hints"]``, merged),
-then released in batches.  Counts ``discovery/requests`` and
-``discovery/articles/<found_in>`` (``request.meta["found_in"]``).
+then released in batches: once the spider idles, or, when the workers of a crawl share one
+queue, once :data:`discovery_over` says that no discovery page of any of them is left (a
+worker busy with the articles of another would not idle before its own are done).  Counts
+``discovery/requests`` and ``discovery/articles/<found_in>`` (``request.meta["found_in"]``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ ARTICLE_META = "article_url"
 FOUND_IN_META = "found_in"
 #: ``request.cb_kwargs`` key of an article request: its :class:`Hints`.
 HINTS_ARG = "hints"
+#: Signal: no discovery page is left to read, though the spider may be busy.
+discovery_over = object()
 
 
 class DiscoveryGateMiddleware:
@@ -49,6 +53,7 @@ class DiscoveryGateMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(middleware.release, signal=discovery_over)
         return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
@@ -81,6 +86,12 @@ class DiscoveryGateMiddleware:
 
     def spider_idle(self) -> None:
         """Discovery is done: queue the articles it found, a batch at a time."""
+        self.release()
+        if self.gate.releasing:
+            raise DontCloseSpider
+
+    def release(self) -> None:
+        """Queue the articles discovery found, a batch at a time; later ones pass at once."""
         held = self.gate.discovery_done()
         if held:
             logger.info("Discovery done: %d article pages to fetch", len(held))
@@ -89,8 +100,6 @@ class DiscoveryGateMiddleware:
             deferred_from_coro(
                 self.gate.release(held, engine.crawl, lambda: engine.spider is not None)
             )
-        if self.gate.releasing:
-            raise DontCloseSpider
 
 
 def _merge_hints(held: Request, found: Request) -> Request:

@@ -81,6 +81,9 @@ class ArchiveSpider(NewsSpider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         if worker_count(settings):
+            # Its own worker processes extract: the live crawl's pool would only start up.
+            priority = max(settings.getpriority("EXTRACT_WORKERS") or 0, SPIDER_PRIORITY)
+            settings.set("EXTRACT_WORKERS", 0, priority=priority)
             # The workers run the steps: the crawl's pipeline only drops what they dropped.
             pipelines = settings.getdict("ITEM_PIPELINES")
             order = pipelines.get(_STEPS)

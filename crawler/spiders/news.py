@@ -19,8 +19,8 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 from w3lib.url import add_or_replace_parameter
 
-from archive.capture import META_KEY as CAPTURE_META
 from archive.crawlstate import crawl_state
+from archive.metakeys import META_KEY as CAPTURE_META
 from archive.reader import ArchivedRecordError
 from archive.state import ArticleState, CrawlState
 from archive.unchanged import (
@@ -407,13 +407,24 @@ class NewsSpider(scrapy.Spider):
         if page.stepped is None:
             for name, value in (hints or Hints()).items():
                 setattr(page.article, name, value)
-        for output in self._continue_or_finish(page.article, [], {response.url}, page.next_url):
+        for output in self._continue_or_finish(page.article, [], {response.url}, page.next_url, {}):
             yield output
 
     async def parse_next_page(
-        self, response: Response, first: Article, rest: list[Article], seen: set[str]
+        self,
+        response: Response,
+        first: Article,
+        rest: list[Article],
+        seen: set[str],
+        captures: dict[str, str] | None = None,
     ) -> AsyncIterator[Any]:
+        """A later page of an article: the request for the next, or the article whole.
+
+        ``captures``: the capture record ID of each later page so far, as the worker that
+        fetched it archived it (another worker of the crawl may not have sent it yet).
+        """
         next_url = None
+        captures = {**(captures or {}), **self._capture_of(response)}
         if isinstance(response, TextResponse):
             fields = self._item_fields(response, None)
             page = await self._extract(response, fields, (first, *rest))
@@ -422,15 +433,22 @@ class NewsSpider(scrapy.Spider):
             _note_assets(response, page)
             if page.stepped is not None:
                 # The last page: the worker merged the pages and ran the steps.
-                self._note_pages(first.url, [*(later.url for later in rest), response.url])
+                later = [*(page.url for page in rest), response.url]
+                self._note_pages(first.url, later, captures)
                 yield page.article
                 return
             rest, next_url = [*rest, page.article], page.next_url
-        for output in self._continue_or_finish(first, rest, seen | {response.url}, next_url):
+        seen = seen | {response.url}
+        for output in self._continue_or_finish(first, rest, seen, next_url, captures):
             yield output
 
     def _continue_or_finish(
-        self, first: Article, rest: list[Article], seen: set[str], next_url: str | None
+        self,
+        first: Article,
+        rest: list[Article],
+        seen: set[str],
+        next_url: str | None,
+        captures: dict[str, str],
     ) -> Iterator[Any]:
         """The request for the article's next page (``next_url``), else the article whole."""
         rule = self.site_for(first.url).multipage
@@ -440,19 +458,25 @@ class NewsSpider(scrapy.Spider):
                 callback=self.parse_next_page,
                 errback=self.on_page_error,
                 meta={CONTINUES_META: True, **self._size_limits("article")},
-                cb_kwargs={"first": first, "rest": rest, "seen": seen},
+                cb_kwargs={"first": first, "rest": rest, "seen": seen, "captures": captures},
             )
             return
         if rest:
-            self._note_pages(first.url, [page.url for page in rest])
+            self._note_pages(first.url, [page.url for page in rest], captures)
         yield merge_pages(first, rest) if rest else first
 
-    def _note_pages(self, first_url: str, later_urls: list[str]) -> None:
+    def _note_pages(self, first_url: str, later_urls: list[str], captures: dict[str, str]) -> None:
         """An article of several pages is whole: counted, and its later pages noted."""
         self.crawler.stats.inc_value("articles/multipage")
         unchanged = unchanged_articles(self.crawler)
         if unchanged is not None:
-            unchanged.note_pages(first_url, later_urls)
+            unchanged.note_pages(first_url, later_urls, captures)
+
+    def _capture_of(self, response: Response) -> dict[str, str]:
+        """``{url: capture record ID}`` of a page this worker just fetched, when known."""
+        unchanged = unchanged_articles(self.crawler)
+        found = unchanged.capture_id(response.url) if unchanged is not None else None
+        return {response.url: found} if found else {}
 
     def _unchanged(
         self, response: TextResponse, hints: Hints | None
@@ -562,7 +586,9 @@ class NewsSpider(scrapy.Spider):
         for name, value in (hints or Hints()).items():
             setattr(first, name, value)
         next_url = done[-1].next_url if isinstance(response, TextResponse) else None
-        for output in self._continue_or_finish(first, rest, {*earlier, response.url}, next_url):
+        seen = {*earlier, response.url}
+        captures = self._capture_of(response)
+        for output in self._continue_or_finish(first, rest, seen, next_url, captures):
             yield output
 
     def _item_fields(self, response: TextResponse, hints: Hints | None) -> dict[str, Any] | None:
