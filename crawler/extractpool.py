@@ -39,6 +39,13 @@ would wait for the GIL beside the busy loop, and keep it waiting).  Workers are 
 the spider opens, so that they import the extraction code while the first pages are fetched,
 and stopped (and reaped) when the spider closes, when the stats
 ``process/cpu_seconds/crawl`` and ``process/cpu_seconds/workers`` are set.
+
+A worker's start (spawn and imports, about half a CPU second) costs more than reading a few
+dozen pages here.  When the crawl state already holds articles of the spider's site, the
+crawl is a re-crawl, where most pages are unchanged and never extracted: the workers are
+then started only by the ``EXTRACT_WORKERS_AFTER``-th job, the jobs before it done in the
+crawl process (``extraction/pool/before_start``).  0 starts them when the spider opens on
+every crawl.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import is_asyncio_available
 
+from archive.crawlstate import crawl_state
 from crawler.jobpipe import JobWorker, WorkerLost
 from crawler.pagework import (
     ExtractedPage,
@@ -67,10 +75,12 @@ from crawler.pagework import (
 )
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import TextResponse
     from scrapy.statscollectors import StatsCollector
 
+    from archive.state import CrawlState
     from crawler.extraction.assets import AssetMode
     from crawler.items import Article
     from crawler.sites import SiteConfig
@@ -134,11 +144,24 @@ class SteppedItems:
 class ExtractionPool:
     """Worker processes for page extraction and the item steps, awaited from the event loop."""
 
-    def __init__(self, stats: StatsCollector, workers: int, timeout: float, queue: int) -> None:
+    def __init__(
+        self,
+        stats: StatsCollector,
+        workers: int,
+        timeout: float,
+        queue: int,
+        after: int = 0,
+        state: Callable[[], CrawlState | None] | None = None,
+    ) -> None:
         self.stats = stats
         self.workers = workers
         self.timeout = timeout
         self.queue = max(1, queue) * workers
+        # On a re-crawl (``state`` knows the site), the job that starts the workers.
+        self.after = max(0, after)
+        self._state = state
+        self._started = False
+        self._jobs_before_start = 0
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[JobWorker] = []
         self._slots: asyncio.Semaphore | None = None
@@ -168,6 +191,8 @@ class ExtractionPool:
             workers,
             settings.getfloat("EXTRACT_WORKER_TIMEOUT"),
             settings.getint("EXTRACT_WORKER_QUEUE"),
+            settings.getint("EXTRACT_WORKERS_AFTER"),
+            lambda: crawl_state(crawler),
         )
         crawler.signals.connect(pool.start, signal=signals.spider_opened)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
@@ -227,6 +252,12 @@ class ExtractionPool:
         if self._crashes_in_row >= MAX_CRASHES_IN_ROW:
             self.stats.inc_value("extraction/pool/in_process")
             return job(*args)
+        if not self._started:
+            self._jobs_before_start += 1
+            if self._jobs_before_start < self.after:
+                self.stats.inc_value("extraction/pool/before_start")
+                return job(*args)
+            self._begin()
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.queue)
         async with self._slots:
@@ -269,8 +300,24 @@ class ExtractionPool:
 
     # --- the processes ----------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the workers now: they import the extraction code while pages are fetched."""
+    def start(self, spider: Spider) -> None:
+        """Start the workers now, so that they import the extraction code while pages are
+        fetched; on a re-crawl, leave that to the ``after``-th job (see the module)."""
+        if self.after > 0 and self._knows_site(spider):
+            logger.debug("Re-crawl: extraction workers start at job %d", self.after)
+            return
+        self._begin()
+
+    def _knows_site(self, spider: Spider) -> bool:
+        """Whether the crawl state holds an article of the spider's site (a re-crawl)."""
+        site = getattr(spider, "site_name", None)
+        state = self._state() if self._state is not None else None
+        if not isinstance(site, str) or state is None:
+            return False
+        return next(iter(state.articles(site)), None) is not None
+
+    def _begin(self) -> None:
+        self._started = True
         if self._crashes_in_row < MAX_CRASHES_IN_ROW:
             self._live_workers()
 

@@ -213,6 +213,10 @@ ITEM_STEPS: dict[str, int | None] = {
 # which goes on fetching, archiving and keeping the state (crawler.extractpool). "auto": one
 # per core beyond the first, at most 4 (1 on 2 cores); 0: all of it in the crawl process.
 EXTRACT_WORKERS: int | str = "auto"
+# On a re-crawl (the crawl state holds articles of the site), the workers start only with the
+# page (or item) that is the Nth to need them, the ones before read in the crawl process: a
+# worker's start costs about as much CPU as reading 80 pages. 0: started when the spider opens.
+EXTRACT_WORKERS_AFTER = 150
 # A page a worker has not answered for in this many seconds is skipped, logged and counted
 # (extraction/pool/timeouts), and the workers are replaced.
 EXTRACT_WORKER_TIMEOUT = 60.0
