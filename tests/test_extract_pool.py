@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from archive.state import ArticleState
+from archive.state_sqlite import SqliteCrawlState
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
 from crawler.extraction import merge_pages
@@ -170,6 +173,86 @@ def test_auto_worker_count_leaves_a_core_to_the_crawl() -> None:
 def test_a_worker_count_that_is_no_number_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="EXTRACT_WORKERS"):
         worker_count("many")
+
+
+# --- workers started late on a re-crawl ----------------------------------------------------
+
+KNOWN_SITE = "kanalpagi"
+SEEN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+class SiteSpider:
+    site_name = KNOWN_SITE
+
+
+def known_article() -> ArticleState:
+    url = f"https://{KNOWN_SITE}.example/berita/1"
+    return ArticleState(
+        canonical_url=url,
+        url=url,
+        site=KNOWN_SITE,
+        fingerprint="f1",
+        version=1,
+        published=None,
+        updated=None,
+        first_seen=SEEN,
+        last_seen=SEEN,
+        last_changed=SEEN,
+        next_visit=SEEN + timedelta(days=1),
+        warc_file="KABARSIP-1.warc.gz",
+        warc_offset=0,
+        warc_record_id="<urn:uuid:1>",
+    )
+
+
+def where_all(pool: ExtractionPool, jobs: int) -> list[bool]:
+    """Whether each of ``jobs`` jobs, run one after the other, ran in a worker."""
+
+    async def run() -> list[bool]:
+        return [(await pool.run(pool_jobs.where, n))[1] for n in range(jobs)]
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_a_recrawl_starts_its_workers_only_when_enough_pages_need_them(
+    stats: MemoryStatsCollector, tmp_path: Path, known: bool
+) -> None:
+    with SqliteCrawlState(tmp_path / "state.sqlite", site=KNOWN_SITE) as state:
+        if known:
+            state.put_article(known_article())
+        state.commit()
+        pool = ExtractionPool(stats, workers=1, timeout=30, queue=2, after=3, state=lambda: state)
+        try:
+            pool.start(SiteSpider())
+            # A first crawl starts its workers when the spider opens; a re-crawl does not,
+            # so one with nothing (or little) to extract never pays for their start.
+            assert bool(pool._workers) is not known
+            ran_in_worker = where_all(pool, 4)
+        finally:
+            pool.close()
+    if known:
+        # The jobs before the third ran here; the third started the worker.
+        assert ran_in_worker == [False, False, True, True]
+        assert stats.get_value("extraction/pool/before_start") == 2
+        assert stats.get_value("extraction/pool/jobs") == 2
+    else:
+        assert ran_in_worker == [True] * 4
+        assert stats.get_value("extraction/pool/before_start") is None
+    assert stats.get_value("process/cpu_seconds/workers") > 0
+
+
+def test_workers_start_when_the_spider_opens_when_asked_to(
+    stats: MemoryStatsCollector, tmp_path: Path
+) -> None:
+    with SqliteCrawlState(tmp_path / "state.sqlite", site=KNOWN_SITE) as state:
+        state.put_article(known_article())
+        pool = ExtractionPool(stats, workers=1, timeout=30, queue=2, after=0, state=lambda: state)
+        try:
+            pool.start(SiteSpider())
+            assert pool._workers
+        finally:
+            pool.close()
 
 
 # --- a crawl with and without workers ------------------------------------------------------
