@@ -63,7 +63,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import is_asyncio_available
 
-from archive.crawlstate import crawl_state
+from archive.crawlstate import CrawlStateFailed, crawl_state
 from crawler.jobpipe import JobWorker, WorkerLost
 from crawler.pagework import (
     ExtractedPage,
@@ -301,8 +301,10 @@ class ExtractionPool:
     # --- the processes ----------------------------------------------------------------------
 
     def start(self, spider: Spider) -> None:
-        """Start the workers now, so that they import the extraction code while pages are
-        fetched; on a re-crawl, leave that to the ``after``-th job (see the module)."""
+        """Start the workers, which import the extraction code while pages are fetched.
+
+        On a re-crawl, the ``after``-th job starts them instead (see the module).
+        """
         if self.after > 0 and self._knows_site(spider):
             logger.debug("Re-crawl: extraction workers start at job %d", self.after)
             return
@@ -314,7 +316,10 @@ class ExtractionPool:
         state = self._state() if self._state is not None else None
         if not isinstance(site, str) or state is None:
             return False
-        return next(iter(state.articles(site)), None) is not None
+        try:
+            return next(iter(state.articles(site)), None) is not None
+        except CrawlStateFailed:
+            return False  # the run is failing already (exit 6): the workers start as ever
 
     def _begin(self) -> None:
         self._started = True
