@@ -15,7 +15,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from archive.state import ArticleState
 from archive.state_sqlite import SqliteCrawlState
 from crawler.demo import PROJECT_DIR
 from crawler.demosite.server import DemoServer
@@ -47,6 +45,7 @@ from pipelines.steppipeline import StepsPipeline
 from pipelines.steps import load_steps
 from tests import pool_jobs
 from tests.crawling import run_crawl
+from tests.states import SITE, article_state
 
 
 @pytest.fixture
@@ -177,32 +176,9 @@ def test_a_worker_count_that_is_no_number_is_a_clear_error() -> None:
 
 # --- workers started late on a re-crawl ----------------------------------------------------
 
-KNOWN_SITE = "kanalpagi"
-SEEN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
 
 class SiteSpider:
-    site_name = KNOWN_SITE
-
-
-def known_article() -> ArticleState:
-    url = f"https://{KNOWN_SITE}.example/berita/1"
-    return ArticleState(
-        canonical_url=url,
-        url=url,
-        site=KNOWN_SITE,
-        fingerprint="f1",
-        version=1,
-        published=None,
-        updated=None,
-        first_seen=SEEN,
-        last_seen=SEEN,
-        last_changed=SEEN,
-        next_visit=SEEN + timedelta(days=1),
-        warc_file="KABARSIP-1.warc.gz",
-        warc_offset=0,
-        warc_record_id="<urn:uuid:1>",
-    )
+    site_name = SITE
 
 
 def where_all(pool: ExtractionPool, jobs: int) -> list[bool]:
@@ -218,9 +194,9 @@ def where_all(pool: ExtractionPool, jobs: int) -> list[bool]:
 def test_a_recrawl_starts_its_workers_only_when_enough_pages_need_them(
     stats: MemoryStatsCollector, tmp_path: Path, known: bool
 ) -> None:
-    with SqliteCrawlState(tmp_path / "state.sqlite", site=KNOWN_SITE) as state:
+    with SqliteCrawlState(tmp_path / "state.sqlite", site=SITE) as state:
         if known:
-            state.put_article(known_article())
+            state.put_article(article_state(1))
         state.commit()
         pool = ExtractionPool(stats, workers=1, timeout=30, queue=2, after=3, state=lambda: state)
         try:
@@ -245,8 +221,8 @@ def test_a_recrawl_starts_its_workers_only_when_enough_pages_need_them(
 def test_workers_start_when_the_spider_opens_when_asked_to(
     stats: MemoryStatsCollector, tmp_path: Path
 ) -> None:
-    with SqliteCrawlState(tmp_path / "state.sqlite", site=KNOWN_SITE) as state:
-        state.put_article(known_article())
+    with SqliteCrawlState(tmp_path / "state.sqlite", site=SITE) as state:
+        state.put_article(article_state(1))
         pool = ExtractionPool(stats, workers=1, timeout=30, queue=2, after=0, state=lambda: state)
         try:
             pool.start(SiteSpider())

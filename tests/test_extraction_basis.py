@@ -6,38 +6,17 @@ import dataclasses
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from archive.state import ArticleState, CrawlState, ExtractionBasis, surt_key
+from archive.state import CrawlState, ExtractionBasis, surt_key
 from archive.state_redis import RedisCrawlState
 from archive.state_sqlite import SCHEMA_VERSION, SqliteCrawlState
 from archive.unchanged import learned_digest
-
-SEEN = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-SITE = "kanalpagi"
-
-
-def article(number: int) -> ArticleState:
-    url = f"https://kanalpagi.example/berita/{number}"
-    return ArticleState(
-        canonical_url=url,
-        url=url,
-        site=SITE,
-        fingerprint=f"f{number}",
-        version=1,
-        published=None,
-        updated=None,
-        first_seen=SEEN,
-        last_seen=SEEN,
-        last_changed=SEEN,
-        next_visit=SEEN + timedelta(days=1),
-        warc_file="KABARSIP-1.warc.gz",
-        warc_offset=number,
-        warc_record_id=f"<urn:uuid:{number}>",
-    )
+from tests.states import SEEN, SITE
+from tests.states import article_state as article
 
 
 def basis(number: int, pages: int = 0) -> ExtractionBasis:
